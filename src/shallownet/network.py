@@ -1,0 +1,385 @@
+"""The one-hidden-layer network of section 1 and its back-propagation of section 3.
+
+Notation is the notes': parameters ``W_H`` (N_h, N_i), ``b_H`` (N_h,), ``W_O`` (N_o, N_h),
+``b_O`` (N_o,); intermediate variables ``z_H, u_H, z_O, u_O``. A batch is stored with one
+sample per row, as in (10): ``X`` is (N, N_i), ``Z_H`` is (N, N_h), ``Z_O`` is (N, N_o).
+
+Forward, batch form (10a)/(10b)::
+
+    Z_H = X W_H^T + B_H,   U_H = g_act(Z_H)
+    Z_O = U_H W_O^T + B_O, U_O = g_out(Z_O)
+
+Backward (section 3, Problem 1, for every g_act and g_loss)::
+
+    dL/dZ_O = dg_loss/dz_O                      (one row per sample)
+    dL/dW_O = (dL/dZ_O)^T U_H,   dL/db_O = sum_i dL/dz_O,i
+    dL/dU_H = (dL/dZ_O) W_O
+    dL/dZ_H = dL/dU_H * g_act'(Z_H)             (elementwise)
+    dL/dW_H = (dL/dZ_H)^T X,     dL/db_H = sum_i dL/dz_H,i
+
+``Network.loss`` is L of (16): a *sum* over the samples. The trainer (``shallownet.train``)
+steps on the batch *mean* so that learning rates carry over from other libraries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .activations import Activation, get_activation
+from .outputs import Output, get_output
+
+__all__ = ["Network", "Trace", "PARAM_NAMES"]
+
+PARAM_NAMES = ("W_H", "b_H", "W_O", "b_O")
+
+
+@dataclass
+class Trace:
+    """Every intermediate variable of one forward pass (the rows of Table 1).
+
+    For a batch, each attribute has one row per sample: ``z_H``/``u_H`` are (N, N_h),
+    ``z_O``/``u_O`` are (N, N_o) and ``y_hat`` is (N,) (or (N, N_o) for regression). For a single
+    sample the leading axis is dropped.
+    """
+
+    x: np.ndarray
+    z_H: np.ndarray
+    u_H: np.ndarray
+    z_O: np.ndarray
+    u_O: np.ndarray
+    y_hat: np.ndarray
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _array(name: str, value, dtype) -> np.ndarray:
+    try:
+        a = np.array(value, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be numeric, got {value!r}") from exc
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains NaN or inf; weights must be finite numbers")
+    return a
+
+
+def _weights_as_notes_write_them(W_H, b_H, W_O, b_O, dtype):
+    """Accept weights the way the notes write them and return the canonical 2-D/1-D shapes.
+
+    * ``W_H``: (N_h, N_i). A column ``[[1], [1]]`` is N_i = 1 (Problem 1). A flat list is a
+      column when it has as many entries as ``b_H`` (N_i = 1), otherwise one hidden unit's row.
+    * ``b_H``: (N_h,); a scalar means N_h = 1.
+    * ``W_O``: (N_o, N_h). A flat row ``[-1, 2]`` is a single output unit (N_o = 1), as in (8).
+    * ``b_O``: (N_o,); a scalar means N_o = 1 (``b_O = 0.5``).
+    """
+    W_H = _array("W_H", W_H, dtype)
+    b_H = np.atleast_1d(_array("b_H", b_H, dtype))
+    W_O = _array("W_O", W_O, dtype)
+    b_O = np.atleast_1d(_array("b_O", b_O, dtype))
+    if b_H.ndim != 1 or b_O.ndim != 1:
+        raise ValueError("b_H and b_O must be vectors (or scalars for a single unit)")
+    if W_H.ndim == 0:
+        W_H = W_H.reshape(1, 1)
+    elif W_H.ndim == 1:
+        W_H = W_H[:, None] if W_H.shape[0] == b_H.shape[0] else W_H[None, :]
+    if W_O.ndim == 0:
+        W_O = W_O.reshape(1, 1)
+    elif W_O.ndim == 1:
+        W_O = W_O[None, :] if W_O.shape[0] != b_O.shape[0] or b_O.shape[0] == 1 else W_O[:, None]
+    if W_H.ndim != 2 or W_O.ndim != 2:
+        raise ValueError("W_H and W_O must be matrices (N_h, N_i) and (N_o, N_h)")
+    N_h, N_o = W_H.shape[0], W_O.shape[0]
+    if b_H.shape[0] != N_h:
+        raise ValueError(f"b_H has {b_H.shape[0]} entries but W_H has N_h = {N_h} rows")
+    if W_O.shape[1] != N_h:
+        raise ValueError(
+            f"W_O has {W_O.shape[1]} columns but the hidden layer has N_h = {N_h} units; "
+            "W_O must be (N_o, N_h)"
+        )
+    if b_O.shape[0] != N_o:
+        raise ValueError(f"b_O has {b_O.shape[0]} entries but W_O has N_o = {N_o} rows")
+    return W_H, b_H, W_O, b_O
+
+
+class Network:
+    """A neural network with one hidden layer, equations (1), (9), (10).
+
+    Parameters
+    ----------
+    W_H, b_H, W_O, b_O : array-like
+        The parameters theta of (14), written as the notes write them; Problem 1 is
+        ``Network(W_H=[[1], [1]], b_H=[-1, -3], W_O=[-1, 2], b_O=0.5,
+        activation="threshold", output="binary")``.
+    activation : {"threshold", "sigmoid", "relu"}
+        g_act, equation (2) and the lines after it.
+    output : {"binary", "multiclass", "regression"}
+        g_out and g_loss: (3)/(4)/(17), (5)/(6)/(18), (7)/(20).
+    dtype : numpy dtype, default float64
+        Precision of the parameters and of every computation. Hand-set networks default to
+        float64 so the worked problems come out exact; ``Network.init`` defaults to float32.
+
+    Attributes
+    ----------
+    N_i, N_h, N_o : int
+        Input, hidden and output dimensions.
+    params : dict
+        The four parameter arrays by name (the live arrays, updated in place by training).
+    """
+
+    def __init__(self, W_H, b_H, W_O, b_O, activation: str | Activation = "sigmoid",
+                 output: str | Output = "binary", dtype=np.float64):
+        self.activation = get_activation(activation)
+        self.output = get_output(output)
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.W_H, self.b_H, self.W_O, self.b_O = _weights_as_notes_write_them(
+            W_H, b_H, W_O, b_O, self.dtype
+        )
+        if self.output.name == "binary" and self.N_o != 1:
+            raise ValueError(
+                f"a binary output has one unit (N_o = 1, equation (3)); W_O has {self.N_o} rows. "
+                "Use output='multiclass' for K > 2 classes"
+            )
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def init(cls, N_i: int, N_h: int, N_o: int = 1, activation: str = "relu",
+             output: str = "binary", seed=None, dtype=np.float32) -> Network:
+        """Draw random weights: He-normal for ReLU, Glorot-uniform otherwise; zero biases.
+
+        The same ``seed`` gives the same weights. Defaults to float32, the training precision.
+        """
+        for name, v in (("N_i", N_i), ("N_h", N_h), ("N_o", N_o)):
+            if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        act = get_activation(activation)
+        out = get_output(output)
+        if out.name == "binary" and N_o != 1:
+            raise ValueError("a binary output has N_o = 1 (equation (3)); use 'multiclass'")
+        rng = np.random.default_rng(seed)
+
+        def glorot(fan_out, fan_in):  # Glorot & Bengio: U(-l, l), l = sqrt(6 / (in + out))
+            limit = np.sqrt(6.0 / (fan_in + fan_out))
+            return rng.uniform(-limit, limit, (fan_out, fan_in))
+
+        if act.init_gain == 2.0:  # He et al. for ReLU: N(0, 2 / fan_in)
+            W_H = rng.standard_normal((N_h, N_i)) * np.sqrt(2.0 / N_i)
+        else:
+            W_H = glorot(N_h, N_i)
+        W_O = glorot(N_o, N_h)  # the output layer is linear before g_out
+        return cls(W_H, np.zeros(N_h), W_O, np.zeros(N_o), activation=act, output=out,
+                   dtype=dtype)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def N_i(self) -> int:
+        return self.W_H.shape[1]
+
+    @property
+    def N_h(self) -> int:
+        return self.W_H.shape[0]
+
+    @property
+    def N_o(self) -> int:
+        return self.W_O.shape[0]
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """theta of (14): ``{"W_H": ..., "b_H": ..., "W_O": ..., "b_O": ...}`` (live arrays)."""
+        return {"W_H": self.W_H, "b_H": self.b_H, "W_O": self.W_O, "b_O": self.b_O}
+
+    @property
+    def n_params(self) -> int:
+        return sum(p.size for p in self.params.values())
+
+    def set_params(self, **arrays) -> None:
+        """Copy new values into the parameters (shapes must match)."""
+        for name, value in arrays.items():
+            if name not in PARAM_NAMES:
+                raise ValueError(f"unknown parameter {name!r}; expected one of {PARAM_NAMES}")
+            current = getattr(self, name)
+            value = np.asarray(value)
+            if value.shape != current.shape:
+                raise ValueError(f"{name} must have shape {current.shape}, got {value.shape}")
+            np.copyto(current, value, casting="same_kind")
+
+    def astype(self, dtype) -> Network:
+        """Change the precision of the parameters in place; returns self."""
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+        if dtype != self.dtype:
+            for name in PARAM_NAMES:
+                setattr(self, name, getattr(self, name).astype(dtype))
+            self.dtype = dtype
+        return self
+
+    def copy(self) -> Network:
+        return Network(**{k: v.copy() for k, v in self.params.items()},
+                       activation=self.activation, output=self.output, dtype=self.dtype)
+
+    def __repr__(self) -> str:
+        return (f"Network(N_i={self.N_i}, N_h={self.N_h}, N_o={self.N_o}, "
+                f"activation={self.activation.name!r}, output={self.output.name!r}, "
+                f"dtype={self.dtype.name})")
+
+    # ------------------------------------------------------------------ inputs
+    def as_batch(self, X, name: str = "X") -> tuple[np.ndarray, bool]:
+        """Return ``(X as (N, N_i) in the network's dtype, was_single_sample)``.
+
+        A single sample (N_i,) is one row. When N_i = 1, a scalar is one sample and a flat
+        array of N scalars is a batch of N samples (Problem 2's x_i = 0, 1, 3, 5).
+        """
+        try:
+            A = np.asarray(X)
+            if A.dtype.kind not in "fiub":
+                A = A.astype(self.dtype)
+            A = A.astype(self.dtype, copy=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name} must be numeric: {exc}") from exc
+        single = False
+        if A.ndim == 0:
+            if self.N_i != 1:
+                raise ValueError(f"{name} is a scalar but the network has N_i = {self.N_i} inputs")
+            A, single = A.reshape(1, 1), True
+        elif A.ndim == 1:
+            if A.shape[0] == self.N_i:
+                A, single = A[None, :], True
+            elif self.N_i == 1:
+                A = A[:, None]
+            else:
+                raise ValueError(
+                    f"{name} has {A.shape[0]} features but the network expects N_i = {self.N_i}"
+                )
+        elif A.ndim != 2:
+            raise ValueError(f"{name} must be (N_i,) or (N, N_i), got shape {A.shape}")
+        if A.shape[1] != self.N_i:
+            raise ValueError(
+                f"{name} has {A.shape[1]} features per sample but the network expects "
+                f"N_i = {self.N_i}"
+            )
+        if not np.all(np.isfinite(A)):
+            raise ValueError(f"{name} contains NaN or inf; remove or impute those values first")
+        return A, single
+
+    def encode_targets(self, y, n: int) -> np.ndarray:
+        """Targets in the form the loss uses (see ``outputs``), checked against N samples."""
+        if self.output.name == "multiclass":
+            T = self.output.encode_targets(y, n_classes=self.N_o)
+        else:
+            T = self.output.encode_targets(y, dtype=self.dtype)
+            if self.output.name == "regression" and T.shape[1] != self.N_o:
+                if n == 1 and T.shape == (self.N_o, 1):
+                    T = T.T
+                else:
+                    raise ValueError(
+                        f"y has {T.shape[1]} target columns but the network has N_o = {self.N_o}"
+                    )
+        if T.shape[0] != n:
+            raise ValueError(f"X has {n} samples but y has {T.shape[0]}; they must match")
+        if T.dtype.kind == "f" and not np.all(np.isfinite(T)):
+            raise ValueError("y contains NaN or inf; remove those samples first")
+        return T
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, X) -> Trace:
+        """Every intermediate variable, batch form (10a)/(10b) (or (1) for one sample)."""
+        X2, single = self.as_batch(X)
+        Z_H = X2 @ self.W_H.T + self.b_H                     # (10a)
+        U_H = self.activation.g(Z_H)
+        Z_O = U_H @ self.W_O.T + self.b_O                    # (10b)
+        U_O = self.output.g_out(Z_O)
+        y_hat = self.output.decide(Z_O)                      # (4), (6), (7)
+        if single:
+            return Trace(X2[0], Z_H[0], U_H[0], Z_O[0], U_O[0], y_hat[0])
+        return Trace(X2, Z_H, U_H, Z_O, U_O, y_hat)
+
+    __call__ = forward
+
+    def decision_function(self, X) -> np.ndarray:
+        """The logits z_O; (N,) for a single output unit."""
+        z = self.forward(X).z_O
+        return z[..., 0] if self.N_o == 1 and self.output.name == "binary" else z
+
+    def predict(self, X) -> np.ndarray:
+        """The hard decision: (4) 0/1, (6) class index 0..K-1, or (7) y_hat = z_O."""
+        return self.forward(X).y_hat
+
+    def predict_proba(self, X) -> np.ndarray:
+        """u_O for classification: P(y=1|x) (3) as (N,), or the softmax (5) as (N, K)."""
+        if not self.output.is_classifier:
+            raise ValueError("predict_proba needs a classification output; this network regresses")
+        u = self.forward(X).u_O
+        return u[..., 0] if self.output.name == "binary" else u
+
+    # ------------------------------------------------------------------ loss and gradients
+    def loss(self, X, y) -> float:
+        """L of (16): the *sum* over samples of g_loss (17), (18)/(19) or (20)."""
+        X2, _ = self.as_batch(X)
+        T = self.encode_targets(y, X2.shape[0])
+        return float(self.output.g_loss(self.forward(X2).z_O, T).sum())
+
+    def gradients(self, X, y) -> dict[str, np.ndarray]:
+        """dL/dtheta for L of (16), by back-propagation (section 3, Problem 1).
+
+        Returns a dict with keys "W_H", "b_H", "W_O", "b_O", each with its parameter's shape.
+        For the threshold activation (2) the hidden-layer gradients are zero: the step has zero
+        derivative wherever it has one.
+        """
+        X2, _ = self.as_batch(X)
+        T = self.encode_targets(y, X2.shape[0])
+        ws = Workspace(self, X2.shape[0])
+        ws.backprop(X2, T, X2.shape[0])
+        return {k: v.copy() for k, v in ws.grads.items()}
+
+
+class Workspace:
+    """Preallocated buffers for forward + backward on batches of up to ``batch_size`` rows.
+
+    The training loop calls :meth:`backprop` once per mini-batch; nothing is allocated per
+    batch except a few tiny temporaries.
+    """
+
+    def __init__(self, net: Network, batch_size: int):
+        self.net = net
+        dt = net.dtype
+        self.Z_H = np.empty((batch_size, net.N_h), dt)
+        self.U_H = np.empty((batch_size, net.N_h), dt)
+        self.Z_O = np.empty((batch_size, net.N_o), dt)
+        self.dZ_O = np.empty((batch_size, net.N_o), dt)
+        self.dU_H = np.empty((batch_size, net.N_h), dt)
+        self.grads = {k: np.empty_like(v) for k, v in net.params.items()}
+
+    def backprop(self, X, T, n: int, scale: float = 1.0) -> float:
+        """Forward and backward on the first ``n`` rows of ``X``/``T``.
+
+        Fills ``self.grads`` with ``scale * dL/dtheta`` and returns L (the unscaled sum (16)).
+        ``scale = 1/n`` gives the gradient of the batch mean.
+        """
+        net, act, g = self.net, self.net.activation, self.grads
+        Z_H, U_H, Z_O, dZ_O, dU_H = (self.Z_H[:n], self.U_H[:n], self.Z_O[:n],
+                                     self.dZ_O[:n], self.dU_H[:n])
+        # forward (10a), (10b)
+        np.matmul(X, net.W_H.T, out=Z_H)
+        Z_H += net.b_H
+        act.g(Z_H, out=U_H)
+        np.matmul(U_H, net.W_O.T, out=Z_O)
+        Z_O += net.b_O
+        # L -> z_O
+        loss = net.output.loss_and_grad(Z_O, T, dZ_O)
+        if scale != 1.0:
+            dZ_O *= scale
+        # z_O -> W_O, b_O, u_H
+        np.matmul(dZ_O.T, U_H, out=g["W_O"])
+        np.sum(dZ_O, axis=0, out=g["b_O"])
+        np.matmul(dZ_O, net.W_O, out=dU_H)
+        # u_H -> z_H: dL/dz_H = dL/du_H * g_act'(z_H)  (Z_H's buffer now holds g_act')
+        act.dg(Z_H, U_H, out=Z_H)
+        dU_H *= Z_H
+        # z_H -> W_H, b_H
+        np.matmul(dU_H.T, X, out=g["W_H"])
+        np.sum(dU_H, axis=0, out=g["b_H"])
+        return loss

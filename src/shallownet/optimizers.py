@@ -1,0 +1,133 @@
+"""Parameter updates: plain SGD (21), momentum / Nesterov, and Adam.
+
+Each optimizer holds its state (velocities, moments) beside the parameters it updates and
+exposes one method, ``step(grads)``, that updates the parameter arrays *in place*. ``grads``
+is a dict of arrays with the parameters' names and shapes (as ``Network.gradients`` returns);
+``step`` may overwrite it (it is scratch space in the training loop).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "make_optimizer", "OPTIMIZERS"]
+
+
+class Optimizer:
+    """Base class. ``params`` is the live dict from ``Network.params``."""
+
+    def __init__(self, params: dict[str, np.ndarray], learning_rate: float):
+        if not (isinstance(learning_rate, int | float) and np.isfinite(learning_rate)
+                and learning_rate > 0):
+            raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+        self.params = params
+        self.learning_rate = float(learning_rate)
+        self.t = 0  # the iteration index t of (21)
+
+    def step(self, grads: dict[str, np.ndarray]) -> None:
+        self.t += 1
+        for name, p in self.params.items():
+            self._update(name, p, grads[name])
+
+    def _update(self, name, p, g):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def rebind(self, params: dict[str, np.ndarray]) -> None:
+        """Point the optimizer at new parameter arrays (after a dtype change), keeping state."""
+        self.params = params
+
+
+class SGD(Optimizer):
+    """theta^{t+1} = theta^t - alpha dL/dtheta, equation (21)."""
+
+    def _update(self, name, p, g):
+        g *= -self.learning_rate
+        p += g
+
+
+class Momentum(Optimizer):
+    """Heavy-ball momentum: v <- mu v - alpha g; theta <- theta + v.
+
+    With ``nesterov=True`` the step looks ahead: theta <- theta + mu v - alpha g (the form
+    used by Keras, PyTorch and scikit-learn).
+    """
+
+    def __init__(self, params, learning_rate, momentum: float = 0.9, nesterov: bool = False):
+        super().__init__(params, learning_rate)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.velocity = {k: np.zeros_like(v) for k, v in params.items()}
+
+    def _update(self, name, p, g):
+        v = self.velocity[name]
+        g *= -self.learning_rate
+        v *= self.momentum
+        v += g
+        if self.nesterov:
+            g += self.momentum * v
+            p += g
+        else:
+            p += v
+
+    def rebind(self, params):
+        super().rebind(params)
+        self.velocity = {k: self.velocity[k].astype(v.dtype) for k, v in params.items()}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba): bias-corrected first and second moments of the gradient."""
+
+    def __init__(self, params, learning_rate, beta1: float = 0.9, beta2: float = 0.999,
+                 epsilon: float = 1e-8):
+        super().__init__(params, learning_rate)
+        for nm, b in (("beta1", beta1), ("beta2", beta2)):
+            if not 0 <= b < 1:
+                raise ValueError(f"{nm} must be in [0, 1), got {b!r}")
+        self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
+        self.m = {k: np.zeros_like(v) for k, v in params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+
+    def step(self, grads):
+        self.t += 1
+        # fold both bias corrections into one step size
+        self._lr_t = (self.learning_rate * np.sqrt(1 - self.beta2 ** self.t)
+                      / (1 - self.beta1 ** self.t))
+        for name, p in self.params.items():
+            self._update(name, p, grads[name])
+
+    def _update(self, name, p, g):
+        m, v = self.m[name], self.v[name]
+        m *= self.beta1
+        m += (1 - self.beta1) * g
+        g *= g
+        v *= self.beta2
+        v += (1 - self.beta2) * g
+        np.sqrt(v, out=g)
+        g += self.epsilon
+        np.divide(m, g, out=g)
+        g *= -self._lr_t
+        p += g
+
+    def rebind(self, params):
+        super().rebind(params)
+        self.m = {k: self.m[k].astype(v.dtype) for k, v in params.items()}
+        self.v = {k: self.v[k].astype(v.dtype) for k, v in params.items()}
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Momentum, "adam": Adam}
+
+
+def make_optimizer(name: str, params, learning_rate: float, *, momentum: float = 0.9,
+                   nesterov: bool = False, beta1: float = 0.9, beta2: float = 0.999,
+                   epsilon: float = 1e-8) -> Optimizer:
+    """Build an optimizer by name: "sgd" (21), "momentum" (``nesterov`` option), "adam"."""
+    key = name.lower() if isinstance(name, str) else name
+    if key == "sgd":
+        return SGD(params, learning_rate)
+    if key in ("momentum", "nesterov"):
+        return Momentum(params, learning_rate, momentum, nesterov or key == "nesterov")
+    if key == "adam":
+        return Adam(params, learning_rate, beta1, beta2, epsilon)
+    raise ValueError(f"optimizer={name!r} is not known; use 'sgd', 'momentum' or 'adam'")

@@ -1,0 +1,354 @@
+"""Mini-batch training, section 3: minimise L(theta) of (15)/(16) by SGD (21) and its variants.
+
+``train(net, X, y, ...)`` updates ``net`` in place and returns a :class:`History`.
+
+Loss scale: ``Network.loss`` is L of (16), a sum over samples. Each step here uses the
+gradient of the *batch mean* (1/n) sum_i g_loss, so a learning rate means what it means in
+Keras, PyTorch and scikit-learn; the loss curves report the mean per-sample loss.
+
+The loop shuffles once per epoch (a fresh permutation from ``seed``), gathers each mini-batch
+into a preallocated buffer and runs forward + backward in preallocated workspaces
+(``network.Workspace``); no Python loop touches individual samples or units.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .network import PARAM_NAMES, Network, Workspace
+from .optimizers import Optimizer, make_optimizer
+
+__all__ = ["train", "History", "EpochInfo", "score"]
+
+
+@dataclass
+class EpochInfo:
+    """What a callback receives after each epoch."""
+
+    epoch: int                 # 1-based
+    loss: float                # mean training loss over the epoch's batches
+    val_loss: float | None     # mean validation loss (per sample), if validation data is given
+    val_score: float | None    # validation accuracy (classification) or R^2 (regression)
+    network: Network
+    history: History
+
+
+@dataclass
+class History:
+    """What happened during ``train``.
+
+    Attributes
+    ----------
+    loss : list of float
+        Mean training loss per epoch, (1/N) sum_i g_loss, measured during the epoch.
+    val_loss, val_score : list of float
+        Per epoch, when validation data is given: the mean validation loss and the validation
+        accuracy (classifiers) or R^2 (regression).
+    epochs : int
+        Epochs completed.
+    best_epoch : int or None
+        Epoch (1-based) with the lowest monitored loss (validation loss if given, else training
+        loss). With ``restore_best=True`` and early stopping, the network holds its weights.
+    stopped_early : bool
+        True when early stopping or a callback ended training.
+    interrupted : bool
+        True when Ctrl-C ended training (with ``catch_interrupt=True``).
+    """
+
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_score: list[float] = field(default_factory=list)
+    epochs: int = 0
+    best_epoch: int | None = None
+    stopped_early: bool = False
+    interrupted: bool = False
+    steps: int = 0
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def score(net: Network, X, y) -> float:
+    """Accuracy for classification outputs; R^2 (averaged over outputs) for regression."""
+    X2, _ = net.as_batch(X)
+    return _score_encoded(net, X2, net.encode_targets(y, X2.shape[0]))
+
+
+def _score_encoded(net: Network, X2, T) -> float:
+    z_O = net.forward(X2).z_O
+    if net.output.is_classifier:
+        y_hat = net.output.decide(z_O)
+        truth = T[:, 0] if T.ndim == 2 else T
+        return float(np.mean(y_hat == truth))
+    resid = ((T - z_O) ** 2).sum(axis=0)
+    total = ((T - T.mean(axis=0)) ** 2).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(total > 0, 1 - resid / np.where(total > 0, total, 1),
+                      np.where(resid == 0, 1.0, 0.0))
+    return float(np.mean(r2))
+
+
+def _mean_loss(net: Network, X, T) -> float:
+    return float(net.output.g_loss(net.forward(X).z_O, T).mean())
+
+
+def _check_positive_int(name, v):
+    if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < 1:
+        raise ValueError(f"{name} must be a positive integer, got {v!r}")
+
+
+@contextmanager
+def _interrupt_flag(enabled: bool):
+    """While active, Ctrl-C sets a flag instead of raising; the loop stops after the batch."""
+    flag = {"set": False}
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum, frame):
+        if flag["set"]:  # a second Ctrl-C stops at once
+            raise KeyboardInterrupt
+        flag["set"] = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def train(
+    net: Network,
+    X,
+    y,
+    *,
+    epochs: int = 10,
+    batch_size: int = 32,
+    optimizer: str | Optimizer = "adam",
+    learning_rate: float | None = None,
+    momentum: float = 0.9,
+    nesterov: bool = False,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+    l2: float = 0.0,
+    shuffle: bool = True,
+    seed=None,
+    validation_data: tuple | None = None,
+    early_stopping: bool = False,
+    patience: int = 10,
+    min_delta: float = 0.0,
+    restore_best: bool = True,
+    callbacks: Sequence[Callable[[EpochInfo], bool | None]] = (),
+    progress: bool = False,
+    dtype=None,
+    catch_interrupt: bool = False,
+    history: History | None = None,
+) -> History:
+    """Train ``net`` in place by mini-batch gradient descent on the mean of (16).
+
+    Parameters
+    ----------
+    net : Network
+        Updated in place. Its activation must be differentiable: a threshold network (2) has
+        zero gradient almost everywhere and cannot be trained by gradient descent.
+    X : array-like (N, N_i)
+    y : array-like
+        0/1 labels (binary), class indices 0..K-1 (multiclass) or (N,)/(N, d) values.
+    epochs, batch_size : int
+        Passes over the data, and samples per step (the last batch may be smaller).
+    optimizer : {"sgd", "momentum", "adam"} or Optimizer
+        "sgd" is (21); "momentum" takes ``momentum`` and ``nesterov``; "adam" takes ``beta1``,
+        ``beta2``, ``epsilon``. An ``Optimizer`` instance keeps its state across calls.
+    learning_rate : float, default 0.01 for SGD/momentum, 0.001 for Adam
+        alpha of (21), applied to the gradient of the batch *mean* loss.
+    l2 : float
+        Weight decay: adds (l2/2)(||W_H||^2 + ||W_O||^2) to the mean loss (biases are not
+        penalised).
+    shuffle, seed
+        A fresh permutation each epoch from ``numpy.random.default_rng(seed)``; the same seed
+        gives the same run.
+    validation_data : (X_val, y_val)
+        Scored after each epoch: ``history.val_loss`` and ``history.val_score``.
+    early_stopping, patience, min_delta, restore_best
+        Stop when the monitored loss (validation loss if given, else training loss) has not
+        improved by ``min_delta`` for ``patience`` epochs; then restore the best weights.
+    callbacks : sequence of callables
+        Each is called with an :class:`EpochInfo` after every epoch; returning True stops
+        training (``history.stopped_early``).
+    progress : bool
+        Show a progress bar (rich) with the running loss and validation score.
+    dtype : {None, "float32", "float64"}
+        Training precision; None keeps the network's (``Network.init`` gives float32).
+    catch_interrupt : bool
+        Ctrl-C finishes the current batch, restores the best weights so far and returns with
+        ``history.interrupted = True`` (a second Ctrl-C stops at once).
+    history : History, optional
+        Append to an existing history (used by ``partial_fit`` and warm starts).
+    """
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a shallownet.Network, got {type(net).__name__}")
+    if not net.activation.trainable:
+        raise ValueError(
+            f"cannot train a network with activation={net.activation.name!r}: the hard "
+            "threshold (2) has zero derivative almost everywhere, so every gradient of W_H and "
+            "b_H is 0 and gradient descent (21) would never change the hidden layer. Train with "
+            "activation='sigmoid' or 'relu' instead, or set threshold weights by hand as in "
+            "Problems 1-3"
+        )
+    _check_positive_int("epochs", epochs)
+    _check_positive_int("batch_size", batch_size)
+    _check_positive_int("patience", patience)
+    if not (l2 >= 0 and math.isfinite(l2)):
+        raise ValueError(f"l2 must be a non-negative number, got {l2!r}")
+    if dtype is not None:
+        net.astype(dtype)
+    dt = net.dtype
+
+    X2, _ = net.as_batch(X)
+    X2 = np.ascontiguousarray(X2, dtype=dt)
+    N = X2.shape[0]
+    if N == 0:
+        raise ValueError("X has no samples; training needs at least one")
+    T = net.encode_targets(y, N)
+    T = np.ascontiguousarray(T)
+    if validation_data is not None:
+        if len(validation_data) != 2:
+            raise ValueError("validation_data must be a pair (X_val, y_val)")
+        Xv, _ = net.as_batch(validation_data[0], name="X_val")
+        Tv = net.encode_targets(validation_data[1], Xv.shape[0])
+        if Xv.shape[0] == 0:
+            raise ValueError("validation_data has no samples")
+
+    params = net.params
+    if isinstance(optimizer, Optimizer):
+        opt = optimizer
+        if any(opt.params[k] is not params[k] for k in PARAM_NAMES):
+            opt.rebind(params)
+        if learning_rate is not None:
+            opt.learning_rate = float(learning_rate)
+    else:
+        if learning_rate is None:
+            learning_rate = 0.001 if str(optimizer).lower() == "adam" else 0.01
+        opt = make_optimizer(optimizer, params, learning_rate, momentum=momentum,
+                             nesterov=nesterov, beta1=beta1, beta2=beta2, epsilon=epsilon)
+
+    B = min(batch_size, N)
+    ws = Workspace(net, B)
+    Xb = np.empty((B, net.N_i), dt)
+    Tb = np.empty((B,) + T.shape[1:], T.dtype)
+    rng = np.random.default_rng(seed)
+    order = np.arange(N)
+    hist = history if history is not None else History()
+    monitor = hist.val_loss if validation_data is not None else hist.loss
+    best = min(monitor) if monitor else math.inf
+    best_params = None
+    wait = 0
+    weights = (params["W_H"], params["W_O"])
+
+    bar = _Progress(progress, epochs, math.ceil(N / B))
+    with _interrupt_flag(catch_interrupt) as interrupted, bar:
+        for _ in range(epochs):
+            if shuffle:
+                order = rng.permutation(N)
+            start_params = {k: v.copy() for k, v in params.items()}
+            total = 0.0
+            for start in range(0, N, B):
+                idx = order[start:start + B]
+                n = idx.shape[0]
+                np.take(X2, idx, axis=0, out=Xb[:n])
+                np.take(T, idx, axis=0, out=Tb[:n])
+                total += ws.backprop(Xb[:n], Tb[:n], n, scale=1.0 / n)
+                if l2:
+                    ws.grads["W_H"] += l2 * weights[0]
+                    ws.grads["W_O"] += l2 * weights[1]
+                opt.step(ws.grads)
+                hist.steps += 1
+                bar.advance(total / min(start + n, N))
+                if interrupted["set"]:
+                    break
+            epoch_loss = total / min(start + n, N)
+            if not math.isfinite(epoch_loss) or not all(np.all(np.isfinite(p))
+                                                        for p in params.values()):
+                net.set_params(**start_params)
+                raise FloatingPointError(
+                    f"training diverged in epoch {hist.epochs + 1}: the loss became "
+                    f"{epoch_loss} (learning_rate={opt.learning_rate}). The weights were reset "
+                    "to the start of that epoch; lower learning_rate or standardise X"
+                )
+            hist.epochs += 1
+            hist.loss.append(epoch_loss)
+            val_loss = val_score = None
+            if validation_data is not None:
+                val_loss = _mean_loss(net, Xv, Tv)
+                val_score = _score_encoded(net, Xv, Tv)
+                hist.val_loss.append(val_loss)
+                hist.val_score.append(val_score)
+            current = monitor[-1]
+            if current < best - min_delta:
+                best, wait = current, 0
+                hist.best_epoch = hist.epochs
+                if early_stopping or catch_interrupt:
+                    best_params = {k: v.copy() for k, v in params.items()}
+            else:
+                wait += 1
+            bar.end_epoch(hist.epochs, epoch_loss, val_score)
+            info = EpochInfo(hist.epochs, epoch_loss, val_loss, val_score, net, hist)
+            stop = any(bool(cb(info)) for cb in callbacks)
+            if interrupted["set"]:
+                hist.interrupted = True
+                break
+            if stop or (early_stopping and wait >= patience):
+                hist.stopped_early = True
+                break
+    if restore_best and best_params is not None and (hist.stopped_early or hist.interrupted):
+        net.set_params(**best_params)
+    return hist
+
+
+class _Progress:
+    """A rich progress bar over all batches of all epochs, or nothing."""
+
+    def __init__(self, enabled: bool, epochs: int, batches: int):
+        self.enabled = enabled
+        self.batches = batches
+        if enabled:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+            self.p = Progress(TextColumn("[bold]epoch {task.fields[epoch]}/" + str(epochs)),
+                              BarColumn(), MofNCompleteColumn(),
+                              TextColumn("loss {task.fields[loss]}"),
+                              TextColumn("{task.fields[val]}"), TimeElapsedColumn(),
+                              TimeRemainingColumn())
+            self.task = self.p.add_task("train", total=epochs * batches, epoch=1, loss="-",
+                                        val="")
+            self._n = 0
+
+    def __enter__(self):
+        if self.enabled:
+            self.p.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            self.p.__exit__(*exc)
+
+    def advance(self, running_loss: float):
+        if self.enabled:
+            self._n += 1
+            if self._n % 16 == 0:  # a refresh per batch would cost more than the batch
+                self.p.update(self.task, completed=self._n, loss=f"{running_loss:.4f}")
+
+    def end_epoch(self, epoch: int, loss: float, val_score: float | None):
+        if self.enabled:
+            self._n = epoch * self.batches
+            val = "" if val_score is None else f"val {val_score:.4f}"
+            self.p.update(self.task, completed=self._n, epoch=epoch + 1, loss=f"{loss:.4f}",
+                          val=val)
