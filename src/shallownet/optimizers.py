@@ -91,13 +91,14 @@ class Adam(Optimizer):
 
     def step(self, grads):
         self.t += 1
-        # fold both bias corrections into one step size
-        self._lr_t = (self.learning_rate * np.sqrt(1 - self.beta2 ** self.t)
-                      / (1 - self.beta1 ** self.t))
+        # bias corrections 1/(1 - beta^t) of the first and second moments
+        self._c1 = self.learning_rate / (1 - self.beta1 ** self.t)
+        self._c2 = 1.0 / np.sqrt(1 - self.beta2 ** self.t)
         for name, p in self.params.items():
             self._update(name, p, grads[name])
 
     def _update(self, name, p, g):
+        # theta <- theta - alpha m_hat / (sqrt(v_hat) + eps)
         m, v = self.m[name], self.v[name]
         m *= self.beta1
         m += (1 - self.beta1) * g
@@ -105,9 +106,10 @@ class Adam(Optimizer):
         v *= self.beta2
         v += (1 - self.beta2) * g
         np.sqrt(v, out=g)
+        g *= self._c2
         g += self.epsilon
         np.divide(m, g, out=g)
-        g *= -self._lr_t
+        g *= -self._c1
         p += g
 
     def rebind(self, params):

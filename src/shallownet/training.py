@@ -320,8 +320,14 @@ class _Progress:
         self.enabled = enabled
         self.batches = batches
         if enabled:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeElapsedColumn, TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
             self.p = Progress(TextColumn("[bold]epoch {task.fields[epoch]}/" + str(epochs)),
                               BarColumn(), MofNCompleteColumn(),
                               TextColumn("loss {task.fields[loss]}"),

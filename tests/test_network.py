@@ -1,0 +1,234 @@
+"""Network construction, losses (16)-(20) and gradients, against closed forms and finite
+differences."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import shallownet as sn
+from shallownet.network import Workspace
+
+ACTIVATIONS = ["threshold", "sigmoid", "relu"]
+OUTPUTS = ["binary", "multiclass", "regression"]
+
+
+def random_problem(activation, output, N, N_i, N_h, N_o, seed=0):
+    rng = np.random.default_rng(seed)
+    if output == "binary":
+        N_o = 1
+    net = sn.Network(rng.normal(size=(N_h, N_i)), rng.normal(size=N_h),
+                     rng.normal(size=(N_o, N_h)), rng.normal(size=N_o),
+                     activation=activation, output=output)
+    X = rng.normal(size=(N, N_i))
+    if output == "binary":
+        y = rng.integers(0, 2, N)
+    elif output == "multiclass":
+        y = rng.integers(0, N_o, N)
+    else:
+        y = rng.normal(size=(N, N_o))
+    return net, X, y
+
+
+def reference_loss(net, X, y):
+    """L of (16) written from the notes' formulas, independent of outputs.py."""
+    z = net.forward(X).z_O
+    if net.output.name == "binary":  # (17) ln(1 + e^z) - y z
+        return float(np.sum(np.log1p(np.exp(z[:, 0])) - y * z[:, 0]))
+    if net.output.name == "multiclass":  # (18), (19)
+        r = np.eye(net.N_o)[y]
+        return float(np.sum(np.log(np.exp(z).sum(axis=1)) - (r * z).sum(axis=1)))
+    return float(np.sum((z - y.reshape(z.shape)) ** 2))  # (20)
+
+
+# ---------------------------------------------------------------- construction
+def test_hand_set_weights_as_the_notes_write_them():
+    net = sn.Network(W_H=[[1], [1]], b_H=[-1, -3], W_O=[-1, 2], b_O=0.5,
+                     activation="threshold")
+    assert net.W_H.shape == (2, 1) and net.b_H.shape == (2,)
+    assert net.W_O.shape == (1, 2) and net.b_O.shape == (1,)
+    assert set(net.params) == {"W_H", "b_H", "W_O", "b_O"}
+    assert net.params["W_O"] is net.W_O  # live arrays
+
+
+def test_flat_W_H_with_matching_b_H_is_a_column():
+    net = sn.Network(W_H=[1, 1], b_H=[-1, -3], W_O=[-1, 2], b_O=0.5, activation="threshold")
+    assert net.W_H.shape == (2, 1)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(W_H=[[1, 2]], b_H=[0, 0], W_O=[1], b_O=0), "b_H has 2 entries"),
+    (dict(W_H=[[1], [1]], b_H=[0, 0], W_O=[1, 2, 3], b_O=0), "W_O has 3 columns"),
+    (dict(W_H=[[np.nan]], b_H=[0], W_O=[1], b_O=0), "NaN"),
+    (dict(W_H=[["a"]], b_H=[0], W_O=[1], b_O=0), "numeric"),
+])
+def test_bad_weights_are_named(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        sn.Network(**kwargs)
+
+
+def test_unknown_activation_and_output_list_the_choices():
+    with pytest.raises(ValueError, match="relu"):
+        sn.Network([[1]], [0], [1], 0, activation="tanh")
+    with pytest.raises(ValueError, match="multiclass"):
+        sn.Network([[1]], [0], [1], 0, output="ordinal")
+
+
+def test_init_is_reproducible_and_scaled():
+    a = sn.Network.init(50, 400, 3, activation="relu", output="multiclass", seed=1)
+    b = sn.Network.init(50, 400, 3, activation="relu", output="multiclass", seed=1)
+    c = sn.Network.init(50, 400, 3, activation="relu", output="multiclass", seed=2)
+    assert a.dtype == np.float32
+    np.testing.assert_array_equal(a.W_H, b.W_H)
+    assert not np.array_equal(a.W_H, c.W_H)
+    # He: Var(W_H) = 2 / N_i for ReLU; Glorot-uniform: Var = 2 / (N_i + N_h) otherwise
+    assert np.var(a.W_H) == pytest.approx(2 / 50, rel=0.05)
+    s = sn.Network.init(50, 400, 3, activation="sigmoid", output="multiclass", seed=1)
+    assert np.var(s.W_H) == pytest.approx(2 / 450, rel=0.05)
+    assert np.all(a.b_H == 0) and np.all(a.b_O == 0)
+
+
+def test_forward_rejects_wrong_feature_count_and_nan():
+    net = sn.Network.init(3, 4, 1, seed=0)
+    with pytest.raises(ValueError, match="N_i = 3"):
+        net.forward(np.zeros((5, 2)))
+    with pytest.raises(ValueError, match="NaN or inf"):
+        net.forward(np.array([[0, np.nan, 0]]))
+
+
+def test_predict_and_predict_proba_shapes():
+    net, X, _ = random_problem("relu", "multiclass", 7, 3, 5, 4)
+    assert net.predict(X).shape == (7,)
+    P = net.predict_proba(X)
+    assert P.shape == (7, 4)
+    np.testing.assert_allclose(P.sum(axis=1), 1)
+    netb, Xb, _ = random_problem("relu", "binary", 7, 3, 5, 1)
+    assert netb.predict_proba(Xb).shape == (7,)
+    netr, Xr, _ = random_problem("relu", "regression", 7, 3, 5, 2)
+    with pytest.raises(ValueError, match="classification"):
+        netr.predict_proba(Xr)
+
+
+# ---------------------------------------------------------------- losses
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_loss_matches_the_notes_formula(output):
+    net, X, y = random_problem("sigmoid", output, 11, 3, 4, 3)
+    assert net.loss(X, y) == pytest.approx(reference_loss(net, X, y), rel=1e-12)
+
+
+def test_binary_cross_entropy_closed_form_values():
+    # (17) at z = 0: ln 2 for either label; at z = 2, y = 1: ln(1 + e^2) - 2
+    net = sn.Network([[0.0]], [0.0], [[1.0]], [0.0], activation="relu", output="binary")
+    assert net.loss([0.0], [1]) == pytest.approx(np.log(2))
+    net.set_params(b_O=[2.0])
+    assert net.loss([0.0], [1]) == pytest.approx(np.log1p(np.exp(2)) - 2)
+    assert net.loss([0.0], [0]) == pytest.approx(np.log1p(np.exp(2)))
+
+
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_huge_logits_give_finite_losses_and_gradients_without_warnings(output):
+    N_o = 1 if output == "binary" else 3
+    W_O = np.full((N_o, 1), 1000.0)
+    W_O[0] = -1000.0
+    net = sn.Network([[1.0]], [0.0], W_O, np.zeros(N_o), activation="relu", output=output)
+    X = np.array([[1.0], [1.0]])
+    y = np.array([1, 0]) if output != "regression" else np.zeros((2, N_o))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # overflow, division by zero and invalid values raise; underflow to 0 is harmless
+        with np.errstate(over="raise", divide="raise", invalid="raise"):
+            L = net.loss(X, y)
+            G = net.gradients(X, y)
+            P = net.forward(X).u_O
+    assert np.isfinite(L)
+    assert all(np.all(np.isfinite(g)) for g in G.values())
+    assert np.all(np.isfinite(P))
+    if output == "binary":  # z = -1000: loss of y=1 is 1000, of y=0 is ~0
+        assert L == pytest.approx(1000.0)
+    if output == "multiclass":  # logits (-1000, 1000, 1000), class 1 and class 0
+        assert L == pytest.approx(np.log(2) + (2000 + np.log(2)))
+
+
+# ---------------------------------------------------------------- gradients
+def finite_difference(net, X, y, name, h=1e-6):
+    p = net.params[name]
+    grad = np.zeros_like(p)
+    for idx in np.ndindex(p.shape):
+        old = p[idx]
+        p[idx] = old + h
+        up = net.loss(X, y)
+        p[idx] = old - h
+        down = net.loss(X, y)
+        p[idx] = old
+        grad[idx] = (up - down) / (2 * h)
+    return grad
+
+
+SHAPES = [  # (N, N_i, N_h, N_o) including N = 1 and N_o = 1
+    (1, 1, 1, 1), (1, 3, 4, 3), (5, 2, 3, 1), (8, 4, 6, 5), (13, 7, 2, 2),
+]
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("output", OUTPUTS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_gradients_equal_central_differences(activation, output, shape):
+    N, N_i, N_h, N_o = shape
+    net, X, y = random_problem(activation, output, N, N_i, N_h, N_o, seed=sum(shape))
+    G = net.gradients(X, y)
+    for name, p in net.params.items():
+        assert G[name].shape == p.shape
+        fd = finite_difference(net, X, y, name)
+        scale = max(np.abs(fd).max(), np.abs(G[name]).max(), 1e-8)
+        assert np.abs(G[name] - fd).max() / scale <= 1e-6, name
+
+
+def test_relu_backprop_matches_section3_problem1_by_hand():
+    """Section 3, Problem 1 (K classes, (18), ReLU), every step written with explicit sums."""
+    net, X, y = random_problem("relu", "multiclass", 6, 3, 4, 3, seed=3)
+    t = net.forward(X)
+    N, K, N_h, N_i = 6, 3, 4, 3
+    r = np.eye(K)[y]
+    dz_O = np.exp(t.z_O) / np.exp(t.z_O).sum(axis=1, keepdims=True) - r
+    dW_O = np.array([[sum(dz_O[i, j] * t.u_H[i, k] for i in range(N)) for k in range(N_h)]
+                     for j in range(K)])
+    du_H = np.array([[sum(dz_O[i, j] * net.W_O[j, k] for j in range(K)) for k in range(N_h)]
+                     for i in range(N)])
+    dz_H = du_H * (t.z_H > 0)
+    dW_H = np.array([[sum(dz_H[i, j] * X[i, k] for i in range(N)) for k in range(N_i)]
+                     for j in range(N_h)])
+    G = net.gradients(X, y)
+    np.testing.assert_allclose(G["W_O"], dW_O, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(G["b_O"], dz_O.sum(axis=0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(G["W_H"], dW_H, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(G["b_H"], dz_H.sum(axis=0), rtol=1e-12, atol=1e-12)
+
+
+def test_threshold_hidden_gradients_are_zero():
+    net, X, y = random_problem("threshold", "binary", 6, 2, 3, 1)
+    G = net.gradients(X, y)
+    assert not G["W_H"].any() and not G["b_H"].any()
+    assert G["W_O"].any()
+
+
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_training_path_loss_and_grad_agree_with_loss_and_dloss(output):
+    """The fused training kernel gives L of (16) and the same gradients as Network."""
+    net, X, y = random_problem("sigmoid", output, 9, 3, 5, 4, seed=8)
+    T = net.encode_targets(y, 9)
+    ws = Workspace(net, 16)
+    L = ws.backprop(X, T, 9, scale=1 / 9)
+    assert L == pytest.approx(net.loss(X, y), rel=1e-12)
+    G = net.gradients(X, y)
+    for k in G:
+        np.testing.assert_allclose(ws.grads[k] * 9, G[k], rtol=1e-10, atol=1e-12)
+
+
+def test_single_sample_and_targets_mismatch():
+    net, X, y = random_problem("relu", "multiclass", 4, 3, 5, 3)
+    with pytest.raises(ValueError, match="4 samples but y has 3"):
+        net.loss(X, y[:3])
+    with pytest.raises(ValueError, match="0..2"):
+        net.loss(X, np.array([0, 1, 2, 3]))
+    with pytest.raises(ValueError, match="0 or 1"):
+        random_problem("relu", "binary", 4, 3, 5, 1)[0].loss(X, [0, 1, 2, 1])
