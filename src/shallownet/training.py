@@ -319,6 +319,7 @@ class _Progress:
     def __init__(self, enabled: bool, epochs: int, batches: int):
         self.enabled = enabled
         self.batches = batches
+        self.epochs = epochs
         if enabled:
             from rich.progress import (
                 BarColumn,
@@ -356,5 +357,5 @@ class _Progress:
         if self.enabled:
             self._n = epoch * self.batches
             val = "" if val_score is None else f"val {val_score:.4f}"
-            self.p.update(self.task, completed=self._n, epoch=epoch + 1, loss=f"{loss:.4f}",
-                          val=val)
+            self.p.update(self.task, completed=self._n, epoch=min(epoch + 1, self.epochs),
+                          loss=f"{loss:.4f}", val=val)
