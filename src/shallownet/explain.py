@@ -81,24 +81,29 @@ def _exact(v) -> Fraction:
     return Fraction(repr(float(v)))
 
 
-def linear_text(coefs, bias, symbols: Sequence[str], *, mult: str = "") -> str:
+def linear_text(coefs, bias, symbols: Sequence[str], *, mult: str = "", digits: int = 4
+                ) -> str:
     """``sum_k coefs[k] symbols[k] + bias`` written the way the notes write it.
 
     ``linear_text([1, -2], -0.5, ["u_1", "u_2"])`` is ``"u_1 - 2u_2 - 0.5"``; zero terms are
     left out; a unit coefficient is not written. ``mult`` goes between a coefficient and its
-    symbol (``" "`` or ``"\\,"``).
+    symbol (``" "`` or ``"\\,"``). Floats show at most ``digits`` significant digits.
     """
+
+    def show(v):
+        return format_number(abs(v) if isinstance(v, Fraction) else abs(float(v)), digits)
+
     parts: list[str] = []
-    for c, s in zip(coefs, symbols, strict=True):
-        c = _exact(c)
+    for raw, s in zip(coefs, symbols, strict=True):
+        c = _exact(raw)
         if c == 0:
             continue
-        mag = "" if abs(c) == 1 else format_number(abs(c)) + mult
+        mag = "" if abs(c) == 1 else show(raw) + mult
         sign = "-" if c < 0 else "+"
         parts.append((sign, f"{mag}{s}"))
     b = _exact(bias)
     if b != 0 or not parts:
-        parts.append(("-" if b < 0 else "+", format_number(abs(b))))
+        parts.append(("-" if b < 0 else "+", show(bias)))
     first_sign, first = parts[0]
     out = ("-" if first_sign == "-" else "") + first
     for sign, term in parts[1:]:
@@ -200,7 +205,7 @@ def _float_targets(y, n: int) -> np.ndarray:
 
 
 def trace(net: Network, X, y=None, *, names: Sequence[str] | None = None,
-          show_u_O: bool | None = None, title: str = "") -> TraceTable:
+          show_u_O: bool | None = None, title: str = "", max_terms: int = 6) -> TraceTable:
     """Table 1 for any network and inputs: every variable of (9a)/(9b) for every sample.
 
     Parameters
@@ -220,6 +225,9 @@ def trace(net: Network, X, y=None, *, names: Sequence[str] | None = None,
         threshold (4) as in Problems 1-3.
     title : str
         A caption, written under the Markdown table and above the rich table.
+    max_terms : int
+        Row labels show each linear combination (``z_{i1}^H = x_i - 2``) when it has at most
+        this many terms; larger layers get the bare name.
 
     Returns
     -------
@@ -251,10 +259,11 @@ def trace(net: Network, X, y=None, *, names: Sequence[str] | None = None,
     # hidden layer (9a)
     g = net.activation.name
     for j in range(net.N_h):
-        rhs_m = linear_text(net.W_H[j], net.b_H[j], x_math)
-        rhs_t = linear_text(net.W_H[j], net.b_H[j], x_text)
-        rows.append(TraceRow(f"z_H{j + 1}", f"z_{{i{j + 1}}}^{{H}} = {rhs_m}",
-                             f"z_i{j + 1}^H = {rhs_t}", tr.z_H[:, j].astype(float)))
+        m, t = f"z_{{i{j + 1}}}^{{H}}", f"z_i{j + 1}^H"
+        if net.N_i <= max_terms:
+            m += " = " + linear_text(net.W_H[j], net.b_H[j], x_math)
+            t += " = " + linear_text(net.W_H[j], net.b_H[j], x_text)
+        rows.append(TraceRow(f"z_H{j + 1}", m, t, tr.z_H[:, j].astype(float)))
     g_m = r"g_{\mathrm{act}}" if g != "threshold" else r"\mathbb{1}"
     for j in range(net.N_h):
         if g == "threshold":
@@ -269,12 +278,13 @@ def trace(net: Network, X, y=None, *, names: Sequence[str] | None = None,
     u_text = [f"u_i{k + 1}^H" for k in range(net.N_h)]
     single = net.N_o == 1
     for j in range(net.N_o):
-        rhs_m = linear_text(net.W_O[j], net.b_O[j], u_math)
-        rhs_t = linear_text(net.W_O[j], net.b_O[j], u_text)
         key = "z_O" if single else f"z_O{j + 1}"
         sm = "i" if single else f"i{j + 1}"
-        rows.append(TraceRow(key, f"z_{{{sm}}}^{{O}} = {rhs_m}", f"z_{sm}^O = {rhs_t}",
-                             tr.z_O[:, j].astype(float)))
+        m, t = f"z_{{{sm}}}^{{O}}", f"z_{sm}^O"
+        if net.N_h <= max_terms:
+            m += " = " + linear_text(net.W_O[j], net.b_O[j], u_math)
+            t += " = " + linear_text(net.W_O[j], net.b_O[j], u_text)
+        rows.append(TraceRow(key, m, t, tr.z_O[:, j].astype(float)))
     if show_u_O:
         for j in range(net.N_o):
             key = "u_O" if single else f"u_O{j + 1}"
@@ -431,11 +441,14 @@ def _pieces_text(pieces: list[Interval], attr: str, var: str, otherwise: bool = 
         return f"{_value_text(values[0])} for all {var}"
     distinct = list(dict.fromkeys(values))
     if otherwise and len(distinct) == 2:
-        # name the value that covers fewer pieces; the other is "otherwise"
+        # name the value that covers fewer pieces (on a tie the larger one, y_hat = 1);
+        # the other is "otherwise"
         counts = [values.count(v) for v in distinct]
-        rest = distinct[0] if counts[0] > counts[1] or (
-            counts[0] == counts[1] and values[0] == distinct[0]) else distinct[1]
-        shown = distinct[1] if rest == distinct[0] else distinct[0]
+        if counts[0] != counts[1]:
+            shown = distinct[0] if counts[0] < counts[1] else distinct[1]
+        else:
+            shown = max(distinct)
+        rest = distinct[1] if shown == distinct[0] else distinct[0]
         where = " or ".join(p.text(var) for p in pieces if getattr(p, attr) == shown)
         return f"{_value_text(shown)} for {where}, {_value_text(rest)} otherwise"
     return "; ".join(f"{_value_text(getattr(p, attr))} for {p.text(var)}" for p in pieces)
