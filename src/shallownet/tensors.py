@@ -39,8 +39,9 @@ def jacobian(f: Callable, X, *, method: str = "auto", eps: float | None = None) 
         "graph": exact, by reverse-mode back-propagation through the graph f builds (one
         backward sweep per component of Y). "numeric": central differences in float64,
         for any f. "auto" (default): call f once on a graph node; if it returns a Node, use
-        "graph", and if it returns something else or rejects the node (numpy functions such
-        as ``np.sin`` raise TypeError on a Node), use "numeric".
+        "graph", and if it returns something else or fails on the node (numpy functions such
+        as ``np.sin`` raise TypeError on a Node), use "numeric". f should be free of side
+        effects, since "auto" may call it once more than "numeric" does.
     eps : float, optional
         Step of the central differences: ``h_j = eps * max(1, |X_j|)``. The default,
         eps = (machine epsilon)^(1/3) ~ 6e-6, balances truncation and rounding error, giving
@@ -70,12 +71,15 @@ def jacobian(f: Callable, X, *, method: str = "auto", eps: float | None = None) 
         x_node = graph.param(X, "X")
         try:
             Y = f(x_node)
-        except (TypeError, AttributeError) as exc:
+        except Exception as exc:
+            # A numpy-only f fails on a Node in many ways (TypeError from ufuncs, IndexError
+            # from np.tensordot, ...). "auto" then differentiates numerically, where a genuine
+            # error in f shows up again on plain arrays, so nothing is hidden.
             if method == "graph":
                 raise TypeError(
                     "method='graph' needs f built from shallownet.graph operations (it is "
-                    f"called with a graph Node and failed: {exc}); use method='numeric' for "
-                    "any other function"
+                    f"called with a graph Node and failed: {exc!r}); use method='numeric' "
+                    "for any other function"
                 ) from exc
             Y = None
         if isinstance(Y, graph.Node):
