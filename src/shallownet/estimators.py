@@ -1,0 +1,706 @@
+"""scikit-learn estimators over the one-hidden-layer network: ``Classifier`` and ``Regressor``.
+
+The estimators are thin: they validate the data, encode the labels, choose the network the way
+section 1, Problem 4 asks (``architecture.choose_architecture``) and hand the work to
+``shallownet.train``. Everything scikit-learn users expect is there (``fit``, ``partial_fit``,
+``predict``, ``predict_proba``, ``score``, ``get_params``/``set_params``, ``warm_start``, early
+stopping, trailing-underscore attributes), and a few things its MLP lacks:
+
+* ``validation_loss_curve_`` beside ``loss_curve_`` (and ``validation_scores_``);
+* the best weights restored when early stopping ends training;
+* ``partial_fit`` that keeps the optimizer's state (Adam moments, momentum) across calls and says
+  what it does with early stopping (see :meth:`Classifier.partial_fit`);
+* per-epoch ``callbacks`` receiving a ``shallownet.EpochInfo`` (return True to stop);
+* ``fit(..., catch_interrupt=True)``: Ctrl-C finishes the batch, keeps the best weights so far
+  and returns with ``interrupted_ = True``.
+
+Choice of network (Problem 4): N_i is the number of features; two classes give one sigmoid output
+unit (3)/(17); K > 2 classes a softmax over K units (5)/(18); a real target with d columns gives
+d identity outputs (7)/(20). N_h (``hidden_units``) and g_act (``activation``) are free.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import expit, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+
+from .activations import get_activation
+from .architecture import choose_architecture
+from .network import Network
+from .optimizers import make_optimizer
+from .training import History, train
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data as _sk_validate_data
+except ImportError:  # pragma: no cover - older scikit-learn
+    def _sk_validate_data(estimator, X, **kwargs):
+        return estimator._validate_data(X, **kwargs)
+
+__all__ = ["Classifier", "Regressor"]
+
+_OPTIMIZERS = ("sgd", "momentum", "adam")
+_DTYPES = ("float32", "float64")
+
+
+# ---------------------------------------------------------------------------- input checks
+def _non_numeric_columns(X) -> list:
+    """Names of the columns of a data frame that cannot be read as numbers."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "columns") or not hasattr(dtypes, "items"):
+        return []
+    bad = []
+    for col, dt in dtypes.items():
+        if getattr(dt, "kind", "O") in "biuf":
+            continue
+        try:
+            np.asarray(X[col], dtype=np.float64)
+        except (TypeError, ValueError):
+            bad.append(col)
+    return bad
+
+
+def _check_finite(A: np.ndarray, name: str) -> None:
+    """A ValueError naming where the first NaN or inf is, and what to do about it."""
+    if A.dtype.kind not in "fc" or np.isfinite(A).all():
+        return
+    bad = ~np.isfinite(A)
+    where = np.argwhere(bad)[0]
+    what = "NaN" if np.isnan(A[tuple(where)]) else "inf"
+    pos = f"row {where[0]}" + (f", column {where[1]}" if A.ndim == 2 else "")
+    fix = ("impute the missing values (e.g. sklearn.impute.SimpleImputer in a Pipeline) or drop "
+           "those rows" if name == "X" else "drop those samples or fill in their targets")
+    raise ValueError(
+        f"{name} contains {int(bad.sum())} NaN or infinite value(s) (the first, {what}, at "
+        f"{pos}); shallownet needs finite numbers: {fix}"
+    )
+
+
+def _check_positive_int(name, value):
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _check_number(name, value, low, high, *, low_open=False, high_open=False):
+    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    if ok:
+        ok = (value > low if low_open else value >= low) and (
+            value < high if high_open else value <= high)
+    if not ok:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        raise ValueError(f"{name} must be a number in {lo}{low}, {high}{hi}, got {value!r}")
+
+
+# ---------------------------------------------------------------------------- the estimators
+class _BaseNetwork(BaseEstimator):
+    """What Classifier and Regressor share; see their docstrings."""
+
+    _kind = ""  # "classes" or "continuous"
+
+    def __init__(self, hidden_units=100, activation="relu", optimizer="adam",
+                 learning_rate=None, momentum=0.9, nesterov=False, batch_size=32, epochs=200,
+                 l2=0.0, early_stopping=False, validation_fraction=0.1, patience=10,
+                 min_delta=0.0, shuffle=True, seed=None, dtype="float32", warm_start=False,
+                 verbose=False, callbacks=None):
+        self.hidden_units = hidden_units
+        self.activation = activation
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.l2 = l2
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.min_delta = min_delta
+        self.shuffle = shuffle
+        self.seed = seed
+        self.dtype = dtype
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # ------------------------------------------------------------------ hyper-parameters
+    def _check_hyperparameters(self) -> None:
+        _check_positive_int("hidden_units", self.hidden_units)
+        act = get_activation(self.activation)
+        if not act.trainable:
+            raise ValueError(
+                f"activation={self.activation!r} cannot be trained by gradient descent (the "
+                "threshold (2) has zero derivative almost everywhere); use 'relu' or 'sigmoid'"
+            )
+        if not isinstance(self.optimizer, str) or self.optimizer.lower() not in _OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {list(_OPTIMIZERS)}, "
+                             f"got {self.optimizer!r}")
+        if self.learning_rate is not None:
+            _check_number("learning_rate", self.learning_rate, 0, math.inf, low_open=True,
+                          high_open=True)
+        _check_number("momentum", self.momentum, 0, 1, high_open=True)
+        _check_positive_int("batch_size", self.batch_size)
+        _check_positive_int("epochs", self.epochs)
+        _check_number("l2", self.l2, 0, math.inf, high_open=True)
+        _check_number("validation_fraction", self.validation_fraction, 0, 1, low_open=True,
+                      high_open=True)
+        _check_positive_int("patience", self.patience)
+        _check_number("min_delta", self.min_delta, 0, math.inf, high_open=True)
+        if self.seed is not None and (not isinstance(self.seed, Integral)
+                                      or isinstance(self.seed, bool) or self.seed < 0):
+            raise ValueError(f"seed must be None or a non-negative integer, got {self.seed!r}")
+        if str(self.dtype) not in _DTYPES:
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
+        if self.callbacks is not None:
+            cbs = self.callbacks if isinstance(self.callbacks, list | tuple) else [self.callbacks]
+            for cb in cbs:
+                if not callable(cb):
+                    raise ValueError(
+                        f"callbacks must be a list of functions f(EpochInfo) -> bool, got {cb!r}"
+                    )
+
+    def _callbacks(self) -> list:
+        if self.callbacks is None:
+            return []
+        return list(self.callbacks) if isinstance(self.callbacks, list | tuple) else [
+            self.callbacks]
+
+    def _seeds(self, n: int, offset: int = 0) -> list:
+        """``n`` independent integer seeds from ``seed`` (and ``offset``, the epochs done)."""
+        if self.seed is None:
+            ss = np.random.SeedSequence()
+        else:
+            ss = np.random.SeedSequence([int(self.seed), int(offset)])
+        return [int(c.generate_state(1)[0]) for c in ss.spawn(n)]
+
+    # ------------------------------------------------------------------ data checks
+    def _validate_X(self, X, reset: bool) -> np.ndarray:
+        bad = _non_numeric_columns(X)
+        if bad:
+            raise ValueError(
+                f"X has non-numeric column(s) {bad[:10]}; shallownet needs numbers: encode them "
+                "(e.g. sklearn.preprocessing.OneHotEncoder in a ColumnTransformer) or drop them"
+            )
+        try:
+            X = _sk_validate_data(self, X, reset=reset, dtype=("float64", "float32"),
+                                  ensure_all_finite=False, accept_sparse=False)
+        except TypeError as exc:
+            if "argument must be" in str(exc):
+                raise TypeError(f"X must be numeric: {exc}; convert or drop that column") from exc
+            raise
+        except ValueError as exc:
+            msg = str(exc)
+            if "could not convert" in msg or "convert" in msg and "float" in msg:
+                raise ValueError(
+                    f"X must be numeric ({msg}); encode text columns (e.g. "
+                    "sklearn.preprocessing.OneHotEncoder in a Pipeline) or drop them"
+                ) from exc
+            if "features, but" in msg:
+                raise ValueError(
+                    f"{msg} Pass the same {self.n_features_in_} feature columns, in the same "
+                    "order, as when the model was fitted"
+                ) from exc
+            if "Found array with 0" in msg:
+                raise ValueError(f"X is empty: {msg} Pass at least one sample with at least "
+                                 "one feature") from exc
+            raise
+        _check_finite(X, "X")
+        return X
+
+    def _y_array(self, y, n_samples: int, dtype=None) -> np.ndarray:
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None; "
+                "pass the targets as fit(X, y)"
+            )
+        y = check_array(y, ensure_2d=False, dtype=dtype, ensure_all_finite=False,
+                        ensure_min_samples=0, input_name="y")
+        if y.shape[0] != n_samples:
+            raise ValueError(
+                f"X has {n_samples} samples but y has {y.shape[0]}; pass one target per row "
+                "of X"
+            )
+        return y
+
+    # ------------------------------------------------------------------ fitting
+    def _make_network(self, N_o_info: int, seed: int) -> Network:
+        arch = choose_architecture(int(self.n_features_in_), self._kind, N_o_info,
+                                   N_h=int(self.hidden_units),
+                                   activation=get_activation(self.activation).name)
+        return Network.init(arch.N_i, arch.N_h, arch.N_o, arch.activation, arch.output,
+                            seed=seed, dtype=str(self.dtype))
+
+    def _learning_rate(self) -> float:
+        if self.learning_rate is not None:
+            return float(self.learning_rate)
+        return 0.001 if self.optimizer.lower() == "adam" else 0.01
+
+    def _new_optimizer(self, net: Network):
+        return make_optimizer(self.optimizer.lower(), net.params, self._learning_rate(),
+                              momentum=float(self.momentum), nesterov=bool(self.nesterov))
+
+    def _check_continuation(self) -> None:
+        """warm_start/partial_fit continue ``network_``: its shape must match the settings."""
+        net = self.network_
+        act = get_activation(self.activation).name
+        if net.N_h != self.hidden_units or net.activation.name != act:
+            raise ValueError(
+                f"cannot continue training: the fitted network has hidden_units={net.N_h}, "
+                f"activation={net.activation.name!r} but the estimator now asks for "
+                f"hidden_units={self.hidden_units}, activation={self.activation!r}; set "
+                "warm_start=False (or call fit) to start a new network"
+            )
+
+    def _split(self, X, T, seed: int):
+        """Hold out ``validation_fraction`` of the samples (stratified when possible)."""
+        n = X.shape[0]
+        n_val = math.ceil(self.validation_fraction * n)
+        if n_val < 1 or n - n_val < 1:
+            raise ValueError(
+                f"early_stopping holds out validation_fraction={self.validation_fraction} of the "
+                f"{n} samples, which leaves none to train or to validate on; pass more samples "
+                "or set early_stopping=False"
+            )
+        stratify = None
+        if self._kind == "classes":
+            counts = np.bincount(T)
+            k = np.count_nonzero(counts)
+            if counts[counts > 0].min() >= 2 and n_val >= k and n - n_val >= k:
+                stratify = T
+        X_tr, X_val, T_tr, T_val = train_test_split(X, T, test_size=n_val, random_state=seed,
+                                                    stratify=stratify)
+        return X_tr, T_tr, (X_val, T_val)
+
+    def _run(self, X, T, n_targets, *, incremental, validation_data=None, catch_interrupt=False):
+        """Choose or continue the network, then call ``shallownet.train``."""
+        continuing = hasattr(self, "network_") and (incremental or self.warm_start)
+        if continuing:
+            self._check_continuation()
+            offset = self.history_.epochs
+        else:
+            offset = 0
+        init_seed, split_seed, train_seed = self._seeds(3, offset)
+        if continuing:
+            net, history = self.network_, self.history_
+        else:
+            net, history = self._make_network(n_targets, init_seed), History()
+        if incremental:
+            epochs, early = 1, False
+            opt = getattr(self, "_optimizer", None)
+            if opt is None or opt.__class__ is not self._new_optimizer(net).__class__:
+                opt = self._new_optimizer(net)
+            elif self.learning_rate is not None:
+                opt.learning_rate = float(self.learning_rate)
+        else:
+            epochs, early = int(self.epochs), bool(self.early_stopping)
+            opt = self._new_optimizer(net)
+            if early:
+                X, T, validation_data = self._split(X, T, split_seed)
+        history.stopped_early = history.interrupted = False
+        train(net, X, T, epochs=epochs, batch_size=int(self.batch_size), optimizer=opt,
+              l2=float(self.l2), shuffle=bool(self.shuffle), seed=train_seed,
+              validation_data=validation_data, early_stopping=early,
+              patience=int(self.patience), min_delta=float(self.min_delta), restore_best=True,
+              callbacks=self._callbacks(), progress=bool(self.verbose), dtype=str(self.dtype),
+              catch_interrupt=bool(catch_interrupt), history=history)
+        self.network_ = net
+        self._optimizer = opt
+        self._set_learned(history)
+        return self
+
+    def _set_learned(self, history: History) -> None:
+        """The trailing-underscore attributes that summarise ``history``."""
+        self.history_ = history
+        self.n_outputs_ = self.network_.N_o
+        self.loss_curve_ = list(history.loss)
+        self.validation_loss_curve_ = list(history.val_loss) if history.val_loss else None
+        self.validation_scores_ = list(history.val_score) if history.val_score else None
+        monitor = history.val_loss if history.val_loss else history.loss
+        self.best_epoch_ = history.best_epoch
+        if history.best_epoch is not None and history.best_epoch <= len(monitor):
+            self.best_loss_ = float(monitor[history.best_epoch - 1])
+        else:
+            self.best_loss_ = None
+        if history.val_score and history.best_epoch is not None \
+                and history.best_epoch <= len(history.val_score):
+            self.best_validation_score_ = float(history.val_score[history.best_epoch - 1])
+        else:
+            self.best_validation_score_ = None
+        self.n_iter_ = history.epochs
+        self.t_ = history.steps
+        self.stopped_early_ = history.stopped_early
+        self.interrupted_ = history.interrupted
+
+    def _forward_z(self, X) -> np.ndarray:
+        """The logits z_O of (10a)/(10b), (N, N_o), computed in float64.
+
+        Prediction runs in float64 whatever the training precision: float32 matrix products
+        can round differently with the batch's size, and a sample's prediction should not
+        depend on which other samples share its call.
+        """
+        check_is_fitted(self, "network_")
+        X = self._validate_X(X, reset=False)
+        net = self.network_
+        if net.dtype != np.float64:
+            net = Network(**net.params, activation=net.activation, output=net.output,
+                          dtype=np.float64)
+        return net.forward(X).z_O
+
+
+class Classifier(ClassifierMixin, _BaseNetwork):
+    """A one-hidden-layer network classifier (scikit-learn API).
+
+    Two classes give one sigmoid output unit, equations (3), (4) and loss (17); K > 2 classes a
+    softmax over K units, (5), (6) and loss (18)/(19). Labels may be of any type (int, str,
+    bool); predictions come back in the same type, and ``predict_proba``'s columns follow
+    ``classes_``.
+
+    Parameters
+    ----------
+    hidden_units : int, default 100
+        N_h, the number of hidden units.
+    activation : {"relu", "sigmoid"}, default "relu"
+        g_act of the hidden layer (the threshold (2) cannot be trained by gradient descent).
+    optimizer : {"adam", "sgd", "momentum"}, default "adam"
+        "sgd" is (21); "momentum" uses ``momentum`` and ``nesterov``.
+    learning_rate : float or None, default None
+        alpha of (21); None means 0.001 for Adam and 0.01 for SGD and momentum.
+    momentum : float, default 0.9
+    nesterov : bool, default False
+    batch_size : int, default 32
+        Samples per step (clipped to the number of samples).
+    epochs : int, default 200
+        Passes over the training data (the most, when early stopping is on).
+    l2 : float, default 0.0
+        Weight decay: (l2/2)(||W_H||^2 + ||W_O||^2) is added to the mean loss.
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the samples (stratified), stop when the validation
+        loss has not improved by ``min_delta`` for ``patience`` epochs, and restore the weights
+        of the best epoch.
+    validation_fraction : float, default 0.1
+    patience : int, default 10
+    min_delta : float, default 0.0
+        The least decrease of the monitored loss that counts as an improvement (``tol``).
+    shuffle : bool, default True
+        Shuffle the samples each epoch.
+    seed : int or None, default None
+        Seeds the initial weights, the validation split and the shuffling; the same seed gives
+        the same model.
+    dtype : {"float32", "float64"}, default "float32"
+        Training precision.
+    warm_start : bool, default False
+        ``fit`` continues from the fitted network (with a fresh optimizer) instead of drawing
+        new weights; the curves and ``n_iter_`` keep counting.
+    verbose : bool, default False
+        Show a progress bar with the running loss and validation score.
+    callbacks : list of callables or None
+        Each is called as ``f(info)`` with a :class:`shallownet.EpochInfo` after every epoch;
+        returning True stops training (``stopped_early_`` is then True).
+
+    Attributes
+    ----------
+    network_ : shallownet.Network
+        The trained network (W_H, b_H, W_O, b_O).
+    classes_ : ndarray (n_classes,)
+        The class labels, sorted; class index k in the network (0-based) is ``classes_[k]``.
+    n_features_in_ : int
+        N_i.
+    feature_names_in_ : ndarray of str
+        Column names, when X was a data frame with string column names.
+    n_outputs_ : int
+        N_o: 1 for two classes, K otherwise.
+    loss_curve_ : list of float
+        Mean training loss per epoch.
+    validation_loss_curve_, validation_scores_ : list of float or None
+        Mean validation loss and accuracy per epoch (None without validation data).
+    best_epoch_ : int or None
+        1-based epoch with the lowest validation loss (training loss without validation).
+    best_loss_ : float or None
+        That lowest loss.
+    best_validation_score_ : float or None
+        The validation accuracy at ``best_epoch_``.
+    n_iter_ : int
+        Epochs run, over all fits that continued this network.
+    t_ : int
+        Optimizer steps taken: the iteration index t of (21).
+    history_ : shallownet.History
+        The full training record.
+    stopped_early_ : bool
+        True when early stopping or a callback ended the last fit.
+    interrupted_ : bool
+        True when Ctrl-C ended the last fit (with ``catch_interrupt=True``).
+    """
+
+    _kind = "classes"
+
+    def fit(self, X, y, *, catch_interrupt: bool = False):
+        """Train on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like or data frame (n_samples, n_features)
+        y : array-like (n_samples,)
+            Class labels of any type.
+        catch_interrupt : bool, default False
+            Ctrl-C finishes the current batch, restores the best weights so far and returns
+            (``interrupted_`` is then True), so that the model can still be saved.
+
+        Returns
+        -------
+        self
+        """
+        self._check_hyperparameters()
+        continuing = self.warm_start and hasattr(self, "network_")
+        X = self._validate_X(X, reset=not continuing)
+        labels = self._labels(y, X.shape[0])
+        if continuing:
+            T = self._encode(labels)
+        else:
+            self.classes_ = self._classes_of(labels)
+            T = np.searchsorted(self.classes_, labels)
+        return self._run(X, T, len(self.classes_), incremental=False,
+                         catch_interrupt=catch_interrupt)
+
+    def partial_fit(self, X, y, classes=None, *, validation_data=None):
+        """One epoch of training on ``(X, y)``, continuing the network and its optimizer.
+
+        The first call (on an unfitted estimator) needs ``classes``, every label that will
+        ever appear, and draws the network; later calls continue it, and the optimizer's state
+        (Adam's moments, the momentum velocity) carries over from call to call.
+
+        Early stopping: ``partial_fit`` never holds out part of the given data and never stops
+        by itself, whatever ``early_stopping`` says; the caller decides when to stop. Pass
+        ``validation_data=(X_val, y_val)`` to have the validation loss and accuracy recorded in
+        ``validation_loss_curve_`` and ``validation_scores_`` (and ``best_epoch_``) after each
+        call, and stop when they stop improving.
+
+        Parameters
+        ----------
+        X : array-like (n_samples, n_features)
+        y : array-like (n_samples,)
+        classes : array-like, optional
+            All the class labels; required on the first call.
+        validation_data : (X_val, y_val), optional
+
+        Returns
+        -------
+        self
+        """
+        self._check_hyperparameters()
+        first = not hasattr(self, "network_")
+        X = self._validate_X(X, reset=first)
+        labels = self._labels(y, X.shape[0])
+        if first:
+            if classes is None:
+                raise ValueError(
+                    "the first call to partial_fit needs classes=, the list of every label "
+                    "that will appear (later batches may miss some); e.g. classes=np.unique(y)"
+                )
+            self.classes_ = self._classes_of(self._labels(np.asarray(classes), None))
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"classes={list(np.unique(classes))} differ from the classes of the first call "
+                f"{list(self.classes_)}; they cannot change between partial_fit calls"
+            )
+        T = self._encode(labels)
+        if validation_data is not None:
+            validation_data = self._validation_pair(validation_data)
+        return self._run(X, T, len(self.classes_), incremental=True,
+                         validation_data=validation_data)
+
+    # ------------------------------------------------------------------ labels
+    def _labels(self, y, n_samples):
+        if y is None:
+            raise ValueError(
+                "Classifier requires y to be passed, but the target y is None; pass the class "
+                "labels as fit(X, y)"
+            )
+        y = np.asarray(y) if not hasattr(y, "shape") else y
+        if getattr(y, "ndim", 1) == 2 and y.shape[1] != 1:
+            raise ValueError(
+                f"y should be a 1d array of class labels, got shape {y.shape}; Classifier takes "
+                "one label per sample (for several real-valued targets use shallownet.Regressor)"
+            )
+        y = column_or_1d(y, warn=True)
+        if n_samples is not None and y.shape[0] != n_samples:
+            raise ValueError(
+                f"X has {n_samples} samples but y has {y.shape[0]}; pass one label per row of X"
+            )
+        if y.dtype.kind == "f":
+            _check_finite(y, "y")
+        elif y.dtype == object and any(v is None or (isinstance(v, float) and math.isnan(v))
+                                       for v in y):
+            raise ValueError("y contains missing labels (None or NaN); drop those samples "
+                             "or fill in their labels")
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:
+            raise ValueError(
+                f"{exc} Classifier needs class labels (ints, strings or bools); for a real-valued "
+                "target use shallownet.Regressor"
+            ) from exc
+        return y
+
+    def _classes_of(self, labels) -> np.ndarray:
+        classes = np.unique(labels)
+        if classes.shape[0] < 2:
+            shown = repr(classes[0].item() if classes.size else None)
+            raise ValueError(
+                f"y contains only one class ({shown}): a classifier needs at least two classes "
+                "to tell apart, and 1 class leaves nothing to learn. Check the target column, "
+                "or that the data was not filtered down to one class"
+            )
+        return classes
+
+    def _encode(self, labels) -> np.ndarray:
+        """Class indices 0..K-1 (0-based; the notes count 1..K)."""
+        unseen = ~np.isin(labels, self.classes_)
+        if unseen.any():
+            raise ValueError(
+                f"y has label(s) {list(np.unique(labels[unseen]))[:10]} that are not among "
+                f"classes_ {list(self.classes_)}; set warm_start=False to fit a new model, or "
+                "pass every label in classes= on the first partial_fit call"
+            )
+        return np.searchsorted(self.classes_, labels)
+
+    def _validation_pair(self, validation_data):
+        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+            raise ValueError("validation_data must be a pair (X_val, y_val)")
+        X_val = self._validate_X(validation_data[0], reset=False)
+        return X_val, self._encode(self._labels(validation_data[1], X_val.shape[0]))
+
+    # ------------------------------------------------------------------ prediction
+    def decision_function(self, X) -> np.ndarray:
+        """The logits z_O of (10b): (n_samples,) for two classes (> 0 means ``classes_[1]``),
+        (n_samples, K) otherwise."""
+        z = self._forward_z(X)
+        return z[:, 0] if self.network_.output.name == "binary" else z
+
+    def predict(self, X) -> np.ndarray:
+        """The hard decision (4) or (6), as the original labels."""
+        z = self._forward_z(X)
+        if self.network_.output.name == "binary":
+            idx = (z[:, 0] >= 0).astype(np.intp)     # (4)
+        else:
+            idx = np.argmax(z, axis=1)              # (6)
+        return self.classes_[idx]
+
+    def predict_proba(self, X) -> np.ndarray:
+        """u_O: P(class | x), (n_samples, n_classes), columns ordered as ``classes_``.
+
+        Two classes: ``[1 - p, p]`` with p the sigmoid (3); K classes: the softmax (5).
+        """
+        z = self._forward_z(X)
+        if self.network_.output.name == "binary":
+            p = expit(z[:, 0])
+            return np.column_stack([1.0 - p, p])
+        return softmax(z, axis=1)
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """The logarithm of :meth:`predict_proba`, computed stably from z_O."""
+        z = self._forward_z(X)
+        if self.network_.output.name == "binary":
+            z = z[:, 0]
+            return np.column_stack([-np.logaddexp(0, z), -np.logaddexp(0, -z)])
+        return z - np.logaddexp.reduce(z, axis=1, keepdims=True)
+
+
+class Regressor(RegressorMixin, _BaseNetwork):
+    """A one-hidden-layer network regressor (scikit-learn API).
+
+    A target with d columns gives d identity output units, equation (7), and the squared error
+    loss (20). ``y`` may be (n_samples,) or (n_samples, d); ``predict`` returns (n_samples,)
+    when d = 1 and (n_samples, d) otherwise.
+
+    Parameters
+    ----------
+    hidden_units, activation, optimizer, learning_rate, momentum, nesterov, batch_size, epochs,
+    l2, early_stopping, validation_fraction, patience, min_delta, shuffle, seed, dtype,
+    warm_start, verbose, callbacks
+        As for :class:`Classifier`; early stopping holds out a random (unstratified) fraction.
+
+    Attributes
+    ----------
+    network_, n_features_in_, feature_names_in_, loss_curve_, validation_loss_curve_,
+    best_epoch_, best_loss_, n_iter_, t_, history_, stopped_early_, interrupted_
+        As for :class:`Classifier`.
+    n_outputs_ : int
+        N_o = d, the number of target columns.
+    validation_scores_ : list of float or None
+        Validation R^2 (averaged over the outputs) per epoch.
+    best_validation_score_ : float or None
+        The validation R^2 at ``best_epoch_``.
+    """
+
+    _kind = "continuous"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
+
+    def _more_tags(self):  # pragma: no cover - scikit-learn < 1.6
+        return {"multioutput": True}
+
+    def fit(self, X, y, *, catch_interrupt: bool = False):
+        """Train on ``(X, y)``; see :meth:`Classifier.fit` for ``catch_interrupt``."""
+        self._check_hyperparameters()
+        continuing = self.warm_start and hasattr(self, "network_")
+        X = self._validate_X(X, reset=not continuing)
+        T = self._targets(y, X.shape[0])
+        if continuing and T.shape[1] != self.network_.N_o:
+            raise ValueError(
+                f"y has {T.shape[1]} target column(s) but the fitted network has "
+                f"{self.network_.N_o}; set warm_start=False to fit a new model"
+            )
+        return self._run(X, T, T.shape[1], incremental=False, catch_interrupt=catch_interrupt)
+
+    def partial_fit(self, X, y, *, validation_data=None):
+        """One epoch of training on ``(X, y)``, continuing the network and its optimizer.
+
+        The first call draws the network; later calls continue it, and the optimizer's state
+        carries over. As for :meth:`Classifier.partial_fit`, ``partial_fit`` never splits off
+        validation data and never stops by itself, whatever ``early_stopping`` says; pass
+        ``validation_data=(X_val, y_val)`` to record the validation loss and R^2 per call.
+        """
+        self._check_hyperparameters()
+        first = not hasattr(self, "network_")
+        X = self._validate_X(X, reset=first)
+        T = self._targets(y, X.shape[0])
+        if not first and T.shape[1] != self.network_.N_o:
+            raise ValueError(f"y has {T.shape[1]} target column(s) but the network has "
+                             f"{self.network_.N_o}")
+        if validation_data is not None:
+            if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+                raise ValueError("validation_data must be a pair (X_val, y_val)")
+            X_val = self._validate_X(validation_data[0], reset=False)
+            validation_data = (X_val, self._targets(validation_data[1], X_val.shape[0]))
+        return self._run(X, T, T.shape[1], incremental=True, validation_data=validation_data)
+
+    def _targets(self, y, n_samples) -> np.ndarray:
+        try:
+            y = self._y_array(y, n_samples, dtype="numeric")
+        except ValueError as exc:
+            if "convert" in str(exc):
+                raise ValueError(f"y must be numeric for a Regressor ({exc}); for class labels "
+                                 "use shallownet.Classifier") from exc
+            raise
+        if y.ndim == 1:
+            y = y[:, None]
+        if y.ndim != 2 or y.shape[1] < 1:
+            raise ValueError(f"y must be (n_samples,) or (n_samples, n_targets), got {y.shape}")
+        y = y.astype(np.float64)
+        _check_finite(y, "y")
+        return y
+
+    def predict(self, X) -> np.ndarray:
+        """y_hat = z_O (7): (n_samples,) for one target, (n_samples, d) for d."""
+        z = self._forward_z(X)
+        return z[:, 0] if z.shape[1] == 1 else z
