@@ -427,9 +427,9 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
     n_features : int, optional
         The number of features a model expects; checked when ``features`` is not given.
     require_target : bool, default True
-        False reads the features only (for prediction); a target column is then used only if
-        ``target`` names it, and is otherwise dropped when its name is one of
-        :data:`TARGET_NAMES` and the model's features do not include it.
+        False reads the features only (for prediction): ``y`` is None unless ``target`` names a
+        column, and a column named like :data:`TARGET_NAMES` that is not a model feature is
+        left out (listed in ``Dataset.ignored``), so a labelled file can be predicted on.
 
     Returns
     -------
@@ -521,6 +521,9 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
     ignored = [n for n in names if n not in feat and n != target_col]
 
     y, detected = None, None
+    if target_col is not None and not require_target and target is None:
+        ignored.append(target_col)  # a label column in data to predict on: not read
+        target_col, note = None, ""
     if target_col is not None:
         col = table[target_col]
         _check_target(col, source)
