@@ -664,26 +664,56 @@ def _dot_quote(text: str) -> str:
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def to_dot(node: Node, *, title: str | None = None) -> str:
+_GREEK = {"alpha": "\u03b1", "beta": "\u03b2", "gamma": "\u03b3", "theta": "\u03b8",
+          "lambda": "\u03bb", "sigma": "\u03c3"}
+
+
+def _html_label(name: str) -> str:
+    """A name as the notes typeset it: "z_H" -> z with subscript H, "y_hat" -> y with a hat,
+    "alpha" -> the Greek letter (Graphviz HTML-like label)."""
+    def esc(t: str) -> str:
+        return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    base, _, sub = name.partition("_")
+    if sub == "hat":
+        base, sub = base + "\u0302", ""
+    base = _GREEK.get(base, base)
+    return f"<{esc(base)}<SUB>{esc(sub)}</SUB>>" if sub else f"<{esc(base)}>"
+
+
+def to_dot(node: Node, *, title: str | None = None, pretty: bool = True) -> str:
     """The graph that computes ``node`` as Graphviz DOT text, drawn as in Figures 1 and 2.
 
     Data nodes are filled light green ("palegreen"), parameter nodes light blue
-    ("lightblue"), computational nodes white; each is labelled with its name (or its
-    operation when unnamed) and edges run from inputs to the loss, left to right.
-    Unnamed computational nodes are drawn smaller, as boxes labelled with their operation.
+    ("lightblue"), computational nodes white; each is a circle labelled with its name, and
+    edges run from the inputs to the loss, left to right. Unnamed computational nodes are
+    smaller boxes labelled with their operation.
+
+    Parameters
+    ----------
+    node : Node
+        The root, usually the loss L.
+    title : str, optional
+        A caption above the drawing.
+    pretty : bool, default True
+        Typeset names as the notes do (z_H with a subscript, y_hat with a hat, alpha as a
+        Greek letter) with Graphviz HTML-like labels; False gives the plain names as quoted
+        strings (``label="z_H"``).
     """
     if not isinstance(node, Node):
         raise TypeError(f"to_dot draws a graph Node, got {type(node).__name__}")
     order = node.topological_order()
     ids = {id(n): f"n{k}" for k, n in enumerate(order)}
-    lines = ["digraph computation_graph {", "  rankdir=LR;",
-             '  node [shape=circle, style=filled, fillcolor=white, fontname="Helvetica"];']
+    lines = ["digraph computation_graph {", '  rankdir=LR; fontname="Helvetica";',
+             '  node [shape=circle, style=filled, fillcolor=white, fontname="Helvetica", '
+             "fixedsize=true, width=0.6];"]
     if title:
         lines.append(f"  label={_dot_quote(title)}; labelloc=t;")
     for n in order:
-        attrs = [f"label={_dot_quote(n.label)}", f'fillcolor="{_FILL[n.kind]}"']
+        label = _html_label(n.name) if pretty and n.name else _dot_quote(n.label)
+        attrs = [f"label={label}", f'fillcolor="{_FILL[n.kind]}"']
         if n.kind in ("op", "const") and not n.name:
-            attrs.append("shape=box, fontsize=10")
+            attrs.append("shape=box, fixedsize=false, fontsize=10")
         if n.op and n.name:
             attrs.append(f"tooltip={_dot_quote(n.op)}")
         lines.append(f"  {ids[id(n)]} [{', '.join(attrs)}];")
