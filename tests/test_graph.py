@@ -387,3 +387,15 @@ def test_render_svg_and_png(tmp_path):
     assert "<svg" in text and ">z<" in text and "lightblue" in text and "palegreen" in text
     png = G.render(G.to_dot(G.figure2_graph()), tmp_path / "figure2.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_navigation_helpers():
+    L = G.figure2_graph()
+    assert [n.name for n in L.topological_order()][-1] == "L"
+    assert set(L.parameters()) == {"W", "b", "alpha"}
+    assert L.find("u").op == "exp"
+    with pytest.raises(KeyError, match="z_H"):
+        L.find("z_H")
+    with pytest.raises(TypeError, match="Node or DOT"):
+        G.render(42, "figure.svg")
+    assert sn.graph is G

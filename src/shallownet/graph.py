@@ -38,6 +38,16 @@ Models
 * :func:`figure1_graph`, :func:`figure2_graph` both on small example data, for drawing.
 
 Everything is float64 unless asked otherwise.
+
+Example
+-------
+>>> from shallownet import graph
+>>> L = graph.figure1_graph()                 # the loss of Figure 1 on a small batch
+>>> L.backward()
+>>> L.parameters()["W_H"].grad.shape          # dL/dW_H, shaped like W_H (N_h, N_i)
+(3, 2)
+>>> dot_text = graph.to_dot(L, title="Figure 1")
+>>> # graph.render(L, "figure1.svg") needs Graphviz; "figure1.dot" never does
 """
 
 from __future__ import annotations
@@ -52,6 +62,7 @@ from scipy.special import expit
 
 __all__ = [
     "Node", "param", "data", "constant", "as_node",
+    "add", "subtract", "multiply", "divide", "power", "matmul", "transpose", "getitem",
     "linear", "exp", "log", "sigmoid", "relu", "threshold", "sum", "mean", "stack",
     "binary_cross_entropy", "categorical_cross_entropy", "squared_error",
     "network_graph", "problem2_graph", "figure1_graph", "figure2_graph",
@@ -728,11 +739,17 @@ class GraphvizNotFoundError(RuntimeError):
     """Raised by :func:`render` when Graphviz's ``dot`` program is not installed."""
 
 
-def render(graph: Node | str, path, *, title: str | None = None) -> Path:
+def render(graph: Node | str, path, *, title: str | None = None, pretty: bool = True) -> Path:
     """Draw a graph (a Node or DOT text) to ``path``; the format follows the extension.
 
     ``.svg``, ``.png`` and ``.pdf`` need Graphviz's ``dot`` program on PATH; ``.dot`` (or
-    ``.gv``) writes the DOT text itself and needs nothing.
+    ``.gv``) writes the DOT text itself and needs nothing. ``title`` and ``pretty`` are passed
+    to :func:`to_dot` when ``graph`` is a Node (DOT text is drawn as it is).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
 
     Raises
     ------
@@ -741,7 +758,12 @@ def render(graph: Node | str, path, *, title: str | None = None) -> Path:
     ValueError
         For an extension other than .svg, .png, .pdf, .dot, .gv.
     """
-    source = to_dot(graph, title=title) if isinstance(graph, Node) else str(graph)
+    if isinstance(graph, Node):
+        source = to_dot(graph, title=title, pretty=pretty)
+    elif isinstance(graph, str):
+        source = graph
+    else:
+        raise TypeError(f"render draws a graph Node or DOT text, got {type(graph).__name__}")
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt in ("dot", "gv"):
