@@ -688,7 +688,7 @@ class Regressor(RegressorMixin, _BaseNetwork):
         try:
             y = self._y_array(y, n_samples, dtype="numeric")
         except ValueError as exc:
-            if "convert" in str(exc):
+            if "onvert" in str(exc) or "numeric" in str(exc):
                 raise ValueError(f"y must be numeric for a Regressor ({exc}); for class labels "
                                  "use shallownet.Classifier") from exc
             raise

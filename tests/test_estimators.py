@@ -1,0 +1,462 @@
+"""Classifier and Regressor: scikit-learn's own checks, the choice of network (Problem 4),
+quality on real data, labels, continuation, early stopping, callbacks and bad input."""
+
+import os
+import signal
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import shallownet as sn
+from shallownet import Classifier, Regressor
+
+QUICK = dict(hidden_units=16, epochs=20, learning_rate=0.01, seed=0)
+
+
+# ---------------------------------------------------------------------------- scikit-learn
+@parametrize_with_checks([Classifier(**QUICK), Regressor(**QUICK)])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def _iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def test_in_a_pipeline():
+    X, y = load_iris(return_X_y=True)
+    pipe = Pipeline([("scale", StandardScaler()), ("net", Classifier(epochs=60, seed=0))])
+    pipe.fit(X, y)
+    assert pipe.score(X, y) > 0.9
+    assert pipe.predict_proba(X).shape == (150, 3)
+    assert pipe.named_steps["net"].n_features_in_ == 4
+
+
+def test_grid_search():
+    X, y = _iris()
+    grid = GridSearchCV(Classifier(epochs=30, seed=0),
+                        {"hidden_units": [2, 16], "learning_rate": [0.01]}, cv=3)
+    grid.fit(X, y)
+    assert grid.best_params_["hidden_units"] in (2, 16)
+    assert grid.best_estimator_.network_.N_h == grid.best_params_["hidden_units"]
+    assert grid.best_score_ > 0.8
+
+
+def test_cross_val_score():
+    X, y = load_breast_cancer(return_X_y=True)
+    scores = cross_val_score(make_pipeline(StandardScaler(), Classifier(epochs=20, seed=0)),
+                             X, y, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.9
+    r2 = cross_val_score(make_pipeline(StandardScaler(), Regressor(epochs=50, l2=0.1, seed=0)),
+                         *_diabetes_scaled_y(), cv=3)
+    assert r2.mean() > 0.3
+
+
+# ---------------------------------------------------------------------------- quality
+def test_digits_accuracy():
+    X, y = load_digits(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X / 16.0, y, test_size=0.25, random_state=0,
+                                              stratify=y)
+    clf = Classifier(epochs=30, seed=0).fit(X_tr, y_tr)
+    assert accuracy_score(y_te, clf.predict(X_te)) >= 0.95
+
+
+def test_breast_cancer_accuracy():
+    X, y = load_breast_cancer(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+    pipe = make_pipeline(StandardScaler(), Classifier(epochs=30, seed=0)).fit(X_tr, y_tr)
+    assert accuracy_score(y_te, pipe.predict(X_te)) >= 0.95
+
+
+def _diabetes_scaled_y():
+    X, y = load_diabetes(return_X_y=True)
+    return X, (y - y.mean()) / y.std()
+
+
+def test_diabetes_r2():
+    X, y = load_diabetes(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=42)
+    mu, sd = y_tr.mean(), y_tr.std()
+    pipe = make_pipeline(StandardScaler(), Regressor(epochs=100, l2=0.1, seed=0))
+    pipe.fit(X_tr, (y_tr - mu) / sd)
+    assert r2_score(y_te, pipe.predict(X_te) * sd + mu) >= 0.40
+
+
+# ---------------------------------------------------------------------------- Problem 4
+@pytest.mark.parametrize("n_classes, N_o, output", [(2, 1, "binary"), (3, 3, "multiclass"),
+                                                    (5, 5, "multiclass")])
+def test_architecture_from_the_classes(n_classes, N_o, output):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 7))
+    y = np.arange(40) % n_classes
+    clf = Classifier(hidden_units=9, epochs=1, seed=0).fit(X, y)
+    net = clf.network_
+    assert (net.N_i, net.N_h, net.N_o, net.output.name) == (7, 9, N_o, output)
+    assert clf.n_outputs_ == N_o
+    assert clf.predict_proba(X).shape == (40, n_classes)
+
+
+@pytest.mark.parametrize("y_shape, N_o", [((30,), 1), ((30, 1), 1), ((30, 3), 3)])
+def test_architecture_from_a_continuous_target(y_shape, N_o):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 4))
+    y = rng.normal(size=y_shape)
+    reg = Regressor(hidden_units=5, epochs=1, seed=0).fit(X, y)
+    net = reg.network_
+    assert (net.N_i, net.N_h, net.N_o, net.output.name) == (4, 5, N_o, "regression")
+    assert reg.predict(X).shape == ((30,) if N_o == 1 else (30, N_o))
+
+
+def _forward_by_hand(net, X):
+    """z_O of (10a)/(10b), written out with numpy from the weights."""
+    W_H, b_H, W_O, b_O = (np.asarray(net.params[k], np.float64) for k in
+                          ("W_H", "b_H", "W_O", "b_O"))
+    z_H = X @ W_H.T + b_H
+    u_H = np.maximum(z_H, 0) if net.activation.name == "relu" else 1 / (1 + np.exp(-z_H))
+    return u_H @ W_O.T + b_O
+
+
+def test_binary_probabilities_are_1_minus_p_and_p():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    labels = np.where(y == 1, "benign", "malignant")
+    clf = Classifier(epochs=5, seed=0).fit(X, labels)
+    assert list(clf.classes_) == ["benign", "malignant"]
+    z = _forward_by_hand(clf.network_, X)[:, 0]
+    p = 1 / (1 + np.exp(-z))  # (3): P(classes_[1] | x)
+    P = clf.predict_proba(X)
+    np.testing.assert_allclose(P[:, 1], p, rtol=1e-6)
+    np.testing.assert_allclose(P[:, 0], 1 - p, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(clf.decision_function(X), z, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(clf.predict(X), np.where(z >= 0, "malignant", "benign"))
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), P, rtol=1e-9, atol=1e-15)
+
+
+def test_multiclass_probabilities_are_the_softmax():
+    X, y = _iris()
+    clf = Classifier(epochs=5, seed=0, activation="sigmoid").fit(X, y)
+    z = _forward_by_hand(clf.network_, X)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(clf.predict_proba(X), e / e.sum(axis=1, keepdims=True),
+                               rtol=1e-6)
+    np.testing.assert_array_equal(clf.predict(X), z.argmax(axis=1))
+
+
+# ---------------------------------------------------------------------------- labels
+def _separable(n=80, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    X[:, 0] += np.where(X[:, 0] > 0, 1.5, -1.5)  # a wide margin at x_0 = 0
+    return X, X[:, 0] > 0
+
+
+@pytest.mark.parametrize("pos, neg", [("yes", "no"), (True, False), (7, -3), (2.0, 1.0),
+                                      (np.int32(5), np.int32(9))])
+def test_binary_labels_round_trip(pos, neg):
+    X, right = _separable()
+    y = np.where(right, pos, neg)
+    clf = Classifier(epochs=40, learning_rate=0.01, seed=0).fit(X, y)
+    pred = clf.predict(X)
+    assert pred.dtype == y.dtype
+    np.testing.assert_array_equal(pred, y)  # every label, not just the set of labels
+    assert list(clf.classes_) == sorted([pos, neg])
+
+
+def test_string_labels_from_a_list_and_object_arrays():
+    X, right = _separable()
+    y = ["right" if r else "left" for r in right]
+    clf = Classifier(epochs=40, learning_rate=0.01, seed=0).fit(X, y)
+    assert list(clf.predict(X)) == y
+    clf2 = Classifier(epochs=40, learning_rate=0.01, seed=0).fit(X, np.array(y, dtype=object))
+    assert list(clf2.predict(X)) == y
+
+
+def test_multiclass_string_labels():
+    X, y = _iris()
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    clf = Classifier(epochs=60, seed=0).fit(pd.DataFrame(X, columns=list("abcd")),
+                                            pd.Series(names))
+    pred = clf.predict(pd.DataFrame(X, columns=list("abcd")))
+    assert set(pred) <= set(names) and np.mean(pred == names) > 0.9
+    assert list(clf.feature_names_in_) == list("abcd")
+
+
+def test_multi_output_regression():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    Y = np.column_stack([X @ [1.0, -2.0, 0.5], np.tanh(X[:, 0]) + X[:, 1] ** 2 / 4])
+    reg = Regressor(hidden_units=32, epochs=100, learning_rate=0.01, seed=0).fit(X, Y)
+    pred = reg.predict(X)
+    assert pred.shape == (400, 2) and reg.n_outputs_ == 2
+    assert r2_score(Y[:, 0], pred[:, 0]) > 0.95 and r2_score(Y[:, 1], pred[:, 1]) > 0.8
+
+
+# ---------------------------------------------------------------------------- continuing
+def test_warm_start_continues_the_network():
+    X, y = _iris()
+    clf = Classifier(epochs=5, seed=0, warm_start=True).fit(X, y)
+    first = list(clf.loss_curve_)
+    W_H = clf.network_.W_H.copy()
+    clf.fit(X, y)
+    assert clf.n_iter_ == 10 and clf.loss_curve_[:5] == first
+    assert not np.array_equal(clf.network_.W_H, W_H)
+    # the sixth epoch starts where the fifth ended: its loss is near the fifth's, far below
+    # the first epoch's
+    assert abs(clf.loss_curve_[5] - first[4]) < 0.25 * (first[0] - first[4])
+    fresh = Classifier(epochs=5, seed=0).fit(X, y)
+    fresh.fit(X, y)
+    assert fresh.n_iter_ == 5 and fresh.loss_curve_ == first
+
+
+def test_warm_start_refuses_a_different_network():
+    X, y = _iris()
+    clf = Classifier(epochs=2, seed=0, warm_start=True).fit(X, y)
+    clf.set_params(hidden_units=7)
+    with pytest.raises(ValueError, match="hidden_units=7"):
+        clf.fit(X, y)
+
+
+def test_partial_fit_keeps_the_optimizer_state():
+    # five partial_fit calls are five epochs of one fit: same batches, same Adam moments
+    X, y = _iris()
+    fit = Classifier(epochs=5, shuffle=False, seed=3).fit(X, y)
+    part = Classifier(shuffle=False, seed=3)
+    for _ in range(5):
+        part.partial_fit(X, y, classes=[0, 1, 2])
+    for k in ("W_H", "b_H", "W_O", "b_O"):
+        np.testing.assert_array_equal(part.network_.params[k], fit.network_.params[k])
+    assert part.n_iter_ == 5 and part.t_ == fit.t_ == 5 * 5  # ceil(150 / 32) steps an epoch
+    np.testing.assert_allclose(part.loss_curve_, fit.loss_curve_)
+
+
+def test_partial_fit_with_early_stopping_uses_all_data_and_never_stops():
+    X, y = _iris()
+    clf = Classifier(early_stopping=True, patience=1, batch_size=150, seed=0)
+    for _ in range(4):
+        clf.partial_fit(X, y, classes=np.unique(y))
+    assert clf.n_iter_ == 4 and clf.t_ == 4  # one full batch of all 150 samples a call
+    assert clf.validation_loss_curve_ is None
+
+
+def test_partial_fit_records_validation_data():
+    X, y = _iris()
+    X_tr, X_val, y_tr, y_val = train_test_split(X, y, test_size=30, random_state=0)
+    reg = Regressor(seed=0)
+    for _ in range(3):
+        reg.partial_fit(X_tr, y_tr.astype(float), validation_data=(X_val, y_val))
+    assert len(reg.validation_loss_curve_) == 3
+    z = _forward_by_hand(reg.network_, X_val)[:, 0]
+    # (20) per sample, ||z_O - y||^2, as a mean over the validation samples
+    np.testing.assert_allclose(reg.validation_loss_curve_[-1], np.mean((y_val - z) ** 2),
+                               rtol=1e-4)
+    np.testing.assert_allclose(reg.validation_scores_[-1], r2_score(y_val, z), rtol=1e-4)
+
+
+def test_partial_fit_needs_the_classes_first():
+    X, y = _iris()
+    with pytest.raises(ValueError, match="classes="):
+        Classifier().partial_fit(X, y)
+    clf = Classifier(seed=0).partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
+    assert clf.network_.N_o == 3
+    clf.partial_fit(X, y)
+    with pytest.raises(ValueError, match="not among"):
+        clf.partial_fit(X, y + 1)
+
+
+# ---------------------------------------------------------------------------- early stopping
+def test_early_stopping_restores_the_best_weights():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 10))
+    y = X[:, 0] + rng.normal(scale=1.0, size=120)  # noisy: a big net overfits
+    snapshots = []
+
+    def record(info):
+        snapshots.append((info.val_loss, {k: v.copy() for k, v in info.network.params.items()}))
+
+    reg = Regressor(hidden_units=200, epochs=300, learning_rate=0.01, early_stopping=True,
+                    validation_fraction=0.3, patience=5, seed=0, callbacks=[record]).fit(X, y)
+    curve = reg.validation_loss_curve_
+    assert reg.stopped_early_ and reg.n_iter_ < 300
+    assert [v for v, _ in snapshots] == curve
+    best = int(np.argmin(curve))
+    assert reg.best_epoch_ == best + 1 and reg.n_iter_ == reg.best_epoch_ + 5
+    assert reg.best_loss_ == min(curve) and curve[-1] > min(curve)
+    for k, v in snapshots[best][1].items():  # the restored net is the best epoch's net
+        np.testing.assert_array_equal(reg.network_.params[k], v)
+    assert len(reg.loss_curve_) == len(curve) == len(reg.validation_scores_)
+
+
+def test_early_stopping_split_is_stratified_and_seeded():
+    X, y = _iris()
+    a = Classifier(epochs=3, early_stopping=True, seed=5).fit(X, y)
+    b = Classifier(epochs=3, early_stopping=True, seed=5).fit(X, y)
+    assert a.validation_loss_curve_ == b.validation_loss_curve_
+    assert a.t_ == 3 * 5  # 135 training samples (15 held out), batches of 32
+
+
+# ---------------------------------------------------------------------------- callbacks
+def test_callbacks_see_every_epoch_and_can_stop():
+    X, y = _iris()
+    seen = []
+
+    def stop_at_three(info):
+        seen.append((info.epoch, info.loss, info.val_score))
+        return info.epoch == 3
+
+    clf = Classifier(epochs=50, seed=0, early_stopping=True, callbacks=[stop_at_three])
+    clf.fit(X, y)
+    assert clf.n_iter_ == 3 and clf.stopped_early_
+    assert [e for e, _, _ in seen] == [1, 2, 3]
+    assert [loss for _, loss, _ in seen] == clf.loss_curve_
+    assert [s for _, _, s in seen] == clf.validation_scores_
+
+
+def test_ctrl_c_finishes_and_keeps_the_best_weights():
+    X, y = _iris()
+
+    def press_ctrl_c(info):
+        if info.epoch == 4:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    clf = Classifier(epochs=50, seed=0, callbacks=[press_ctrl_c])
+    clf.fit(X, y, catch_interrupt=True)
+    assert clf.interrupted_ and clf.n_iter_ == 4
+    assert clf.predict(X).shape == (150,)
+    with pytest.raises(KeyboardInterrupt):  # without catch_interrupt, Ctrl-C propagates
+        clf.fit(X, y)
+
+
+def test_verbose_shows_progress(capsys):
+    X, y = _iris()
+    Classifier(epochs=2, seed=0, verbose=True).fit(X, y)
+    out = capsys.readouterr()
+    assert "epoch" in (out.out + out.err)
+
+
+# ---------------------------------------------------------------------------- bad input
+def _xy():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+@pytest.mark.parametrize("value, est", [(np.nan, Classifier), (np.inf, Classifier),
+                                        (-np.inf, Regressor), (np.nan, Regressor)])
+def test_nan_or_inf_in_X(value, est):
+    X, y = _xy()
+    X[4, 2] = value
+    with pytest.raises(ValueError, match=r"X contains 1 NaN or infinite.*row 4, column 2.*"
+                                         r"impute"):
+        est(epochs=1).fit(X, y)
+    fitted = est(epochs=1).fit(*_xy())
+    with pytest.raises(ValueError, match="X contains 1 NaN or infinite"):
+        fitted.predict(X)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_nan_or_inf_in_y(value):
+    X, y = _xy()
+    yf = y.astype(float)
+    yf[3] = value
+    with pytest.raises(ValueError, match=r"y contains 1 NaN or infinite.*row 3.*drop"):
+        Regressor(epochs=1).fit(X, yf)
+    with pytest.raises(ValueError, match=r"y contains 1 NaN or infinite"):
+        Classifier(epochs=1).fit(X, yf)
+    with pytest.raises(ValueError, match="missing labels"):
+        Classifier(epochs=1).fit(X, np.array(["a", None] * 10, dtype=object))
+
+
+def test_wrong_number_of_features_at_predict():
+    X, y = _xy()
+    clf = Classifier(epochs=1).fit(X, y)
+    for method in (clf.predict, clf.predict_proba, clf.decision_function, clf.score):
+        args = (X[:, :2], y) if method == clf.score else (X[:, :2],)
+        with pytest.raises(ValueError, match=r"X has 2 features, but Classifier is expecting "
+                                             r"3 .*same 3 feature columns"):
+            method(*args)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (5, 0)])
+def test_empty_data(shape):
+    with pytest.raises(ValueError, match=r"X is empty.*at least one"):
+        Classifier().fit(np.empty(shape), np.zeros(shape[0]))
+    with pytest.raises(ValueError, match=r"X is empty"):
+        Regressor().fit(np.empty(shape), np.zeros(shape[0]))
+
+
+def test_a_single_class():
+    X, _ = _xy()
+    with pytest.raises(ValueError, match=r"only one class \('spam'\).*at least two classes"):
+        Classifier().fit(X, ["spam"] * 20)
+
+
+def test_non_numeric_column_in_a_data_frame():
+    X, y = _xy()
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    df["city"] = ["Oslo", "Lima"] * 10
+    with pytest.raises(ValueError, match=r"non-numeric column\(s\) \['city'\].*OneHotEncoder"):
+        Classifier().fit(df, y)
+    with pytest.raises(ValueError, match=r"X must be numeric.*OneHotEncoder"):
+        Regressor().fit(df.to_numpy(), y)
+    # numbers stored as text are numbers
+    df["city"] = ["1", "2"] * 10
+    assert Classifier(epochs=1).fit(df, y).n_features_in_ == 4
+
+
+def test_y_length_mismatch():
+    X, y = _xy()
+    with pytest.raises(ValueError, match="X has 20 samples but y has 19; pass one label"):
+        Classifier().fit(X, y[:-1])
+    with pytest.raises(ValueError, match="X has 20 samples but y has 21; pass one target"):
+        Regressor().fit(X, np.append(y, 1.0))
+
+
+def test_continuous_target_for_a_classifier():
+    X, _ = _xy()
+    with pytest.raises(ValueError, match=r"Unknown label type.*shallownet.Regressor"):
+        Classifier().fit(X, np.linspace(0, 1, 20))
+    with pytest.raises(ValueError, match=r"y must be numeric.*shallownet.Classifier"):
+        Regressor().fit(X, ["a", "b"] * 10)
+
+
+def test_missing_y():
+    X, _ = _xy()
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        Classifier().fit(X, None)
+
+
+@pytest.mark.parametrize("params, match", [
+    (dict(hidden_units=0), "hidden_units must be a positive integer"),
+    (dict(activation="threshold"), "cannot be trained by gradient descent"),
+    (dict(activation="tanh"), "not known"),
+    (dict(optimizer="rmsprop"), "optimizer must be one of"),
+    (dict(learning_rate=-1.0), "learning_rate"),
+    (dict(validation_fraction=1.0), "validation_fraction"),
+    (dict(dtype="float16"), "dtype"),
+    (dict(seed=-1), "seed"),
+    (dict(callbacks=[3]), "callbacks"),
+])
+def test_bad_hyperparameters_are_named_in_fit(params, match):
+    X, y = _xy()
+    clf = Classifier(**params)  # stored unchanged, checked in fit
+    assert clf.get_params()[next(iter(params))] == next(iter(params.values()))
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y)
+
+
+def test_early_stopping_needs_enough_samples():
+    X, y = _xy()
+    with pytest.raises(ValueError, match="early_stopping"):
+        Regressor(early_stopping=True, validation_fraction=0.99).fit(X[:2], y[:2])
+
+
+def test_lazy_exports():
+    assert sn.Classifier is Classifier and sn.Regressor is Regressor
