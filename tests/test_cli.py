@@ -1,0 +1,410 @@
+"""The ``shallownet`` command: train -> predict / evaluate / info, files, plots, errors, Ctrl-C."""
+
+from __future__ import annotations
+
+import csv
+import io as stdio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_iris
+from sklearn.metrics import accuracy_score, mean_absolute_error, mean_squared_error, r2_score
+from typer.testing import CliRunner
+
+import shallownet
+from shallownet import Network
+from shallownet import io as model_io
+from shallownet.cli import app, fold_standardisation
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# Models saved by ``train`` carry their feature names; these tests predict on plain arrays.
+pytestmark = pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def assert_one_line_error(result, *words, code=2):
+    """Exit status ``code``, exactly one line ``error: ...`` on stderr naming ``words``."""
+    assert result.exit_code == code, (result.exit_code, result.output)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def read_csv(text):
+    rows = list(csv.reader(stdio.StringIO(text)))
+    return rows[0], rows[1:]
+
+
+def write_xor_csv(path, n=120, seed=0, label_col="label"):
+    """Two well separated blobs labelled "yes"/"no", with the label in the middle column."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(0, 0.3, (n // 2, 2)) + [2, 2]
+    b = rng.normal(0, 0.3, (n // 2, 2)) - [2, 2]
+    X = np.vstack([a, b])
+    y = ["yes"] * (n // 2) + ["no"] * (n // 2)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["x1", label_col, "x2"])
+        for (x1, x2), lab in zip(X, y, strict=True):
+            w.writerow([x1, lab, x2])
+    return X, np.array(y)
+
+
+@pytest.fixture(scope="module")
+def iris_model(tmp_path_factory):
+    d = tmp_path_factory.mktemp("iris")
+    model, png = d / "iris.safetensors", d / "curves.png"
+    result = run("train", "iris", "--epochs", 60, "--seed", 0, "--learning-rate", 0.01,
+                 "--out", model, "--plot", png)
+    assert result.exit_code == 0, result.output
+    return model, png, result
+
+
+# --------------------------------------------------------------------------- train and friends
+def test_train_reports_held_out_accuracy_and_the_saved_path(iris_model):
+    model, _, result = iris_model
+    assert "held-out metrics (30 samples)" in result.stdout
+    assert "accuracy" in result.stdout
+    assert f"model saved to {model}" in result.stdout.replace("\n", "")
+    assert model.is_file()
+    est = model_io.load(model)
+    # the held-out set is 20 % of iris: at least 90 % of all 150 flowers should be right
+    iris = load_iris()
+    assert accuracy_score(iris.target_names[iris.target], est.predict(iris.data)) > 0.9
+
+
+def test_plot_is_a_valid_png(iris_model):
+    _, png, _ = iris_model
+    assert png.read_bytes()[:8] == PNG_SIGNATURE
+    import matplotlib.image
+
+    img = matplotlib.image.imread(png)
+    assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100
+
+
+def test_predict_csv_and_probabilities(iris_model, tmp_path):
+    model, _, _ = iris_model
+    iris = load_iris()
+    result = run("predict", model, "iris", "--proba")
+    assert result.exit_code == 0, result.output
+    header, rows = read_csv(result.stdout)
+    assert header == ["prediction", "proba_setosa", "proba_versicolor", "proba_virginica"]
+    assert len(rows) == 150
+    P = np.array([[float(v) for v in r[1:]] for r in rows])
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, atol=1e-5)
+    # the label is the class with the largest probability, (6)
+    classes = [h.removeprefix("proba_") for h in header[1:]]
+    assert classes == list(iris.target_names)
+    assert [r[0] for r in rows] == [classes[k] for k in P.argmax(axis=1)]
+
+    out = tmp_path / "pred.csv"
+    result = run("predict", model, "iris", "--out", out)
+    assert result.exit_code == 0, result.output
+    head, rows2 = read_csv(out.read_text())
+    assert head == ["prediction"] and [r[0] for r in rows2] == [r[0] for r in rows]
+
+
+def test_evaluate_matches_scikit_learn_metrics(iris_model):
+    model, _, _ = iris_model
+    iris = load_iris()
+    y = iris.target_names[iris.target]
+    pred = model_io.load(model).predict(iris.data)
+    result = run("evaluate", model, "iris")
+    assert result.exit_code == 0, result.output
+    assert f"{accuracy_score(y, pred):.4f}" in result.stdout
+    # confusion matrix: one row per true class, summing to the 50 flowers of each species
+    for name in iris.target_names:
+        line = next(ln for ln in result.stdout.splitlines() if ln.startswith(f"│ {name}"))
+        counts = [int(c) for c in line.strip("│ ").split("│")[1:]]
+        assert sum(counts) == 50
+        assert counts[list(iris.target_names).index(name)] == np.sum((y == name) & (pred == name))
+
+
+def test_info_shows_architecture_and_parameter_counts(iris_model):
+    model, _, _ = iris_model
+    result = run("info", model)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for text in ("N_i = 4", "N_h = 100", "N_o = 3", "relu", "softmax", "multiclass"):
+        assert text in out
+    # N_h (N_i + 1) and N_o (N_h + 1), counted by hand: 100 * 5 = 500, 3 * 101 = 303
+    assert "500" in out and "303" in out and "803" in out
+    assert "setosa" in out and "epochs" in out
+
+
+def test_saved_model_predicts_on_raw_data_after_folding_the_scaling():
+    """z_H = W_H (x - m)/s + b_H equals (W_H/s) x + (b_H - W_H (m/s)), to rounding."""
+    rng = np.random.default_rng(1)
+    net = Network.init(3, 5, 2, activation="relu", output="multiclass", seed=0,
+                       dtype=np.float64)
+    X = rng.normal([100.0, -3.0, 0.01], [20.0, 1.0, 0.001], (40, 3))
+    m, s = X.mean(axis=0), X.std(axis=0)
+    expected = net.forward((X - m) / s).z_O
+    fold_standardisation(net, m, s)
+    np.testing.assert_allclose(net.forward(X).z_O, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_train_regression_and_evaluate(tmp_path):
+    model = tmp_path / "diab.safetensors"
+    result = run("train", "diabetes", "--epochs", 5, "--seed", 0, "--out", model, "-q",
+                 "--no-early-stopping")
+    assert result.exit_code == 0, result.output
+    for metric in ("R^2", "MSE", "MAE"):
+        assert metric in result.stdout
+    d = load_diabetes()
+    pred = model_io.load(model).predict(d.data)
+    result = run("evaluate", model, "diabetes")
+    assert result.exit_code == 0, result.output
+    for value in (r2_score(d.target, pred), mean_squared_error(d.target, pred),
+                  mean_absolute_error(d.target, pred)):
+        assert f"{value:.4f}" in result.stdout
+    assert_one_line_error(run("predict", model, "diabetes", "--proba"), "--proba",
+                          "regression")
+
+
+def test_csv_with_target_column_round_trip(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    X, y = write_xor_csv(tmp_path / "blobs.csv")
+    result = run("train", "blobs.csv", "--target", "label", "--epochs", 30, "--seed", 1,
+                 "--hidden", 8, "--learning-rate", 0.05, "-q")
+    assert result.exit_code == 0, result.output
+    model = tmp_path / "blobs.safetensors"  # the default --out
+    assert model.is_file()
+    assert "target 'label' (given)" in result.stdout
+    # the file still has its label column: predict matches features by name and drops it
+    result = run("predict", model, "blobs.csv")
+    assert result.exit_code == 0, result.output
+    header, rows = read_csv(result.stdout)
+    assert header == ["prediction"]
+    assert accuracy_score(y, [r[0] for r in rows]) == 1.0
+    assert "label" in result.stderr  # the note says which column was ignored
+    result = run("evaluate", model, "blobs.csv")  # --target remembered from training
+    assert result.exit_code == 0, result.output
+    assert "1.0000" in result.stdout
+
+
+def test_parquet_with_target_column(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    X, y = write_xor_csv(tmp_path / "b.csv", n=80, seed=2)
+    pq.write_table(pa.table({"a": X[:, 0], "b": X[:, 1], "kind": list(y)}), tmp_path / "b.pq")
+    model = tmp_path / "m.safetensors"
+    result = run("train", tmp_path / "b.pq", "--target", "kind", "--epochs", 20, "--seed", 0,
+                 "--hidden", 8, "--learning-rate", 0.05, "--out", model, "-q")
+    assert result.exit_code == 0, result.output
+    assert model_io.load(model).feature_names_in_.tolist() == ["a", "b"]
+    result = run("evaluate", model, tmp_path / "b.pq", "--target", "kind")
+    assert result.exit_code == 0, result.output
+    assert "accuracy" in result.stdout
+
+
+def test_no_scale_and_no_test_split(tmp_path):
+    model = tmp_path / "w.safetensors"
+    result = run("train", "wine", "--epochs", 2, "--no-scale", "--test-size", 0, "--out", model,
+                 "-q")
+    assert result.exit_code == 0, result.output
+    assert "no held-out set" in result.stdout
+    assert model_io.describe(model)["metadata"]["standardised"] is False
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.fixture
+def files(tmp_path):
+    def w(name, text):
+        p = tmp_path / name
+        p.write_text(text)
+        return p
+    return w
+
+
+def test_missing_file(tmp_path):
+    assert_one_line_error(run("train", tmp_path / "nope.csv"), "no such file", "nope.csv")
+
+
+def test_unknown_data_set_name():
+    assert_one_line_error(run("train", "mnist"), "mnist", "digits, iris")
+
+
+def test_unparsable_csv(files):
+    assert_one_line_error(run("train", files("r.csv", "a,b,y\n1,2,0\n3\n")),
+                          "does not parse", "line 3")
+
+
+def test_empty_file(files):
+    assert_one_line_error(run("train", files("e.csv", "")), "empty")
+
+
+def test_missing_target_column_lists_columns(files):
+    f = files("d.csv", "height,weight,label\n1,2,0\n3,4,1\n")
+    assert_one_line_error(run("train", f, "--target", "species"), "'species'",
+                          "'height', 'weight', 'label'")
+
+
+def test_non_numeric_column(files):
+    f = files("d.csv", "a,color,y\n1,red,0\n2,blue,1\n")
+    assert_one_line_error(run("train", f), "non-numeric", "'color'", "encode")
+
+
+def test_nan_in_features(files):
+    f = files("d.csv", "a,b,y\n1,nan,0\n2,3,1\n4,,0\n5,6,1\n")
+    assert_one_line_error(run("train", f), "2 of 4 rows", "'b'", "NaN")
+
+
+def test_nan_in_target(files):
+    f = files("d.csv", "a,b,y\n1,2,0\n2,3,\n4,5,1\n")
+    assert_one_line_error(run("train", f), "target column 'y'", "1 rows")
+
+
+def test_single_class(files):
+    f = files("d.csv", "a,y\n1,cat\n2,cat\n3,cat\n")
+    assert_one_line_error(run("train", f), "single class", "two")
+
+
+def test_wrong_feature_count_at_predict_time(iris_model, files):
+    model, _, _ = iris_model
+    f = files("two.csv", "sepal length (cm),sepal width (cm)\n5.1,3.5\n")
+    assert_one_line_error(run("predict", model, f), "lacks 2 of the model's 4 feature columns",
+                          "petal length (cm)")
+
+
+def test_wrong_feature_count_for_a_model_without_names(tmp_path, files):
+    from shallownet import Classifier
+
+    rng = np.random.default_rng(0)
+    est = Classifier(hidden_units=3, epochs=1).fit(rng.normal(size=(20, 3)), [0, 1] * 10)
+    model_io.save(est, tmp_path / "plain.safetensors")
+    f = files("x.csv", "p,q\n1,2\n")
+    assert_one_line_error(run("predict", tmp_path / "plain.safetensors", f),
+                          "2 feature columns but the model expects 3")
+
+
+def test_missing_model_file(tmp_path):
+    for cmd in ("info", "predict", "evaluate"):
+        args = [cmd, tmp_path / "none.safetensors"] + ([] if cmd == "info" else ["iris"])
+        assert_one_line_error(run(*args), "no such model file")
+
+
+def test_corrupted_model_file(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
+    assert_one_line_error(run("info", bad), str(bad))
+
+
+def test_plot_needs_png_suffix(tmp_path):
+    assert_one_line_error(run("train", "iris", "--plot", tmp_path / "c.pdf", "--epochs", 1),
+                          ".png")
+
+
+def test_bad_option_values():
+    assert_one_line_error(run("train", "iris", "--test-size", 1.5), "--test-size")
+    assert_one_line_error(run("train", "iris", "--learning-rate", -1), "--learning-rate")
+
+
+def test_out_folder_missing(tmp_path):
+    assert_one_line_error(run("train", "iris", "--out", tmp_path / "no" / "m.safetensors"),
+                          "does not exist")
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+def test_ctrl_c_saves_the_best_model_and_exits_130(tmp_path, monkeypatch):
+    def press_ctrl_c(info):
+        if info.epoch == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # as the terminal does on Ctrl-C
+        return False
+
+    monkeypatch.setattr(shallownet.cli, "EPOCH_CALLBACKS", [press_ctrl_c])
+    model = tmp_path / "m.safetensors"
+    result = run("train", "iris", "--epochs", 500, "--out", model, "-q", "--seed", 0)
+    assert result.exit_code == 130, result.output
+    assert model.is_file()
+    assert "interrupted" in result.stderr and str(model) in result.stderr
+    assert "Traceback" not in result.output
+    est = model_io.load(model)
+    assert est.n_iter_ == 3
+    assert model_io.describe(model)["training"]["interrupted"] is True
+
+
+# --------------------------------------------------------------------------- the entry point
+def _entry_point():
+    exe = shutil.which("shallownet", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.skip("the shallownet console script is not installed (pip install -e .)")
+    return exe
+
+
+def test_console_script_version_help_and_error():
+    exe = _entry_point()
+    r = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == f"shallownet {shallownet.__version__}"
+    r = subprocess.run([exe, "train", "missing.csv"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.strip() == "error: no such file: missing.csv"
+    assert "Traceback" not in r.stdout + r.stderr
+
+
+@pytest.mark.slow
+def test_console_script_real_sigint(tmp_path):
+    exe = _entry_point()
+    model = tmp_path / "digits.safetensors"
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    p = subprocess.Popen([exe, "train", "digits", "--epochs", "100000", "--no-early-stopping",
+                          "-q", "--out", str(model)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    for line in p.stdout:  # wait until training has started
+        if line.startswith("training on"):
+            break
+    time.sleep(1.5)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, (out, err)
+    assert model.is_file() and "interrupted" in err and "Traceback" not in out + err
+    assert model_io.load(model).n_iter_ >= 1
+
+
+# --------------------------------------------------------------------- help, version, problems
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate", "info", "problems"])
+def test_every_command_has_help_with_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.stdout and f"shallownet {command}" in result.stdout
+
+
+def test_version_option():
+    result = run("--version")
+    assert result.exit_code == 0 and shallownet.__version__ in result.stdout
+
+
+def test_problems_command_prints_the_written_path(tmp_path, monkeypatch):
+    calls = []
+
+    def write_solutions(out_dir):
+        calls.append(Path(out_dir))
+        path = Path(out_dir) / "solutions.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("# solutions\n")
+        return path
+
+    fake = types.ModuleType("shallownet.problems")
+    fake.write_solutions = write_solutions
+    monkeypatch.setitem(sys.modules, "shallownet.problems", fake)
+    result = run("problems", "--out", tmp_path / "sol")
+    assert result.exit_code == 0, result.output
+    assert calls == [tmp_path / "sol"]
+    assert "solutions.md" in result.stdout
