@@ -228,3 +228,19 @@ def test_diabetes_r2_at_least_040():
     pred = net.predict(sx.transform(Xte))[:, 0] * sd + mu
     r2 = 1 - np.sum((yte - pred) ** 2) / np.sum((yte - yte.mean()) ** 2)
     assert r2 >= 0.40
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_sgd_equals_momentum_zero_generic_path(dtype):
+    """SGD's fast path (alpha folded into dL/dz_O) and the generic optimizer path agree."""
+    fused, X, y = small_problem()
+    fused.astype(dtype)
+    generic = fused.copy()
+    kw = dict(epochs=3, batch_size=7, learning_rate=0.05, l2=0.01, seed=1)
+    h1 = sn.train(fused, X, y, optimizer="sgd", **kw)
+    h2 = sn.train(generic, X, y, optimizer="momentum", momentum=0.0, **kw)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for k in fused.params:
+        np.testing.assert_allclose(fused.params[k], generic.params[k], rtol=tol, atol=tol)
+    np.testing.assert_allclose(h1.loss, h2.loss, rtol=tol)
+    assert fused.W_H.flags.f_contiguous and fused.W_O.flags.c_contiguous

@@ -55,6 +55,13 @@ class Trace:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+def _all_finite(A: np.ndarray) -> bool:
+    """True when A has no NaN or inf; min and max propagate both, and allocate nothing."""
+    if A.size == 0 or A.dtype.kind != "f":
+        return True
+    return bool(np.isfinite(A.min()) and np.isfinite(A.max()))
+
+
 def _array(name: str, value, dtype) -> np.ndarray:
     try:
         a = np.array(value, dtype=dtype)
@@ -100,7 +107,9 @@ def _weights_as_notes_write_them(W_H, b_H, W_O, b_O, dtype):
         )
     if b_O.shape[0] != N_o:
         raise ValueError(f"b_O has {b_O.shape[0]} entries but W_O has N_o = {N_o} rows")
-    return W_H, b_H, W_O, b_O
+    # W_H is stored column-major: its transpose, used by X W_H^T in (10a), is then a
+    # row-major (N_i, N_h) matrix, the layout BLAS multiplies fastest for these shapes.
+    return np.asfortranarray(W_H), b_H, W_O, b_O
 
 
 class Network:
@@ -213,7 +222,7 @@ class Network:
             raise ValueError(f"dtype must be float32 or float64, got {dtype}")
         if dtype != self.dtype:
             for name in PARAM_NAMES:
-                setattr(self, name, getattr(self, name).astype(dtype))
+                setattr(self, name, getattr(self, name).astype(dtype, order="K"))
             self.dtype = dtype
         return self
 
@@ -261,7 +270,7 @@ class Network:
                 f"{name} has {A.shape[1]} features per sample but the network expects "
                 f"N_i = {self.N_i}"
             )
-        if not np.all(np.isfinite(A)):
+        if not _all_finite(A):
             raise ValueError(f"{name} contains NaN or inf; remove or impute those values first")
         return A, single
 
@@ -351,15 +360,17 @@ class Workspace:
         self.Z_O = np.empty((batch_size, net.N_o), dt)
         self.dZ_O = np.empty((batch_size, net.N_o), dt)
         self.dU_H = np.empty((batch_size, net.N_h), dt)
+        # empty_like keeps W_H's column-major layout, so dL/dW_H^T = X^T dL/dZ_H is written
+        # row-major into grads["W_H"].T
         self.grads = {k: np.empty_like(v) for k, v in net.params.items()}
 
-    def backprop(self, X, T, n: int, scale: float = 1.0) -> float:
-        """Forward and backward on the first ``n`` rows of ``X``/``T``.
+    def _back_to_z_H(self, X, T, n: int, scale: float):
+        """Forward (10a)/(10b), then back-propagate L -> z_O -> u_H -> z_H.
 
-        Fills ``self.grads`` with ``scale * dL/dtheta`` and returns L (the unscaled sum (16)).
-        ``scale = 1/n`` gives the gradient of the batch mean.
+        Returns L (the unscaled sum (16)) and views U_H, dL/dZ_O, dL/dZ_H, the latter two
+        multiplied by ``scale``. Nothing is updated, so the parameters can change after this.
         """
-        net, act, g = self.net, self.net.activation, self.grads
+        net, act = self.net, self.net.activation
         Z_H, U_H, Z_O, dZ_O, dU_H = (self.Z_H[:n], self.U_H[:n], self.Z_O[:n],
                                      self.dZ_O[:n], self.dU_H[:n])
         # forward (10a), (10b)
@@ -372,14 +383,25 @@ class Workspace:
         loss = net.output.loss_and_grad(Z_O, T, dZ_O)
         if scale != 1.0:
             dZ_O *= scale
-        # z_O -> W_O, b_O, u_H
-        np.matmul(dZ_O.T, U_H, out=g["W_O"])
-        np.sum(dZ_O, axis=0, out=g["b_O"])
+        # z_O -> u_H: dL/dU_H = dL/dZ_O W_O
         np.matmul(dZ_O, net.W_O, out=dU_H)
         # u_H -> z_H: dL/dz_H = dL/du_H * g_act'(z_H)  (Z_H's buffer now holds g_act')
         act.dg(Z_H, U_H, out=Z_H)
         dU_H *= Z_H
-        # z_H -> W_H, b_H
-        np.matmul(dU_H.T, X, out=g["W_H"])
-        np.sum(dU_H, axis=0, out=g["b_H"])
+        return loss, U_H, dZ_O, dU_H
+
+    def backprop(self, X, T, n: int, scale: float = 1.0) -> float:
+        """Forward and backward on the first ``n`` rows of ``X``/``T``.
+
+        Fills ``self.grads`` with ``scale * dL/dtheta`` and returns L (the unscaled sum (16)).
+        ``scale = 1/n`` gives the gradient of the batch mean.
+        """
+        loss, U_H, dZ_O, dZ_H = self._back_to_z_H(X, T, n, scale)
+        g = self.grads
+        # z_O -> W_O, b_O:  dL/dW_O = (dL/dZ_O)^T U_H
+        np.matmul(dZ_O.T, U_H, out=g["W_O"])
+        np.sum(dZ_O, axis=0, out=g["b_O"])
+        # z_H -> W_H, b_H:  dL/dW_H = (dL/dZ_H)^T X, computed as its transpose X^T dL/dZ_H
+        np.matmul(X.T, dZ_H, out=g["W_H"].T)
+        np.sum(dZ_H, axis=0, out=g["b_H"])
         return loss

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .network import PARAM_NAMES, Network, Workspace
-from .optimizers import Optimizer, make_optimizer
+from .optimizers import SGD, Optimizer, make_optimizer
 
 __all__ = ["train", "History", "EpochInfo", "score"]
 
@@ -252,6 +252,7 @@ def train(
     best_params = None
     wait = 0
     weights = (params["W_H"], params["W_O"])
+    plain_sgd = type(opt) is SGD
 
     bar = _Progress(progress, epochs, math.ceil(N / B))
     with _interrupt_flag(catch_interrupt) as interrupted, bar:
@@ -265,11 +266,18 @@ def train(
                 n = idx.shape[0]
                 np.take(X2, idx, axis=0, out=Xb[:n])
                 np.take(T, idx, axis=0, out=Tb[:n])
-                total += ws.backprop(Xb[:n], Tb[:n], n, scale=1.0 / n)
-                if l2:
-                    ws.grads["W_H"] += l2 * weights[0]
-                    ws.grads["W_O"] += l2 * weights[1]
-                opt.step(ws.grads)
+                if plain_sgd:  # (21) with alpha folded into dL/dz_O: one pass per weight
+                    total += ws.backprop(Xb[:n], Tb[:n], n, scale=opt.learning_rate / n)
+                    if l2:
+                        ws.grads["W_H"] += (opt.learning_rate * l2) * weights[0]
+                        ws.grads["W_O"] += (opt.learning_rate * l2) * weights[1]
+                    opt.step_prescaled(ws.grads)
+                else:
+                    total += ws.backprop(Xb[:n], Tb[:n], n, scale=1.0 / n)
+                    if l2:
+                        ws.grads["W_H"] += l2 * weights[0]
+                        ws.grads["W_O"] += l2 * weights[1]
+                    opt.step(ws.grads)
                 hist.steps += 1
                 bar.advance(total / min(start + n, N))
                 if interrupted["set"]:

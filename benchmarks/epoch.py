@@ -1,0 +1,195 @@
+"""Time one epoch of mini-batch SGD, side by side, in one run.
+
+The workload: MNIST-shaped data (60,000 x 784 float32, 10 classes), one hidden ReLU layer,
+softmax + cross-entropy (5)/(18), plain SGD (21) with no momentum. Peers:
+
+* shallownet ``train(net, X, y, epochs=1, optimizer="sgd")``;
+* scikit-learn ``MLPClassifier(solver="sgd", momentum=0)``, one ``partial_fit`` = one epoch;
+* PyTorch eager (``nn.Linear``/``ReLU``/``CrossEntropyLoss``/``optim.SGD``), when installed
+  (``pip install torch==2.13.0``); skipped, and said so, otherwise.
+
+The roofline is the epoch's matrix-multiply FLOPs, 4 N N_i N_h + 6 N N_h N_o (forward 2, backward
+for the weights 2 per layer, plus dL/du_H), divided by the float32 GEMM rate measured in this run
+on large square matrices. Every time is a median over repeated epochs; every ratio compares
+numbers from this run only.
+
+    python benchmarks/epoch.py                      # hidden 100, batch 128, a table
+    python benchmarks/epoch.py --hidden 512 --batch 512 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+N, N_I, N_O = 60_000, 784, 10
+
+
+def make_data(seed: int = 0):
+    """Random MNIST-shaped data with labels from a random linear teacher (learnable)."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((N, N_I), dtype=np.float32)
+    teacher = rng.standard_normal((N_I, N_O), dtype=np.float32)
+    # labels in chunks, so that making the data never holds a second copy of X
+    y = np.concatenate([np.argmax((X[i:i + 4096] - 0.5) @ teacher, axis=1)
+                        for i in range(0, N, 4096)])
+    return X, y
+
+
+def median_ms(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def gemm_gflops(size: int = 2048, repeats: int = 5) -> float:
+    """float32 GEMM rate (GFLOP/s) on square matrices, median of ``repeats``."""
+    rng = np.random.default_rng(1)
+    A = rng.random((size, size), dtype=np.float32)
+    B = rng.random((size, size), dtype=np.float32)
+    C = np.empty((size, size), np.float32)
+    np.matmul(A, B, out=C)  # warm up
+    ms = median_ms(lambda: np.matmul(A, B, out=C), repeats)
+    return 2 * size**3 / (ms * 1e-3) / 1e9
+
+
+def epoch_flops(hidden: int) -> float:
+    return 4.0 * N * N_I * hidden + 6.0 * N * hidden * N_O
+
+
+def bench_shallownet(X, y, hidden, batch, repeats):
+    import shallownet as sn
+
+    net = sn.Network.init(N_I, hidden, N_O, activation="relu", output="multiclass", seed=0)
+    run = lambda: sn.train(net, X, y, epochs=1, batch_size=batch, optimizer="sgd",  # noqa: E731
+                           learning_rate=0.01, seed=0)
+    run()  # warm up
+    return median_ms(run, repeats)
+
+
+def bench_sklearn(X, y, hidden, batch, repeats):
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(hidden_layer_sizes=(hidden,), activation="relu", solver="sgd",
+                        momentum=0.0, nesterovs_momentum=False, batch_size=batch,
+                        learning_rate_init=0.01, alpha=0.0, shuffle=True, random_state=0)
+    classes = np.arange(N_O)
+    clf.partial_fit(X, y, classes=classes)  # initialise + warm up (one epoch)
+    return median_ms(lambda: clf.partial_fit(X, y), repeats)
+
+
+def bench_pytorch(X, y, hidden, batch, repeats):
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.manual_seed(0)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    model = torch.nn.Sequential(torch.nn.Linear(N_I, hidden), torch.nn.ReLU(),
+                                torch.nn.Linear(hidden, N_O))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.0)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def epoch():
+        perm = torch.randperm(N)
+        for start in range(0, N, batch):
+            idx = perm[start:start + batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(Xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+
+    epoch()  # warm up
+    return median_ms(epoch, repeats)
+
+
+def peak_memory_mb(hidden: int, batch: int) -> float:
+    """Peak RSS of a fresh process that makes the data and runs ``train`` for one epoch."""
+    out = subprocess.run([sys.executable, __file__, "--child-peak", "--hidden", str(hidden),
+                          "--batch", str(batch)], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def child_peak(hidden: int, batch: int) -> None:
+    import resource
+
+    import shallownet as sn
+
+    X, y = make_data()
+    net = sn.Network.init(N_I, hidden, N_O, activation="relu", output="multiclass", seed=0)
+    sn.train(net, X, y, epochs=1, batch_size=batch, optimizer="sgd", learning_rate=0.01,
+             seed=0)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # KiB -> MiB on Linux
+
+
+def blas_info() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed"
+    parts = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} "
+             f"threads={i.get('num_threads')}" for i in threadpool_info()
+             if i.get("user_api") == "blas"]
+    return "; ".join(parts) or "unknown"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--hidden", type=int, default=100)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--repeats", type=int, default=5, help="epochs timed per peer (median)")
+    ap.add_argument("--json", action="store_true", help="print one JSON line")
+    ap.add_argument("--skip-sklearn", action="store_true")
+    ap.add_argument("--child-peak", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child_peak:
+        child_peak(args.hidden, args.batch)
+        return 0
+
+    X, y = make_data()
+    rate = gemm_gflops()
+    roofline = epoch_flops(args.hidden) / (rate * 1e9) * 1e3
+    sn_ms = bench_shallownet(X, y, args.hidden, args.batch, args.repeats)
+    sk_ms = None if args.skip_sklearn else bench_sklearn(X, y, args.hidden, args.batch,
+                                                         max(3, args.repeats // 2))
+    pt_ms = bench_pytorch(X, y, args.hidden, args.batch, args.repeats)
+    # re-measure the GEMM rate after the peers ran and keep the better one (noise only slows)
+    rate = max(rate, gemm_gflops())
+    roofline = epoch_flops(args.hidden) / (rate * 1e9) * 1e3
+    peak = peak_memory_mb(args.hidden, args.batch)
+    result = {"hidden": args.hidden, "batch": args.batch, "shallownet_ms": round(sn_ms, 1),
+              "sklearn_ms": None if sk_ms is None else round(sk_ms, 1),
+              "pytorch_ms": None if pt_ms is None else round(pt_ms, 1),
+              "roofline_ms": round(roofline, 1), "shallownet_peak_mb": round(peak, 1)}
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    data_mb = X.nbytes / 2**20
+    print(f"one epoch, {N} x {N_I} float32, hidden {args.hidden}, batch {args.batch}, "
+          f"median of {args.repeats}; cores {os.cpu_count()}; BLAS: {blas_info()}")
+    print(f"float32 GEMM rate: {rate:.1f} GFLOP/s -> roofline {roofline:.1f} ms "
+          f"({epoch_flops(args.hidden) / 1e9:.1f} GFLOP per epoch)")
+    print(f"  shallownet   {sn_ms:9.1f} ms   {sn_ms / roofline:5.2f} x roofline")
+    if sk_ms is not None:
+        print(f"  scikit-learn {sk_ms:9.1f} ms   shallownet / scikit-learn = {sn_ms / sk_ms:.2f}")
+    if pt_ms is None:
+        print("  PyTorch      skipped: not installed (pip install torch==2.13.0)")
+    else:
+        print(f"  PyTorch      {pt_ms:9.1f} ms   shallownet / PyTorch = {sn_ms / pt_ms:.2f}")
+    print(f"peak memory of train: {peak:.0f} MB (budget 2 x {data_mb:.0f} MB data + 100 MB = "
+          f"{2 * data_mb + 100:.0f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
