@@ -268,7 +268,7 @@ def test_nan_in_features(files):
 
 def test_nan_in_target(files):
     f = files("d.csv", "a,b,y\n1,2,0\n2,3,\n4,5,1\n")
-    assert_one_line_error(run("train", f), "target column 'y'", "1 rows")
+    assert_one_line_error(run("train", f), "target column 'y'", "1 row with missing")
 
 
 def test_single_class(files):
@@ -314,6 +314,9 @@ def test_plot_needs_png_suffix(tmp_path):
 def test_bad_option_values():
     assert_one_line_error(run("train", "iris", "--test-size", 1.5), "--test-size")
     assert_one_line_error(run("train", "iris", "--learning-rate", -1), "--learning-rate")
+    usage = run("train", "iris", "--epochs", 0)  # typer's own range check: a usage error
+    assert usage.exit_code == 2 and "--epochs" in usage.stderr
+    assert "Traceback" not in usage.output
 
 
 def test_out_folder_missing(tmp_path):
@@ -367,12 +370,17 @@ def test_console_script_real_sigint(tmp_path):
     p = subprocess.Popen([exe, "train", "digits", "--epochs", "100000", "--no-early-stopping",
                           "-q", "--out", str(model)], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
-    for line in p.stdout:  # wait until training has started
-        if line.startswith("training on"):
-            break
-    time.sleep(1.5)
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
+    try:
+        for line in p.stdout:  # wait until training has started
+            if line.startswith("training on"):
+                break
+        time.sleep(1.5)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
     assert p.returncode == 130, (out, err)
     assert model.is_file() and "interrupted" in err and "Traceback" not in out + err
     assert model_io.load(model).n_iter_ >= 1

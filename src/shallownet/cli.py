@@ -19,6 +19,7 @@ so the saved model is an ordinary shallownet model that predicts on the raw data
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import enum
 import functools
@@ -102,6 +103,11 @@ def _friendly_errors(func):
             raise _error(str(e), e.code) from None
         except KeyboardInterrupt:
             raise _error("interrupted", EXIT_INTERRUPT) from None
+        except BrokenPipeError:  # e.g. `shallownet predict ... | head`: stop quietly
+            with contextlib.suppress(Exception):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(EXIT_FAILURE) from None
         except (FloatingPointError, MemoryError) as e:
             if debug:
                 raise
@@ -294,7 +300,8 @@ _TARGET_HELP = ("The label column of a file. Default: a column named target, lab
                     "  |  shallownet train data.csv --target price --out price.safetensors")
 @_friendly_errors
 def train(
-    data: Annotated[str, typer.Argument(help=_DATA_HELP, show_default=True)] = "digits",
+    data: Annotated[str, typer.Argument(metavar="DATA", help=_DATA_HELP,
+                                        show_default=True)] = "digits",
     target: Annotated[str | None, typer.Option("--target", "-t", help=_TARGET_HELP)] = None,
     task: Annotated[Task | None, typer.Option(
         help="Override the task detection: non-numeric or at most 20 distinct integer labels "
@@ -455,7 +462,7 @@ def _fmt(value) -> str:
 def predict(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL",
                                                help="A model file saved by train.")],
-    data: Annotated[str, typer.Argument(help=_DATA_HELP)],
+    data: Annotated[str, typer.Argument(metavar="DATA", help=_DATA_HELP)],
     proba: Annotated[bool, typer.Option(
         "--proba", help="Add one probability column per class (classifiers).")] = False,
     out: Annotated[Path | None, typer.Option(
@@ -506,7 +513,7 @@ def predict(
 def evaluate(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL",
                                                help="A model file saved by train.")],
-    data: Annotated[str, typer.Argument(help=_DATA_HELP)],
+    data: Annotated[str, typer.Argument(metavar="DATA", help=_DATA_HELP)],
     target: Annotated[str | None, typer.Option(
         "--target", "-t", help="The label column. Default: the column the model was trained "
                                "on, else as for train.")] = None,

@@ -336,6 +336,10 @@ def _labels(col: Column, task: str, source: str) -> np.ndarray:
     return col.values.astype(str).astype(object)
 
 
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
 def _check_target(col: Column, source: str) -> None:
     bad = col.missing.copy()
     if col.numeric:
@@ -343,7 +347,7 @@ def _check_target(col: Column, source: str) -> None:
     if bad.any():
         rows = np.flatnonzero(bad)
         raise DataError(
-            f"{source}: the target column {col.name!r} has {rows.size} rows with missing or "
+            f"{source}: the target column {col.name!r} has {_rows(rows.size)} with missing or "
             f"non-finite values (NaN/inf) (first at data row {rows[0] + 1}); drop those rows"
         )
 
@@ -361,7 +365,8 @@ def _check_features(table: Table, names: list[str], source: str) -> np.ndarray:
         rows = int(bad.any(axis=1).sum())
         cols = [names[j] for j in np.flatnonzero(bad.any(axis=0))]
         raise DataError(
-            f"{source}: {rows} of {X.shape[0]} rows have missing or non-finite values (NaN/inf) "
+            f"{source}: {rows} of {X.shape[0]} rows {'has' if rows == 1 else 'have'} missing or "
+            "non-finite values (NaN/inf) "
             f"in feature columns {_columns_list(cols)}; drop or impute those rows first"
         )
     return X
