@@ -232,20 +232,7 @@ def _estimator(doc: dict, net: Network, path):
     from .estimators import Classifier, Regressor
 
     cls = Classifier if doc["kind"] == "classifier" else Regressor
-    hyper = doc["hyperparameters"]
-    known = set(cls().get_params(deep=False))
-    unknown = sorted(set(hyper) - known)
-    if unknown:
-        raise ValueError(f"{path}: unknown hyper-parameter(s) {unknown} for {cls.__name__}; "
-                         "the file was written by another version or edited")
-    est = cls(**hyper)
-    try:
-        est._check_hyperparameters()
-    except ValueError as exc:
-        raise ValueError(f"{path}: invalid hyper-parameters in the metadata: {exc}") from exc
-    if net.N_h != est.hidden_units or net.activation.name != get_activation(est.activation).name:
-        raise ValueError(f"{path}: the metadata's hyper-parameters (hidden_units, activation) "
-                         "do not match the architecture")
+    est = cls(**doc["hyperparameters"])
     est.network_ = net
     est.n_features_in_ = net.N_i
     if doc["feature_names"] is not None:
@@ -425,9 +412,31 @@ def _check_document(doc, path) -> None:
             raise _bad(path, "feature_names must be a list of strings")
         if len(names) != arch["N_i"]:
             raise _bad(path, f"there are {len(names)} feature names but N_i = {arch['N_i']}")
-    if not isinstance(doc["hyperparameters"], dict):
-        raise _bad(path, "hyperparameters must be a JSON object")
+    _check_hyperparameters(doc, path)
     _check_training(doc["training"], path)
+
+
+def _check_hyperparameters(doc, path) -> None:
+    """Known names only, valid values, and the architecture they imply."""
+    from .estimators import Classifier, Regressor
+
+    hyper = doc["hyperparameters"]
+    if not isinstance(hyper, dict):
+        raise _bad(path, "hyperparameters must be a JSON object")
+    cls = Classifier if doc["kind"] == "classifier" else Regressor
+    unknown = sorted(set(hyper) - set(cls().get_params(deep=False)))
+    if unknown:
+        raise _bad(path, f"unknown hyper-parameter(s) {unknown} for {cls.__name__}")
+    est = cls(**hyper)
+    try:
+        est._check_hyperparameters()
+    except ValueError as exc:
+        raise _bad(path, f"invalid hyper-parameters ({exc})") from exc
+    arch = doc["architecture"]
+    if est.hidden_units != arch["N_h"] or \
+            get_activation(est.activation).name != arch["activation"]:
+        raise _bad(path, "the hyper-parameters (hidden_units, activation) do not match the "
+                         "architecture")
 
 
 def _check_classes(spec, arch, path) -> None:
