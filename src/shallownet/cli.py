@@ -296,8 +296,9 @@ _TARGET_HELP = ("The label column of a file. Default: a column named target, lab
                 "else the last column.")
 
 
-@app.command(epilog="Example: shallownet train iris --hidden 16 --epochs 100 --plot curves.png"
-                    "  |  shallownet train data.csv --target price --out price.safetensors")
+@app.command(epilog="Examples:\n\n  shallownet train iris --hidden 16 --epochs 100 --plot "
+                    "curves.png\n\n  shallownet train data.csv --target price --out "
+                    "price.safetensors")
 @_friendly_errors
 def train(
     data: Annotated[str, typer.Argument(metavar="DATA", help=_DATA_HELP,
@@ -456,7 +457,7 @@ def _fmt(value) -> str:
     return str(value)
 
 
-@app.command(epilog="Example: shallownet predict iris.safetensors flowers.csv --proba "
+@app.command(epilog="Example:\n\n  shallownet predict iris.safetensors flowers.csv --proba "
                     "--out predictions.csv")
 @_friendly_errors
 def predict(
@@ -507,7 +508,7 @@ def predict(
                          f"{', '.join(ds.ignored)}\n")
 
 
-@app.command(epilog="Example: shallownet evaluate iris.safetensors iris   |   "
+@app.command(epilog="Examples:\n\n  shallownet evaluate iris.safetensors iris\n\n  "
                     "shallownet evaluate model.safetensors test.csv --target label")
 @_friendly_errors
 def evaluate(
@@ -571,7 +572,7 @@ def _trained_target(model_path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@app.command(epilog="Example: shallownet info iris.safetensors")
+@app.command(epilog="Example:\n\n  shallownet info iris.safetensors")
 @_friendly_errors
 def info(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL",
@@ -640,7 +641,7 @@ def _short(value, limit: int = 100) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-@app.command(epilog="Example: shallownet problems --out solutions")
+@app.command(epilog="Example:\n\n  shallownet problems --out solutions")
 @_friendly_errors
 def problems(
     out: Annotated[Path, typer.Option(
