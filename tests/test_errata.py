@@ -405,3 +405,16 @@ def test_E24_section3_problem2_dz_dW_is_x():
     dZ = (2 * (U @ alpha - y))[:, None] * alpha[None, :] * U
     np.testing.assert_allclose(dZ.T @ X, fd, atol=1e-6)          # sum_i dL/dz_ij x_ik
     assert not np.allclose(dZ.T @ U, fd, atol=1e-3)              # the printed u_ik
+
+
+def test_every_erratum_has_its_test():
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "errata.md").read_text()
+    entries = re.findall(r"^### (E\d\d)\.", doc, flags=re.M)
+    named = re.findall(r"\*\*Test\*\*: `(test_E\d\d_\w+)`", doc)
+    tests = {name for name in globals() if name.startswith("test_E")}
+    assert entries == [f"E{k:02d}" for k in range(1, len(entries) + 1)]
+    assert [n[5:8] for n in named] == entries          # one test per entry, in order
+    assert set(named) == tests
