@@ -112,7 +112,7 @@ def _friendly_errors(func):
             if debug:
                 raise
             raise _error(_one_line(e), EXIT_FAILURE) from None
-        except (ValueError, TypeError, OSError, ImportError, KeyError) as e:
+        except (ValueError, TypeError, OSError, ImportError) as e:
             if debug:
                 raise
             raise _error(_one_line(e), EXIT_INPUT) from None
@@ -434,8 +434,9 @@ def train(
     console.print(f"model saved to {saved}")
     if interrupted:
         sys.stdout.flush()
-        sys.stderr.write(f"interrupted: training stopped after epoch {n_iter}; the best model so "
-                         f"far was saved to {saved}\n")
+        kept = f" (epoch {best})" if best else ""
+        sys.stderr.write(f"interrupted: training stopped in epoch {n_iter}; the best weights so "
+                         f"far{kept} were saved to {saved}\n")
         raise typer.Exit(EXIT_INTERRUPT)
 
 
