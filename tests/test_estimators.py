@@ -21,7 +21,13 @@ QUICK = dict(hidden_units=16, epochs=20, learning_rate=0.01, seed=0)
 
 
 # ---------------------------------------------------------------------------- scikit-learn
-@parametrize_with_checks([Classifier(**QUICK), Regressor(**QUICK)])
+@parametrize_with_checks([
+    Classifier(**QUICK),
+    Regressor(**QUICK),
+    Classifier(**QUICK, early_stopping=True, patience=3, optimizer="momentum", nesterov=True,
+               activation="sigmoid"),
+    Regressor(**QUICK, early_stopping=True, dtype="float64"),
+])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -456,6 +462,13 @@ def test_early_stopping_needs_enough_samples():
     X, y = _xy()
     with pytest.raises(ValueError, match="early_stopping"):
         Regressor(early_stopping=True, validation_fraction=0.99).fit(X[:2], y[:2])
+
+
+def test_dtype_accepts_numpy_types():
+    X, y = _xy()
+    clf = Classifier(epochs=1, dtype=np.float64, seed=0).fit(X, y)
+    assert clf.network_.dtype == np.float64 and clf.get_params()["dtype"] is np.float64
+    assert Regressor(epochs=1, seed=0).fit(X, y).network_.dtype == np.float32
 
 
 def test_lazy_exports():

@@ -155,8 +155,7 @@ class _BaseNetwork(BaseEstimator):
         if self.seed is not None and (not isinstance(self.seed, Integral)
                                       or isinstance(self.seed, bool) or self.seed < 0):
             raise ValueError(f"seed must be None or a non-negative integer, got {self.seed!r}")
-        if str(self.dtype) not in _DTYPES:
-            raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
+        self._dtype_name()
         if self.callbacks is not None:
             cbs = self.callbacks if isinstance(self.callbacks, list | tuple) else [self.callbacks]
             for cb in cbs:
@@ -164,6 +163,16 @@ class _BaseNetwork(BaseEstimator):
                     raise ValueError(
                         f"callbacks must be a list of functions f(EpochInfo) -> bool, got {cb!r}"
                     )
+
+    def _dtype_name(self) -> str:
+        """``dtype`` as "float32" or "float64" (a numpy dtype or type is accepted too)."""
+        try:
+            name = np.dtype(self.dtype).name
+        except TypeError:
+            name = None
+        if name not in _DTYPES:
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
+        return name
 
     def _callbacks(self) -> list:
         if self.callbacks is None:
@@ -234,7 +243,7 @@ class _BaseNetwork(BaseEstimator):
                                    N_h=int(self.hidden_units),
                                    activation=get_activation(self.activation).name)
         return Network.init(arch.N_i, arch.N_h, arch.N_o, arch.activation, arch.output,
-                            seed=seed, dtype=str(self.dtype))
+                            seed=seed, dtype=self._dtype_name())
 
     def _learning_rate(self) -> float:
         if self.learning_rate is not None:
@@ -307,7 +316,7 @@ class _BaseNetwork(BaseEstimator):
               l2=float(self.l2), shuffle=bool(self.shuffle), seed=train_seed,
               validation_data=validation_data, early_stopping=early,
               patience=int(self.patience), min_delta=float(self.min_delta), restore_best=True,
-              callbacks=self._callbacks(), progress=bool(self.verbose), dtype=str(self.dtype),
+              callbacks=self._callbacks(), progress=bool(self.verbose), dtype=self._dtype_name(),
               catch_interrupt=bool(catch_interrupt), history=history)
         self.network_ = net
         self._optimizer = opt

@@ -170,6 +170,8 @@ def _document(model) -> tuple[Network, dict]:
     params["callbacks"] = None  # functions are not data; they are not saved
     hyper = {}
     for k, v in params.items():
+        if k == "dtype":
+            v = model._dtype_name()  # np.float32 or np.dtype("float32") is saved as "float32"
         if isinstance(v, np.generic):
             v = v.item()
         if v is not None and not isinstance(v, bool | int | float | str):
