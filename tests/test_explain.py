@@ -250,3 +250,11 @@ def test_regions_drop_empty_cells():
     net = sn.Network([[1.0], [-1.0]], [-1.0, 0.0], [[1.0, 1.0]], [-1.5], activation="threshold")
     r = describe_regions(net)
     assert r.patterns == [] and r.y_hat_text == "y_hat = 0 everywhere"
+
+
+def test_float32_weights_read_as_typed():
+    net = sn.Network([[1.0]], [-0.1], [[1.0]], [-0.5], activation="threshold",
+                     dtype=np.float32)
+    p = describe_piecewise(net)
+    assert p.breakpoints == [Fraction(1, 10)]
+    assert p.y_hat_text == "y_hat = 1 for x >= 0.1, 0 otherwise"

@@ -75,9 +75,12 @@ def format_number(v, digits: int = 6) -> str:
 
 
 def _exact(v) -> Fraction:
-    """A float as the shortest decimal that round-trips (0.1 -> 1/10)."""
+    """A float as the shortest decimal that round-trips in its precision (0.1 -> 1/10, also
+    for float32)."""
     if isinstance(v, Fraction):
         return v
+    if isinstance(v, np.floating):  # shortest decimal for the value's own precision
+        return Fraction(np.format_float_positional(v, unique=True, trim="0"))
     return Fraction(repr(float(v)))
 
 
