@@ -258,3 +258,13 @@ def test_float32_weights_read_as_typed():
     p = describe_piecewise(net)
     assert p.breakpoints == [Fraction(1, 10)]
     assert p.y_hat_text == "y_hat = 1 for x >= 0.1, 0 otherwise"
+
+
+def test_docs_page_shows_what_the_code_prints():
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "worked-problems.md").read_text()
+    assert trace(problem2(), [0, 1, 3, 5, 3.5], y=[0, 0, 1, 0, None]).to_markdown(
+        math=False) in doc
+    for line in describe_piecewise(problem2()).text.splitlines():
+        assert f"# {line}\n" in doc
