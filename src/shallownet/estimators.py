@@ -294,7 +294,9 @@ class _BaseNetwork(BaseEstimator):
             offset = self.history_.epochs
         else:
             offset = 0
-        init_seed, split_seed, train_seed = self._seeds(3, offset)
+        init_seed, _, train_seed = self._seeds(3, offset)
+        # the same validation split on every warm start, so the curve stays comparable
+        split_seed = self._seeds(3, 0)[1] if self.seed is not None else None
         if continuing:
             net, history = self.network_, self.history_
         else:
