@@ -116,3 +116,19 @@ def test_plot_training_from_history(tmp_path):
     assert is_png(tmp_path / "d.png")
     with pytest.raises(TypeError, match="History"):
         plot_training(42)
+
+
+def test_plot_training_from_estimator(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((60, 2))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    clf = sn.Classifier(hidden_units=3, epochs=3, batch_size=20, seed=0,
+                        early_stopping=True).fit(X, y)
+    fig = plot_training(clf, tmp_path / "e.png")
+    assert is_png(tmp_path / "e.png")
+    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), clf.loss_curve_)
+
+    class SklearnLike:            # scikit-learn's MLP exposes loss_curve_ only
+        loss_curve_ = [0.9, 0.5, 0.4]
+    fig = plot_training(SklearnLike(), None)
+    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), [0.9, 0.5, 0.4])

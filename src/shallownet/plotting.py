@@ -178,7 +178,7 @@ def _draw_line(ax, w, b, x1, x2, color, j):
 
 # ---------------------------------------------------------------------------- training
 def plot_curves(loss: Sequence[float], val_loss: Sequence[float] | None = None,
-                val_score: Sequence[float] | None = None, *, path=None,
+                val_score: Sequence[float] | None = None, path=None, *,
                 best_epoch: int | None = None) -> Figure:
     """Training loss per epoch, with validation loss and score when given.
 
@@ -231,7 +231,9 @@ def plot_training(history_or_estimator, path=None) -> Figure:
     elif hasattr(h, "loss_curve_"):
         def get(key, default=None):
             return {"loss": h.loss_curve_,
-                    "val_score": getattr(h, "validation_scores_", None)}.get(key, default)
+                    "val_loss": getattr(h, "validation_loss_curve_", None),
+                    "val_score": getattr(h, "validation_scores_", None),
+                    "best_epoch": getattr(h, "best_epoch_", None)}.get(key, default)
     else:
         raise TypeError(
             f"cannot find training curves in {type(h).__name__}; pass a History (what "
