@@ -268,3 +268,24 @@ def test_docs_page_shows_what_the_code_prints():
         math=False) in doc
     for line in describe_piecewise(problem2()).text.splitlines():
         assert f"# {line}\n" in doc
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("output", ["multiclass", "regression"])
+def test_piecewise_agrees_with_forward_for_other_outputs(seed, output):
+    rng = np.random.default_rng(100 + seed)
+    N_h, N_o = int(rng.integers(1, 5)), 3
+    W = rng.choice([-1.0, -0.5, 0.0, 1.0, 2.0], size=N_h)
+    b = rng.integers(-3, 4, size=N_h) / 2.0
+    W_O = rng.integers(-2, 3, size=(N_o, N_h)) / 2.0
+    b_O = rng.integers(-2, 3, size=N_o) / 4.0
+    net = sn.Network(W[:, None], b, W_O, b_O, activation="threshold", output=output)
+    p = describe_piecewise(net)
+    xs = _probe_points(p.breakpoints)
+    tr = net.forward(np.array([float(x) for x in xs]))
+    for x, z, yh in zip(xs, tr.z_O, tr.y_hat, strict=True):
+        assert p.z_O_at(x) == tuple(Fraction(float(v)) for v in z)
+        if output == "multiclass":
+            assert p.y_hat_at(x) == yh
+        else:
+            assert p.y_hat_at(x) == tuple(Fraction(float(v)) for v in yh)
