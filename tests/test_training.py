@@ -244,3 +244,19 @@ def test_fused_sgd_equals_momentum_zero_generic_path(dtype):
         np.testing.assert_allclose(fused.params[k], generic.params[k], rtol=tol, atol=tol)
     np.testing.assert_allclose(h1.loss, h2.loss, rtol=tol)
     assert fused.W_H.flags.f_contiguous and fused.W_O.flags.c_contiguous
+
+
+def test_early_stopping_across_calls_restores_the_best_from_an_earlier_call():
+    """A history passed back in keeps the best weights, even when a later call never beats
+    them (warm starts and partial_fit)."""
+    net, X, y = small_problem("binary", N=60)
+    Xv, yv = X[:20], y[:20]
+    h = sn.train(net, X[20:], y[20:], epochs=30, learning_rate=0.01,
+                 validation_data=(Xv, yv), early_stopping=True, patience=50, seed=0)
+    best_loss = min(h.val_loss)
+    # now train towards the wrong labels: validation loss only gets worse
+    sn.train(net, X[20:], 1 - y[20:], epochs=20, learning_rate=0.05,
+             validation_data=(Xv, yv), early_stopping=True, patience=2, seed=0, history=h)
+    assert h.stopped_early and h.best_epoch <= 30
+    assert net.loss(Xv, yv) / len(Xv) == pytest.approx(best_loss, rel=1e-9)
+    assert "best_params" not in h.as_dict()

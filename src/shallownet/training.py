@@ -70,9 +70,11 @@ class History:
     stopped_early: bool = False
     interrupted: bool = False
     steps: int = 0
+    # the weights of best_epoch, kept across calls that append to this history
+    best_params: dict | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "best_params"}
 
 
 def score(net: Network, X, y) -> float:
@@ -249,7 +251,6 @@ def train(
     hist = history if history is not None else History()
     monitor = hist.val_loss if validation_data is not None else hist.loss
     best = min(monitor) if monitor else math.inf
-    best_params = None
     wait = 0
     weights = (params["W_H"], params["W_O"])
     plain_sgd = type(opt) is SGD
@@ -304,7 +305,7 @@ def train(
                 best, wait = current, 0
                 hist.best_epoch = hist.epochs
                 if early_stopping or catch_interrupt:
-                    best_params = {k: v.copy() for k, v in params.items()}
+                    hist.best_params = {k: v.copy() for k, v in params.items()}
             else:
                 wait += 1
             bar.end_epoch(hist.epochs, epoch_loss, val_score)
@@ -316,8 +317,9 @@ def train(
             if stop or (early_stopping and wait >= patience):
                 hist.stopped_early = True
                 break
-    if restore_best and best_params is not None and (hist.stopped_early or hist.interrupted):
-        net.set_params(**best_params)
+    if restore_best and hist.best_params is not None and (hist.stopped_early
+                                                          or hist.interrupted):
+        net.set_params(**hist.best_params)
     return hist
 
 
