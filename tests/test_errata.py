@@ -168,6 +168,9 @@ def test_E10_problem5c_softmax_normalised_along_wrong_axis():
     Uh = rng.standard_normal((K, N_h))
     Uo = run_notes(NOTES_5C, Uh=Uh, Wo=W_O, bo=b_O)["Uo"]
     assert not np.allclose(Uo.sum(axis=1), 1)
+    # a single sample (N = 1) is the one case that comes out right
+    U1 = run_notes(NOTES_5C, Uh=Uh[:1], Wo=W_O, bo=b_O)["Uo"]
+    np.testing.assert_allclose(U1.sum(axis=1), 1)
     # corrected: [:, None]
     fixed = NOTES_5C.replace("axis=1)[None,:]", "axis=1)[:,None]")
     Uo = run_notes(fixed, Uh=Uh, Wo=W_O, bo=b_O)["Uo"]

@@ -323,10 +323,12 @@ def _section1(out: Path, figures: list[str]) -> list[str]:
            f"With a logit of 1000 the max-subtracted softmax gives "
            f"{[float(v) for v in big[0]]}, with no overflow.", "",
            "The notes' 5(c) normalises with `np.sum(expZo,axis=1)[None,:]`: a row vector, so "
-           "entry (i, k) is divided by the sum of row k, not row i. With N != K it raises a "
-           "broadcasting error; with N = K it runs and the rows do not sum to 1. The fix is "
-           "`[:, None]` (or `keepdims=True`); see the errata. Its hidden layer 5(a) uses the "
-           "sigmoid, one choice of g_act.", ""]
+           "entry (i, k) is divided by the sum of row k, not row i. With N = K it runs and "
+           "the rows do not sum to 1; with any other batch size N > 1 it raises a "
+           "broadcasting error; only a single sample (N = 1) comes out right. The fix is "
+           "`[:, None]` (or `keepdims=True`). Without subtracting each row's maximum, "
+           "`np.exp` also overflows for logits above about 709. See the errata (E10, E11). "
+           "Its hidden layer 5(a) uses the sigmoid, one choice of g_act.", ""]
     return md
 
 
