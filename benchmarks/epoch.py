@@ -121,15 +121,31 @@ def peak_memory_mb(hidden: int, batch: int) -> float:
 
 
 def child_peak(hidden: int, batch: int) -> None:
-    import resource
-
     import shallownet as sn
 
     X, y = make_data()
     net = sn.Network.init(N_I, hidden, N_O, activation="relu", output="multiclass", seed=0)
     sn.train(net, X, y, epochs=1, batch_size=batch, optimizer="sgd", learning_rate=0.01,
              seed=0)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # KiB -> MiB on Linux
+    print(_peak_rss_mb())
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory (MiB).
+
+    VmHWM belongs to the current program image; getrusage's ru_maxrss would also count the
+    parent's memory that a fork-and-exec child inherits on Linux.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def blas_info() -> str:

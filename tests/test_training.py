@@ -232,7 +232,7 @@ def test_diabetes_r2_at_least_040():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_fused_sgd_equals_momentum_zero_generic_path(dtype):
-    """SGD's fast path (alpha folded into dL/dz_O) and the generic optimizer path agree."""
+    """SGD fused into the weight products and the generic optimizer path agree."""
     fused, X, y = small_problem()
     fused.astype(dtype)
     generic = fused.copy()

@@ -44,16 +44,6 @@ class SGD(Optimizer):
         g *= -self.learning_rate
         p += g
 
-    def step_prescaled(self, steps: dict[str, np.ndarray]) -> None:
-        """theta <- theta - step, for steps already multiplied by alpha.
-
-        The training loop folds alpha into the (small) dL/dz_O before the weight-gradient
-        products, so each parameter is then touched by one subtraction instead of two passes.
-        """
-        self.t += 1
-        for name, p in self.params.items():
-            p -= steps[name]
-
 
 class Momentum(Optimizer):
     """Heavy-ball momentum: v <- mu v - alpha g; theta <- theta + v.

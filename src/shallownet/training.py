@@ -267,12 +267,9 @@ def train(
                 n = idx.shape[0]
                 np.take(X2, idx, axis=0, out=Xb[:n])
                 np.take(T, idx, axis=0, out=Tb[:n])
-                if plain_sgd:  # (21) with alpha folded into dL/dz_O: one pass per weight
-                    total += ws.backprop(Xb[:n], Tb[:n], n, scale=opt.learning_rate / n)
-                    if l2:
-                        ws.grads["W_H"] += (opt.learning_rate * l2) * weights[0]
-                        ws.grads["W_O"] += (opt.learning_rate * l2) * weights[1]
-                    opt.step_prescaled(ws.grads)
+                if plain_sgd:  # (21) written into the weights by the gradient products
+                    total += ws.sgd_step(Xb[:n], Tb[:n], n, opt.learning_rate, l2)
+                    opt.t += 1
                 else:
                     total += ws.backprop(Xb[:n], Tb[:n], n, scale=1.0 / n)
                     if l2:
