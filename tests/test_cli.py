@@ -319,6 +319,22 @@ def test_bad_option_values():
     assert "Traceback" not in usage.output
 
 
+@pytest.mark.parametrize("argv, needle", [
+    (["train", "iris", "--epochs", "0"], "--epochs"),
+    (["train", "--bogus"], "--bogus"),
+    (["frobnicate"], "frobnicate"),
+    (["predict"], "MODEL"),
+])
+def test_usage_errors_through_the_entry_point_are_one_line(argv, needle, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        shallownet.cli.main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
+    assert "Traceback" not in err and "╭" not in err
+
+
 def test_out_folder_missing(tmp_path):
     assert_one_line_error(run("train", "iris", "--out", tmp_path / "no" / "m.safetensors"),
                           "does not exist")

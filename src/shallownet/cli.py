@@ -662,8 +662,27 @@ def problems(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``shallownet`` console script."""
-    app(args=argv, prog_name="shallownet")
+    """Entry point of the ``shallownet`` console script.
+
+    Usage errors (an unknown option, ``--epochs 0``) are one line on stderr with exit status 2,
+    like every other input error. The command-line layer's exceptions are recognised by what
+    they offer (``format_message``, ``exit_code``), which holds across typer/click versions.
+    """
+    try:
+        code = app(args=argv, prog_name="shallownet", standalone_mode=False)
+    except Exception as exc:
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        ctx = getattr(exc, "ctx", None)
+        where = f"shallownet {ctx.info_name}" if ctx is not None and ctx.parent else "shallownet"
+        print(f"error: {exc.format_message()} (see '{where} --help')", file=sys.stderr)
+        raise SystemExit(exc.exit_code or 2) from None
+    except BaseException as exc:  # Ctrl-C outside training arrives as the layer's Abort
+        if type(exc).__name__ != "Abort":
+            raise
+        print("error: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
