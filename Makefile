@@ -21,6 +21,9 @@ test: $(STAMP)
 	$(BIN)/python -m ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 
+lint: $(STAMP)
+	$(BIN)/python -m ruff check src tests benchmarks
+
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/epoch.py

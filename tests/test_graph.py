@@ -256,6 +256,8 @@ def random_case(activation, output, N, N_i, N_h, N_o, seed):
     g = np.random.default_rng(seed)
     if output == "binary":
         N_o = 1
+    if output == "multiclass":
+        N_o = max(N_o, 2)  # a softmax needs K >= 2 units
     net = sn.Network(g.standard_normal((N_h, N_i)), g.standard_normal(N_h),
                      g.standard_normal((N_o, N_h)), g.standard_normal(N_o),
                      activation=activation, output=output, dtype=np.float64)

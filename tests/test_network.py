@@ -17,6 +17,8 @@ def random_problem(activation, output, N, N_i, N_h, N_o, seed=0):
     rng = np.random.default_rng(seed)
     if output == "binary":
         N_o = 1
+    if output == "multiclass":
+        N_o = max(N_o, 2)  # a softmax needs K >= 2 units
     net = sn.Network(rng.normal(size=(N_h, N_i)), rng.normal(size=N_h),
                      rng.normal(size=(N_o, N_h)), rng.normal(size=N_o),
                      activation=activation, output=output)
@@ -65,6 +67,24 @@ def test_flat_W_H_with_matching_b_H_is_a_column():
 def test_bad_weights_are_named(kwargs, message):
     with pytest.raises((ValueError, TypeError), match=message):
         sn.Network(**kwargs)
+
+
+def test_student_mistakes_get_errors_that_name_the_fix():
+    net = sn.Network.init(2, 3, 3, output="multiclass", seed=0)
+    X = np.zeros((3, 2))
+    with pytest.raises(ValueError, match="subtract 1"):
+        net.loss(X, [1, 2, 3])  # the notes' 1..K labels
+    with pytest.raises(ValueError, match="shallownet.Classifier"):
+        net.loss(X, ["a", "b", "c"])
+    with pytest.raises(ValueError, match="shallownet.Classifier"):
+        net.loss(X, [0, None, 1])
+    reg = sn.Network.init(2, 3, 1, output="regression", seed=0)
+    with pytest.raises(ValueError, match="regression targets y must be numbers"):
+        reg.loss(X, ["x", "y", "z"])
+    with pytest.raises(ValueError, match="write W_H as a column"):
+        sn.Network(W_H=[[1, 1]], b_H=[-1, -3], W_O=[-1, 2], b_O=0.5)
+    with pytest.raises(ValueError, match="softmax .* over one unit"):
+        sn.Network.init(2, 3, 1, output="multiclass")
 
 
 def test_unknown_activation_and_output_list_the_choices():

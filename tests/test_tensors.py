@@ -265,3 +265,8 @@ def test_auto_falls_back_for_numpy_functions_and_graph_refuses_them():
         jacobian(np.sin, x, method="graph")
     with pytest.raises(ValueError, match="method"):
         jacobian(np.sin, x, method="exact")
+
+
+def test_jacobian_needs_a_function_first():
+    with pytest.raises(TypeError, match="needs a function f"):
+        jacobian([1, 2], np.zeros(2))

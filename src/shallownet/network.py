@@ -56,6 +56,19 @@ class Trace:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+def _check_output_units(output: str, N_o: int) -> None:
+    if output == "binary" and N_o != 1:
+        raise ValueError(
+            f"a binary output has one unit (N_o = 1, equation (3)); W_O has {N_o} rows. "
+            "Use output='multiclass' for K > 2 classes"
+        )
+    if output == "multiclass" and N_o < 2:
+        raise ValueError(
+            "a softmax (5) over one unit is always 1 and cannot learn; use output='binary' for "
+            "two classes (N_o = 1, equation (3)) or N_o = K >= 2 units for K classes"
+        )
+
+
 def _all_finite(A: np.ndarray) -> bool:
     """True when A has no NaN or inf; min and max propagate both, and allocate nothing."""
     if A.size == 0 or A.dtype.kind != "f":
@@ -100,7 +113,11 @@ def _weights_as_notes_write_them(W_H, b_H, W_O, b_O, dtype):
         raise ValueError("W_H and W_O must be matrices (N_h, N_i) and (N_o, N_h)")
     N_h, N_o = W_H.shape[0], W_O.shape[0]
     if b_H.shape[0] != N_h:
-        raise ValueError(f"b_H has {b_H.shape[0]} entries but W_H has N_h = {N_h} rows")
+        raise ValueError(
+            f"W_H must be (N_h, N_i), one row per hidden unit: it has shape {W_H.shape} but b_H "
+            f"has {b_H.shape[0]} entries (N_h = {b_H.shape[0]}). For one input (N_i = 1) write "
+            "W_H as a column, e.g. [[1], [1]]"
+        )
     if W_O.shape[1] != N_h:
         raise ValueError(
             f"W_O has {W_O.shape[1]} columns but the hidden layer has N_h = {N_h} units; "
@@ -148,11 +165,7 @@ class Network:
         self.W_H, self.b_H, self.W_O, self.b_O = _weights_as_notes_write_them(
             W_H, b_H, W_O, b_O, self.dtype
         )
-        if self.output.name == "binary" and self.N_o != 1:
-            raise ValueError(
-                f"a binary output has one unit (N_o = 1, equation (3)); W_O has {self.N_o} rows. "
-                "Use output='multiclass' for K > 2 classes"
-            )
+        _check_output_units(self.output.name, self.N_o)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -167,8 +180,7 @@ class Network:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
         act = get_activation(activation)
         out = get_output(output)
-        if out.name == "binary" and N_o != 1:
-            raise ValueError("a binary output has N_o = 1 (equation (3)); use 'multiclass'")
+        _check_output_units(out.name, N_o)
         rng = np.random.default_rng(seed)
 
         def glorot(fan_out, fan_in):  # Glorot & Bengio: U(-l, l), l = sqrt(6 / (in + out))

@@ -135,17 +135,22 @@ class Multiclass(Output):
             y = y.argmax(axis=1)
         if y.ndim != 1:
             raise ValueError(f"class labels must be a vector, got shape {y.shape}")
-        if not np.issubdtype(y.dtype, np.integer):
-            if not np.all(np.mod(y, 1) == 0):
-                raise ValueError(
-                    "multiclass targets must be integer class indices 0..K-1; "
-                    "use shallownet.Classifier for labels of any type"
-                )
+        if y.dtype == bool:
+            y = y.astype(np.int64)
+        if y.dtype.kind not in "iuf" or (y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0)):
+            sample = np.unique(y.astype(str))[:5].tolist()
+            raise ValueError(
+                f"multiclass targets of a Network must be integer class indices 0..K-1, got "
+                f"values like {sample}; map the labels to 0..K-1, or use shallownet.Classifier, "
+                "which takes labels of any type and gives them back"
+            )
         yi = y.astype(np.int64)
         if yi.size and (yi.min() < 0 or (n_classes is not None and yi.max() >= n_classes)):
+            hint = (" - subtract 1 from labels numbered 1..K as in the notes"
+                    if n_classes is not None and yi.min() >= 1 and yi.max() == n_classes else "")
             raise ValueError(
                 f"class indices must lie in 0..{(n_classes or 0) - 1} (0-based; the notes "
-                f"count 1..K), found {yi.min()}..{yi.max()}"
+                f"count 1..K), found {yi.min()}..{yi.max()}{hint}"
             )
         return yi
 
@@ -203,7 +208,13 @@ class Regression(Output):
         return np.array(z_O, copy=True)
 
     def encode_targets(self, y, dtype=np.float64):
-        y = np.asarray(y, dtype=dtype)
+        try:
+            y = np.asarray(y, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"regression targets y must be numbers ({exc}); encode or remove non-numeric "
+                "values"
+            ) from None
         if y.ndim == 1:
             y = y[:, None]
         if y.ndim != 2:

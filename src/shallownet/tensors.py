@@ -62,6 +62,11 @@ def jacobian(f: Callable, X, *, method: str = "auto", eps: float | None = None) 
     array([[1., 3., 2.],
            [2., 3., 0.]])
     """
+    if not callable(f):
+        raise TypeError(
+            f"jacobian(f, X) needs a function f as its first argument, got "
+            f"{type(f).__name__}; e.g. jacobian(lambda x: x ** 2, X)"
+        )
     from . import graph
 
     if method not in _METHODS:
