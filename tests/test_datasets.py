@@ -78,7 +78,9 @@ def test_csv_with_named_target_column(tmp_path):
 def test_csv_default_target_is_last_column_and_says_so(tmp_path):
     f = write(tmp_path / "d.csv", "a,b,price\n1,2,0.5\n3,4,1.25\n5,6,2.75\n")
     ds = load(f)
-    assert ds.target_name == "price" and ds.target_note == "last column"
+    assert ds.target_name == "price" and ds.target_note == "the last column"
+    assert ds.describe_target() == (
+        "target column 'price' (the last column; name another with --target)")
     assert ds.task == "regression" and ds.y.dtype == np.float64
 
 
@@ -203,7 +205,8 @@ def test_nan_and_inf_in_features_count_rows_and_name_columns(tmp_path):
 
 def test_missing_target_values_are_counted(tmp_path):
     f = write(tmp_path / "d.csv", "a,y\n1,0\n2,\n3,NA\n4,1\n")
-    with pytest.raises(DataError, match=r"target column 'y' has 2 rows.*drop those rows"):
+    with pytest.raises(DataError, match=r"target column 'y' \(named 'y'; name another "
+                                        r"with --target\) has 2 rows.*drop those rows"):
         load(f)
 
 
@@ -281,3 +284,99 @@ def test_read_table_reports_numeric_and_text_columns(tmp_path):
     t = datasets.read_table(write(tmp_path / "d.csv", "a,b\n1,x\n?,y\n"))
     assert t.names == ["a", "b"] and t.n_rows == 2
     assert t["a"].numeric and np.isnan(t["a"].values[1]) and not t["b"].numeric
+
+
+# --------------------------------------------------------------------------- review fixes
+def test_a_missing_file_is_reported_before_its_type(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no such file: .*fruit\.txt"):
+        load(tmp_path / "fruit.txt")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        datasets.read_table(tmp_path / "fruit.txt")
+
+
+def test_errors_about_a_guessed_target_say_which_column_and_how(tmp_path):
+    f = write(tmp_path / "d.csv", "a,b,id\n1,2,7\n3,4,\n")
+    with pytest.raises(DataError, match=r"d\.csv: the target column 'id' \(the last column; "
+                                        r"name another with --target\) has 1 row with missing"):
+        load(f)
+    g = write(tmp_path / "g.csv", "a,label,b\n1,x,2\n3,y,4\n")
+    with pytest.raises(DataError, match=r"target column 'label' \(named 'label'; name another "
+                                        r"with --target\) is not numeric"):
+        load(g, task="regression")
+
+
+def test_classification_of_fractional_values_points_to_regression(tmp_path):
+    f = write(tmp_path / "d.csv", "a,b,price\n1,2,0.5\n3,4,1.25\n5,6,2\n")
+    with pytest.raises(DataError, match=r"'price'.*fractional values \(e\.g\. 0\.5, 1\.25\)"
+                                        r".*--task regression"):
+        load(f, task="classification")
+    # whole numbers stay class labels under the override
+    g = write(tmp_path / "g.csv", "a,c\n1,1.0\n2,3.0\n")
+    assert load(g, task="classification").y.tolist() == [1, 3]
+
+
+def test_task_applies_to_files_only():
+    with pytest.raises(DataError, match="always a classification task.*files only"):
+        load("iris", task="regression")
+    assert load("iris", task="classification").task == "classification"
+
+
+def test_drop_leaves_columns_out_of_features_and_target_search(tmp_path):
+    f = write(tmp_path / "d.csv", "x1,x2,id\n1,2,100\n3,4,101\n5,6,102\n")
+    ds = load(f, target="x1", drop=["id"])
+    assert ds.feature_names == ["x2"] and ds.dropped == ["id"] and ds.ignored == []
+    np.testing.assert_array_equal(ds.X, [[2], [4], [6]])
+    ds = load(f, drop=["id"])  # the last column that is left: x2
+    assert ds.target_name == "x2" and ds.feature_names == ["x1"]
+    # a model's features are taken by name; a dropped column is neither feature nor target
+    ds = load(f, features=["x2", "x1"], drop=["id"], require_target=False)
+    np.testing.assert_array_equal(ds.X, [[2, 1], [4, 3], [6, 5]])
+    with pytest.raises(DataError, match=r"no column 'zip' to drop; the columns are 'x1'"):
+        load(f, drop=["zip"])
+    with pytest.raises(DataError, match="both the target and dropped"):
+        load(f, target="id", drop=["id"])
+    with pytest.raises(DataError, match="uses 'x1' as features; do not drop it"):
+        load(f, features=["x1", "x2"], drop=["x1"], require_target=False)
+
+
+def test_drop_on_an_embedded_data_set_and_selecting_a_models_subset():
+    iris = load_iris()
+    ds = load("iris", drop=["sepal width (cm)"])
+    assert ds.feature_names == [iris.feature_names[j] for j in (0, 2, 3)]
+    np.testing.assert_array_equal(ds.X, iris.data[:, [0, 2, 3]])
+    ds = load("iris", features=["petal width (cm)", "sepal length (cm)"])
+    np.testing.assert_array_equal(ds.X, iris.data[:, [3, 0]])
+    with pytest.raises(DataError, match="no feature 'x' to drop"):
+        load("iris", drop=["x"])
+
+
+def test_a_model_target_missing_from_the_file_is_named(tmp_path):
+    f = write(tmp_path / "u.csv", "a,b\n1,2\n3,4\n")
+    with pytest.raises(DataError) as info:
+        load(f, features=["a", "b"], model_target="species")
+    text = str(info.value)
+    for part in ("no column 'species'", "model's target column", "'a', 'b'", "--target COL",
+                 "shallownet predict"):
+        assert part in text
+    assert "candidates" not in text
+    # the model's target is the default where the file has it, even before a 'label' column
+    g = write(tmp_path / "g.csv", "a,species,label,b\n1,x,7,2\n3,y,7,4\n")
+    ds = load(g, features=["a", "b"], model_target="species")
+    assert ds.target_name == "species" and ds.ignored == ["label"]
+
+
+def test_other_features_are_a_feature_mismatch_not_a_target_question(tmp_path):
+    f = write(tmp_path / "o.csv", "p,q,r\n1,2,3\n")
+    with pytest.raises(DataError) as info:
+        load(f, features=["a", "b"], model_target="y")
+    text = str(info.value)
+    assert "features do not match the model's" in text
+    assert "lacks 2 of the model's 2 feature columns: 'a', 'b'" in text
+    assert "does not know: 'p', 'q', 'r'" in text and "target" not in text
+
+
+def test_dataset_source_is_the_file_as_given(tmp_path):
+    f = write(tmp_path / "tiny.csv", "a,y\n1,0\n2,1\n")
+    ds = load(f)
+    assert ds.source == str(f) and ds.name == "tiny"
+    assert ds.summary().startswith(f"{f}: 2 samples")

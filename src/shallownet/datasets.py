@@ -17,11 +17,14 @@ The target column
 -----------------
 ``target=`` names it. Otherwise the first column called ``target``, ``label``, ``y`` or
 ``class`` (any case) is used, else the last column; :attr:`Dataset.target_note` says which rule
-picked it.
+picked it, and every later error about the target names the column and that rule
+(:meth:`Dataset.describe_target`). ``drop=`` leaves columns such as row ids out of the features
+and out of the search for the target.
 
 The task
 --------
-Detected from the target column unless ``task=`` is given:
+Detected from the target column unless ``task=`` is given (for files only: an embedded data
+set always has its own task):
 
 * a column that is not numeric (strings, categories) -> ``"classification"``;
 * a numeric column whose values are all integers with at most ``MAX_INTEGER_CLASSES`` (20)
@@ -94,9 +97,14 @@ class Dataset:
     name : str
         The data set's name, or the file's stem.
     target_note : str
-        Which rule picked the target column (for messages such as "target: 'y' (last column)").
+        Which rule picked the target column (for messages such as "target 'y' (the last
+        column)").
     ignored : list of str
-        Columns of the file that were neither features nor the target.
+        Columns of the file that were neither features nor the target (nor dropped).
+    source : str
+        The file as given (``"data/tiny.csv"``) or the data set's name: the prefix of messages.
+    dropped : list of str
+        Columns left out on request (``drop=``).
     """
 
     X: np.ndarray
@@ -107,6 +115,12 @@ class Dataset:
     name: str
     target_note: str = ""
     ignored: list[str] = field(default_factory=list)
+    source: str = ""
+    dropped: list[str] = field(default_factory=list)
+
+    def describe_target(self) -> str:
+        """The target column and how it was chosen, for error messages."""
+        return _describe_target(self.target_name, self.target_note)
 
     @property
     def n_samples(self) -> int:
@@ -118,7 +132,7 @@ class Dataset:
 
     def summary(self) -> str:
         """One line: name, size, target and task."""
-        text = f"{self.name}: {self.n_samples} samples, {self.n_features} features"
+        text = f"{self.source or self.name}: {self.n_samples} samples, {self.n_features} features"
         if self.y is not None:
             text += f", target {self.target_name!r}"
             if self.target_note:
@@ -160,6 +174,14 @@ class Table:
             if c.name == name:
                 return c
         raise KeyError(name)
+
+
+def _describe_target(name, note: str) -> str:
+    if note == "scikit-learn's embedded data set":
+        return f"target {name!r} of the embedded data set"
+    if not note or note == "given":
+        return f"target column {name!r}" + (" (given with --target)" if note else "")
+    return f"target column {name!r} ({note}; name another with --target)"
 
 
 def _columns_list(names, limit: int = 30) -> str:
@@ -294,13 +316,13 @@ def read_table(path) -> Table:
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
     if suffix not in CSV_SUFFIXES and suffix not in PARQUET_SUFFIXES:
         raise DataError(
             f"cannot read {path}: unknown file type {suffix or '(no extension)'!r}; use a .csv, "
             ".tsv, .parquet or .pq file"
         )
-    if not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
     if path.is_dir():
         raise DataError(f"{path} is a directory, not a data file")
     return _read_csv(path) if suffix in CSV_SUFFIXES else _read_parquet(path)
@@ -320,19 +342,27 @@ def detect_task(values: np.ndarray, numeric: bool) -> str:
     return "regression"
 
 
-def _labels(col: Column, task: str, source: str) -> np.ndarray:
+def _labels(col: Column, task: str, source: str, what: str) -> np.ndarray:
     if task == "regression":
         if not col.numeric:
             bad = col.values[~col.missing][:3]
             raise DataError(
-                f"{source}: the target column {col.name!r} is not numeric (e.g. "
+                f"{source}: the {what} is not numeric (e.g. "
                 f"{', '.join(repr(b) for b in bad)}), so it cannot be a regression target; use "
-                "task 'classification', or pick another --target"
+                "task 'classification' (--task classification), or pick another --target"
             )
         return col.values.astype(np.float64)
     if col.numeric:
         v = col.values
-        return v.astype(np.int64) if np.all(v == np.round(v)) else v
+        whole = v == np.round(v)
+        if not np.all(whole):
+            bad = ", ".join(f"{x:g}" for x in v[~whole][:3])
+            raise DataError(
+                f"{source}: the {what} has fractional values (e.g. {bad}), so it holds no class "
+                "labels; use --task regression (task='regression') for a real-valued target, "
+                "or pick another --target"
+            )
+        return v.astype(np.int64)
     return col.values.astype(str).astype(object)
 
 
@@ -340,14 +370,14 @@ def _rows(n: int) -> str:
     return f"{n} row" if n == 1 else f"{n} rows"
 
 
-def _check_target(col: Column, source: str) -> None:
+def _check_target(col: Column, source: str, what: str) -> None:
     bad = col.missing.copy()
     if col.numeric:
         bad |= ~np.isfinite(col.values)
     if bad.any():
         rows = np.flatnonzero(bad)
         raise DataError(
-            f"{source}: the target column {col.name!r} has {_rows(rows.size)} with missing or "
+            f"{source}: the {what} has {_rows(rows.size)} with missing or "
             f"non-finite values (NaN/inf) (first at data row {rows[0] + 1}); drop those rows"
         )
 
@@ -404,7 +434,8 @@ def _load_embedded(name: str) -> Dataset:
             y = y.astype(np.int64)
     else:
         y = y.astype(np.float64)
-    return Dataset(X, y, names, "target", task, key, "scikit-learn's embedded data set")
+    return Dataset(X, y, names, "target", task, key, "scikit-learn's embedded data set",
+                   source=key)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,7 +444,7 @@ def _load_embedded(name: str) -> Dataset:
 
 def load(name_or_path, target: str | None = None, *, task: str | None = None,
          features=None, n_features: int | None = None,
-         require_target: bool = True) -> Dataset:
+         require_target: bool = True, drop=None, model_target: str | None = None) -> Dataset:
     """Load an embedded data set or a CSV/Parquet file.
 
     Parameters
@@ -422,10 +453,12 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
         ``"digits"``, ``"iris"``, ``"wine"``, ``"breast_cancer"``, ``"diabetes"``, or a
         ``.csv``/``.tsv``/``.parquet``/``.pq`` file. An existing file wins over a name.
     target : str, optional
-        The label column of a file. Default: the first column named target/label/y/class (any
-        case), else the single column not in ``features`` (when given), else the last column.
+        The label column of a file. Default: ``model_target`` when the file has it, else the
+        first column named target/label/y/class (any case), else the single column not in
+        ``features`` (when given), else the last column.
     task : {"classification", "regression"}, optional
-        Overrides the detection rule of the module docstring.
+        Overrides the detection rule of the module docstring (files only; an embedded data set
+        keeps its own task).
     features : sequence of str, optional
         Take exactly these feature columns, by name and in this order (a fitted model's
         ``feature_names_in_``); other columns of the file are ignored (``Dataset.ignored``).
@@ -435,6 +468,11 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
         False reads the features only (for prediction): ``y`` is None unless ``target`` names a
         column, and a column named like :data:`TARGET_NAMES` that is not a model feature is
         left out (listed in ``Dataset.ignored``), so a labelled file can be predicted on.
+    drop : sequence of str, optional
+        Columns to leave out: neither features nor candidates for the target (row ids, notes).
+    model_target : str, optional
+        The column a model was trained on (for evaluation): the default target when present,
+        and named in the error when the file has no target column.
 
     Returns
     -------
@@ -451,11 +489,16 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
                                    or n_features < 1):
         raise DataError(f"n_features must be a positive integer, got {n_features!r}")
     features = None if features is None else [str(f) for f in features]
+    drop = [] if drop is None else list(dict.fromkeys(str(d) for d in drop))
     if isinstance(name_or_path, str) and is_embedded(name_or_path):
         ds = _load_embedded(name_or_path)
-        _check_embedded_features(ds, features, n_features)
         if task is not None and task != ds.task:
-            raise DataError(f"the {ds.name} data set is a {ds.task} task, not {task}")
+            raise DataError(
+                f"the {ds.name} data set is always a {ds.task} task; --task (task=) applies to "
+                f"files only, so leave it out or use a file for {task}"
+            )
+        _drop_embedded(ds, drop, features)
+        _check_embedded_features(ds, features, n_features)
         return ds
     if isinstance(name_or_path, str) and not Path(name_or_path).suffix and \
             not Path(name_or_path).exists():
@@ -466,7 +509,34 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
     table = read_table(name_or_path)
     path = Path(name_or_path)
     source = str(path)
-    names = table.names
+    unknown = [d for d in drop if d not in table.names]
+    if unknown:
+        raise DataError(
+            f"{source} has no column {_columns_list(unknown)} to drop; the columns are "
+            f"{_columns_list(table.names)}"
+        )
+    if target is not None and target in drop:
+        raise DataError(f"{source}: the column {target!r} cannot be both the target and dropped")
+    needed = [d for d in drop if features is not None and d in features]
+    if needed:
+        raise DataError(
+            f"{source}: the model uses {_columns_list(needed)} as features; do not drop "
+            f"{'it' if len(needed) == 1 else 'them'}"
+        )
+    names = [n for n in table.names if n not in drop]
+
+    # The model's feature columns come first: a file of other data is a feature mismatch.
+    if features is not None:
+        absent = [f for f in features if f not in names]
+        if absent:
+            extra = [n for n in names if n not in features and n not in (target, model_target)]
+            others = (f"; columns the model does not know: {_columns_list(extra, 10)}"
+                      if extra else "")
+            raise DataError(
+                f"{source}: the features do not match the model's: the file lacks "
+                f"{len(absent)} of the model's {len(features)} feature columns: "
+                f"{_columns_list(absent, 10)}{others}; was the model trained on other data?"
+            )
 
     # The target column.
     target_col, note = None, ""
@@ -477,50 +547,53 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
                 f"{_columns_list(names)}"
             )
         target_col, note = target, "given"
+    elif model_target is not None and model_target in names and \
+            (features is None or model_target not in features):
+        target_col, note = model_target, "the column the model was trained on"
     else:
         lower = {n.lower(): n for n in reversed(names)}
         default = next((lower[t] for t in TARGET_NAMES if t in lower), None)
+        rest = [n for n in names if features is None or n not in features]
         if default is not None and (features is None or default not in features):
             target_col, note = default, f"named {default!r}"
+        elif require_target and features is not None and len(rest) == 1:
+            target_col, note = rest[0], "the one column that is not a model feature"
+        elif require_target and model_target is not None:
+            raise DataError(
+                f"{source} has no column {model_target!r}, the model's target column (stored at "
+                f"training); its columns are {_columns_list(names)}; name the label column with "
+                "--target COL, or use 'shallownet predict' for unlabelled data"
+            )
+        elif require_target and features is None:
+            target_col, note = names[-1], "the last column"
         elif require_target:
-            rest = [n for n in names if features is None or n not in features]
-            if features is not None and len(rest) == 1:
-                target_col, note = rest[0], "the one column that is not a model feature"
-            elif features is None:
-                target_col, note = names[-1], "last column"
-            else:
-                raise DataError(
-                    f"{source}: cannot tell which column is the target (candidates "
-                    f"{_columns_list(rest)}); name it with --target"
-                )
+            what = (f"several columns are not model features ({_columns_list(rest)})" if rest
+                    else "every column is a model feature")
+            raise DataError(
+                f"{source}: cannot tell which column is the target: {what}; name it with "
+                "--target COL, or use 'shallownet predict' for unlabelled data"
+            )
     if features is not None and target_col in features:
         raise DataError(
-            f"{source}: the target column {target_col!r} is also one of the model's features"
+            f"{source}: the {_describe_target(target_col, note)} is also one of the model's "
+            "features"
         )
     if not require_target and target is None and target_col is not None and features is None \
             and n_features is not None and len(names) == n_features:
         target_col, note = None, ""  # the column named like a target is one of the features
 
     # The feature columns.
-    if features is not None:
-        absent = [f for f in features if f not in names]
-        if absent:
-            raise DataError(
-                f"{source} lacks {len(absent)} of the model's {len(features)} feature columns: "
-                f"{_columns_list(absent, 10)}; the file has {_columns_list(names, 10)}"
-            )
-        feat = list(features)
-    else:
-        feat = [n for n in names if n != target_col]
+    feat = list(features) if features is not None else [n for n in names if n != target_col]
     if not feat:
         raise DataError(
-            f"{source} has no feature columns besides the target {target_col!r}; it needs at "
-            "least one input column"
+            f"{source} has no feature columns besides the {_describe_target(target_col, note)}; "
+            "it needs at least one input column"
         )
     if features is None and n_features is not None and len(feat) != n_features:
         raise DataError(
             f"{source} has {len(feat)} feature columns but the model expects {n_features} "
             f"features (N_i = {n_features}); the feature columns are {_columns_list(feat, 10)}"
+            + ("" if drop else "; leave others out with --drop COL")
         )
     X = _check_features(table, feat, source)
     ignored = [n for n in names if n not in feat and n != target_col]
@@ -531,14 +604,42 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
         target_col, note = None, ""
     if target_col is not None:
         col = table[target_col]
-        _check_target(col, source)
+        what = _describe_target(target_col, note)
+        _check_target(col, source, what)
         detected = task or detect_task(col.values, col.numeric)
-        y = _labels(col, detected, source)
-    return Dataset(X, y, feat, target_col, detected, path.stem, note, ignored)
+        y = _labels(col, detected, source, what)
+    return Dataset(X, y, feat, target_col, detected, path.stem, note, ignored, source=source,
+                   dropped=drop)
+
+
+def _drop_embedded(ds: Dataset, drop, features) -> None:
+    """Leave the ``drop`` feature columns out of an embedded data set, in place."""
+    if not drop:
+        return
+    unknown = [d for d in drop if d not in ds.feature_names]
+    if unknown:
+        raise DataError(
+            f"the {ds.name} data set has no feature {_columns_list(unknown)} to drop; its "
+            f"features are {_columns_list(ds.feature_names, 10)}"
+        )
+    needed = [d for d in drop if features is not None and d in features]
+    if needed:
+        raise DataError(f"the model uses {_columns_list(needed)} as features; do not drop "
+                        f"{'it' if len(needed) == 1 else 'them'}")
+    keep = [j for j, n in enumerate(ds.feature_names) if n not in drop]
+    ds.X = ds.X[:, keep]
+    ds.feature_names = [ds.feature_names[j] for j in keep]
+    ds.dropped = list(drop)
 
 
 def _check_embedded_features(ds: Dataset, features, n_features) -> None:
     if features is not None and list(features) != ds.feature_names:
+        if set(features) <= set(ds.feature_names):  # a model trained with some columns dropped
+            index = {n: j for j, n in enumerate(ds.feature_names)}
+            ds.X = ds.X[:, [index[f] for f in features]]
+            ds.ignored = [n for n in ds.feature_names if n not in features]
+            ds.feature_names = list(features)
+            return
         raise DataError(
             f"the {ds.name} data set's features ({_columns_list(ds.feature_names, 5)}) are not "
             f"the model's ({_columns_list(features, 5)}); was the model trained on {ds.name}?"
