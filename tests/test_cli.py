@@ -432,3 +432,153 @@ def test_problems_command_prints_the_written_path(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert calls == [tmp_path / "sol"]
     assert "solutions.md" in result.stdout
+
+
+# --------------------------------------------------------------------- review fixes
+def _flags(command):
+    import typer.main
+
+    params = typer.main.get_command(app).commands[command].params
+    return [o for p in params for o in (*p.opts, *p.secondary_opts) if o.startswith("-")]
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate", "info", "problems"])
+def test_help_shows_every_flag_in_full_at_80_columns(command):
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "80"},
+                                terminal_width=80)
+    assert result.exit_code == 0
+    flags = _flags(command)
+    assert "--help" in result.stdout
+    for flag in flags:
+        assert flag in result.stdout, (flag, result.stdout)
+    assert "…" not in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    if command == "train":
+        for flag in ("--validation-fraction", "--no-early-stopping", "--drop"):
+            assert flag in flags
+        text = " ".join(result.stdout.split())
+        assert "Ctrl-C finishes the current batch" in text
+        assert "finishes the\n" not in result.stdout
+        assert "Files only" in text  # --task
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def blobs_model(tmp_path_factory):
+    """Blobs with an id column, trained with --drop id: features x1, x2; target 'label'."""
+    d = tmp_path_factory.mktemp("blobs")
+    X, y = write_xor_csv(d / "blobs.csv", n=80, seed=3)
+    ids = np.arange(5000, 5080)
+    data = write_csv(d / "with_id.csv", ["id", "x1", "label", "x2"],
+                     [[i, a, lab, b] for i, (a, b), lab in zip(ids, X, y, strict=True)])
+    model = d / "blobs.safetensors"
+    result = run("train", data, "--drop", "id", "--epochs", 20, "--seed", 0, "--hidden", 8,
+                 "--learning-rate", 0.05, "-q", "--out", model)
+    assert result.exit_code == 0, result.output
+    return model, data, X, y
+
+
+def test_drop_keeps_an_id_column_out_of_the_model(blobs_model, tmp_path):
+    model, data, X, y = blobs_model
+    est = model_io.load(model)
+    assert est.feature_names_in_.tolist() == ["x1", "x2"] and est.n_features_in_ == 2
+    assert model_io.describe(model)["metadata"]["dropped"] == ["id"]
+    # at predict time the id column is left out by name, with or without --drop
+    bare = write_csv(tmp_path / "bare.csv", ["x2", "x1"], [[b, a] for a, b in X])
+    expected = list(est.predict(X))
+    for args in ([data], [data, "--drop", "id"], [bare]):
+        result = run("predict", model, *args)
+        assert result.exit_code == 0, result.output
+        _, rows = read_csv(result.stdout)
+        assert [r[0] for r in rows] == expected
+    result = run("evaluate", model, data, "--drop", "id")
+    assert result.exit_code == 0, result.output
+    assert f"{accuracy_score(y, expected):.4f}" in result.stdout
+    assert_one_line_error(run("train", data, "--drop", "zip"), "'zip'", "to drop", "'id'")
+
+
+def test_without_drop_the_id_column_would_be_a_feature(tmp_path):
+    f = write_csv(tmp_path / "d.csv", ["x1", "x2", "id", "label"],
+                  [[0.1 * i, -0.1 * i, 100 + i, i % 2] for i in range(40)])
+    for drop, n in (([], 3), (["--drop", "id"], 2)):
+        model = tmp_path / f"m{n}.safetensors"
+        result = run("train", f, *drop, "--epochs", 1, "-q", "--out", model, "--test-size", 0)
+        assert result.exit_code == 0, result.output
+        assert model_io.load(model).n_features_in_ == n
+
+
+def test_evaluate_on_unlabelled_data_names_the_models_target(blobs_model, tmp_path):
+    model, _, X, _ = blobs_model
+    f = write_csv(tmp_path / "unlabelled.csv", ["x1", "x2"], X[:5].tolist())
+    result = run("evaluate", model, f)
+    assert_one_line_error(result, "'label'", "stored at training", "'x1', 'x2'", "--target COL",
+                          "shallownet predict")
+    assert "candidates" not in result.stderr
+
+
+def test_evaluate_on_other_features_says_the_features_do_not_match(iris_model, tmp_path):
+    model, _, _ = iris_model
+    f = write_csv(tmp_path / "other.csv", ["a", "b", "c", "d"], [[1, 2, 3, 4], [5, 6, 7, 8]])
+    result = run("evaluate", model, f)
+    assert_one_line_error(result, "features do not match the model's", "petal width (cm)",
+                          "'a', 'b', 'c', 'd'")
+    assert "target" not in result.stderr
+
+
+def test_a_missing_file_is_reported_before_its_type(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("train", "fruit.txt")
+    assert_one_line_error(result, "no such file: fruit.txt")
+    assert "unknown file type" not in result.stderr
+
+
+def test_task_on_a_bundled_data_set_says_it_applies_to_files_only():
+    assert_one_line_error(run("train", "iris", "--task", "regression"), "iris",
+                          "classification", "files only")
+
+
+def test_task_classification_on_a_continuous_target_suggests_the_flag(tmp_path):
+    f = write_csv(tmp_path / "prices.csv", ["a", "b", "price"],
+                  [[i, 2 * i, 0.25 * i + 0.1] for i in range(10)])
+    result = run("train", f, "--task", "classification")
+    assert_one_line_error(result, "--task regression", "'price'", "the last column")
+    assert "shallownet.Regressor" not in result.stderr
+
+
+def test_errors_about_a_guessed_target_name_the_column_and_the_rule(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_csv(tmp_path / "tiny.csv", ["a", "b", "id"], [[1, 2, 7], [3, 4, 7], [5, 6, 7]])
+    result = run("train", "tiny.csv")
+    assert_one_line_error(result, "target column 'id' (the last column; name another with "
+                                  "--target)", "single class", "(7)")
+    assert result.stderr.startswith("error: tiny.csv: ")  # the file name, not its stem
+
+
+def test_early_stopping_prints_where_it_stopped(tmp_path):
+    """A learning rate of 1e-30 leaves the weights as they were: no epoch improves on the
+    first, so training stops after 1 + patience epochs and keeps epoch 1."""
+    model = tmp_path / "es.safetensors"
+    result = run("train", "iris", "--epochs", 200, "--optimizer", "sgd", "--learning-rate",
+                 1e-30, "--patience", 2, "--seed", 0, "--out", model, "-q")
+    assert result.exit_code == 0, result.output
+    est = model_io.load(model)
+    assert (est.n_iter_, est.best_epoch_) == (3, 1)
+    assert ("early stopping: no improvement for 2 epochs (--patience 2); stopped after epoch 3 "
+            "of 200; kept the weights of epoch 1") in " ".join(result.stdout.split())
+    assert "epochs run: 3" in result.stdout
+
+
+def test_command_list_is_not_cut_short_at_80_columns():
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "80"}, terminal_width=80)
+    assert result.exit_code == 0
+    commands = [ln for ln in result.stdout.splitlines() if ln.startswith("  ") and
+                ln.split()[0] in ("train", "predict", "evaluate", "info", "problems")]
+    assert len(commands) == 5
+    assert not any(ln.rstrip().endswith("...") for ln in commands), commands

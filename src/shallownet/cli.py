@@ -54,6 +54,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help pages: every option name on one line at any width (the boxed layout cuts
+    # long flags such as --validation-fraction short at 80 columns), paragraphs re-wrapped.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -294,9 +297,12 @@ _DATA_HELP = ("A .csv/.tsv/.parquet/.pq file, or a data set shipped with scikit-
               "digits, iris, wine, breast_cancer, diabetes.")
 _TARGET_HELP = ("The label column of a file. Default: a column named target, label, y or class, "
                 "else the last column.")
+_DROP_HELP = "Leave column COL of a file out (e.g. a row id); repeat for more."
+DropOption = Annotated[list[str] | None, typer.Option("--drop", metavar="COL", help=_DROP_HELP)]
 
 
-@app.command(epilog="Examples:\n\n  shallownet train iris --hidden 16 --epochs 100 --plot "
+@app.command(short_help="Train a network on DATA and save the model.",
+             epilog="Examples:\n\n  shallownet train iris --hidden 16 --epochs 100 --plot "
                     "curves.png\n\n  shallownet train data.csv --target price --out "
                     "price.safetensors")
 @_friendly_errors
@@ -305,8 +311,10 @@ def train(
                                         show_default=True)] = "digits",
     target: Annotated[str | None, typer.Option("--target", "-t", help=_TARGET_HELP)] = None,
     task: Annotated[Task | None, typer.Option(
-        help="Override the task detection: non-numeric or at most 20 distinct integer labels "
-             "-> classification, other numbers -> regression.")] = None,
+        help="Files only (a bundled data set keeps its own task): override the task detection "
+             "(non-numeric or at most 20 distinct integer labels -> classification, other "
+             "numbers -> regression).")] = None,
+    drop: DropOption = None,
     hidden: Annotated[int, typer.Option("--hidden", min=1, help="N_h, hidden units.")] = 100,
     activation: Annotated[Activation, typer.Option(help="g_act of the hidden layer.")]
     = Activation.relu,
@@ -341,8 +349,9 @@ def train(
 ) -> None:
     """Train a network on DATA, report held-out metrics and save the model.
 
-    Shows a progress bar with the running loss and the validation score. Ctrl-C finishes the
-    current batch, saves the best model so far and exits with status 130.
+    Shows a progress bar with the running loss and the validation score.
+
+    Ctrl-C finishes the current batch, saves the best model so far and exits with status 130.
     """
     from sklearn.model_selection import train_test_split
 
@@ -356,7 +365,7 @@ def train(
     if learning_rate is not None and not (learning_rate > 0 and math.isfinite(learning_rate)):
         raise _Fail(f"--learning-rate must be a positive number, got {learning_rate}")
     console = _console()
-    ds = datasets.load(data, target, task=None if task is None else task.value)
+    ds = datasets.load(data, target, task=None if task is None else task.value, drop=drop)
     out = Path(out) if out is not None else Path(f"{ds.name}.safetensors")
     _check_writable(out, "the model to")
     if plot is not None:
@@ -367,8 +376,9 @@ def train(
     if classification:
         classes, counts = np.unique(ds.y, return_counts=True)
         if classes.size < 2:
-            raise _Fail(f"{ds.name}: the target {ds.target_name!r} has a single class "
-                        f"({classes[0]!r}); classification needs at least two")
+            raise _Fail(f"{ds.source}: the {ds.describe_target()} has a single class "
+                        f"({getattr(classes[0], 'item', lambda: classes[0])()!r}); classification "
+                        "needs at least two")
     console.print(ds.summary(), soft_wrap=True)
 
     X_train, y_train, X_test, y_test = ds.X, ds.y, None, None
@@ -403,7 +413,14 @@ def train(
                   + (f", holding out {X_test.shape[0]} for testing" if X_test is not None else "")
                   + (" (inputs standardised)" if scale else ""), soft_wrap=True)
     sys.stdout.flush()
-    model.fit(X_fit, y_train, catch_interrupt=True)
+    try:
+        model.fit(X_fit, y_train, catch_interrupt=True)
+    except ValueError as e:  # the Python hint names the class; on the command line, the flag
+        if "shallownet.Regressor" not in str(e):
+            raise
+        raise _Fail(f"{ds.source}: the {ds.describe_target()} holds no class labels "
+                    f"({_one_line(e).split(' Classifier needs')[0]}); use --task regression "
+                    "for a real-valued target") from None
     if scale:
         fold_standardisation(model.network_, mean, scale_)
     if getattr(model, "feature_names_in_", None) is None:
@@ -416,6 +433,7 @@ def train(
         "n_train": int(X_train.shape[0]),
         "n_test": 0 if X_test is None else int(X_test.shape[0]),
         "standardised": bool(scale),
+        **({"dropped": list(ds.dropped)} if ds.dropped else {}),
         **{f"test_{name}": value for name, value in rows},
     }
     saved = io.save(model, out, metadata=metadata)
@@ -423,6 +441,8 @@ def train(
 
     n_iter = getattr(model, "n_iter_", None)
     best = getattr(getattr(model, "history_", None), "best_epoch", None)
+    if getattr(model, "stopped_early_", False) and not interrupted:
+        console.print(_stop_line(n_iter, epochs, best, patience), soft_wrap=True)
     if rows:
         _print_metrics(console, f"held-out metrics ({X_test.shape[0]} samples)", rows)
     else:
@@ -440,15 +460,29 @@ def train(
         raise typer.Exit(EXIT_INTERRUPT)
 
 
+def _stop_line(n_iter, epochs: int, best, patience: int) -> str:
+    """Why training ended before --epochs, in words that match the progress bar's last state.
+
+    The bar counts batches of all --epochs, so after early stopping it rests part-way; this
+    line says where training stopped and which epoch's weights were kept.
+    """
+    kept = f"; kept the weights of epoch {best}" if best else ""
+    if best and n_iter is not None and n_iter - best >= patience:
+        return (f"early stopping: no improvement for {n_iter - best} epochs (--patience "
+                f"{patience}); stopped after epoch {n_iter} of {epochs}{kept}")
+    return f"training stopped by a callback after epoch {n_iter} of {epochs}{kept}"
+
+
 # ---------------------------------------------------------------------------------------------
 # predict, evaluate, info, problems
 # ---------------------------------------------------------------------------------------------
 
-def _data_for(model, data: str, target: str | None, require_target: bool):
+def _data_for(model, data: str, target: str | None, require_target: bool, drop=None,
+              model_target: str | None = None):
     names, n = _model_features(model)
     return datasets.load(data, target, features=names, n_features=None if names else n,
-                         require_target=require_target,
-                         task=None if not require_target else
+                         require_target=require_target, drop=drop, model_target=model_target,
+                         task=None if not require_target or datasets.is_embedded(data) else
                          ("classification" if _is_classifier(model) else "regression"))
 
 
@@ -458,7 +492,8 @@ def _fmt(value) -> str:
     return str(value)
 
 
-@app.command(epilog="Example:\n\n  shallownet predict iris.safetensors flowers.csv --proba "
+@app.command(short_help="Predict for every row of DATA, as CSV.",
+             epilog="Example:\n\n  shallownet predict iris.safetensors flowers.csv --proba "
                     "--out predictions.csv")
 @_friendly_errors
 def predict(
@@ -469,6 +504,7 @@ def predict(
         "--proba", help="Add one probability column per class (classifiers).")] = False,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write the CSV here instead of to stdout.")] = None,
+    drop: DropOption = None,
 ) -> None:
     """Predict for every row of DATA and write CSV: a 'prediction' column (and probabilities).
 
@@ -478,7 +514,7 @@ def predict(
     model = _load_model(model_path)
     if proba and not _is_classifier(model):
         raise _Fail(f"--proba needs a classifier; {model_path} is a regression model")
-    ds = _data_for(model, data, None, require_target=False)
+    ds = _data_for(model, data, None, require_target=False, drop=drop)
     pred = np.asarray(model.predict(ds.X))
     if pred.ndim == 2 and pred.shape[1] == 1:
         pred = pred[:, 0]
@@ -519,6 +555,7 @@ def evaluate(
     target: Annotated[str | None, typer.Option(
         "--target", "-t", help="The label column. Default: the column the model was trained "
                                "on, else as for train.")] = None,
+    drop: DropOption = None,
 ) -> None:
     """Score a model on labelled DATA.
 
@@ -527,12 +564,12 @@ def evaluate(
     from sklearn import metrics
 
     model = _load_model(model_path)
-    if target is None:
-        trained_on = _trained_target(model_path)
-        if trained_on and not datasets.is_embedded(data):
-            table_names = datasets.read_table(data).names
-            target = trained_on if trained_on in table_names else None
-    ds = _data_for(model, data, target, require_target=True)
+    ds = _data_for(model, data, target, require_target=True, drop=drop,
+                   model_target=None if target is not None else _trained_target(model_path))
+    kind = "classification" if _is_classifier(model) else "regression"
+    if ds.task != kind:
+        raise _Fail(f"{ds.source} is a {ds.task} task but {model_path} is a {kind} model; "
+                    "evaluate it on data of its own kind")
     console = _console()
     console.print(ds.summary(), soft_wrap=True)
     y = ds.y
@@ -573,7 +610,8 @@ def _trained_target(model_path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@app.command(epilog="Example:\n\n  shallownet info iris.safetensors")
+@app.command(short_help="Show a model's architecture and training summary.",
+             epilog="Example:\n\n  shallownet info iris.safetensors")
 @_friendly_errors
 def info(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL",
@@ -642,7 +680,8 @@ def _short(value, limit: int = 100) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-@app.command(epilog="Example:\n\n  shallownet problems --out solutions")
+@app.command(short_help="Solve the notes' worked problems into Markdown.",
+             epilog="Example:\n\n  shallownet problems --out solutions")
 @_friendly_errors
 def problems(
     out: Annotated[Path, typer.Option(
