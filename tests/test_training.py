@@ -260,3 +260,24 @@ def test_early_stopping_across_calls_restores_the_best_from_an_earlier_call():
     assert h.stopped_early and h.best_epoch <= 30
     assert net.loss(Xv, yv) / len(Xv) == pytest.approx(best_loss, rel=1e-9)
     assert "best_params" not in h.as_dict()
+
+
+def test_progress_bar_rests_on_the_epochs_that_ran(monkeypatch):
+    """After an early stop the bar is complete and names the last epoch run."""
+    from shallownet import training
+
+    bars = []
+    original = training._Progress.__init__
+
+    def keep(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        bars.append(self)
+
+    monkeypatch.setattr(training._Progress, "__init__", keep)
+    net, X, y = small_problem("binary", N=60)
+    h = sn.train(net, X[20:], y[20:], epochs=100, batch_size=8, progress=True,
+                 validation_data=(X[:20], 1 - y[:20]), early_stopping=True, patience=2)
+    task = bars[0].p.tasks[0]
+    assert h.stopped_early and h.epochs < 100
+    assert task.completed == task.total == h.epochs * 5  # 40 samples / 8 = 5 batches
+    assert task.fields["epoch"] == h.epochs

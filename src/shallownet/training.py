@@ -256,6 +256,7 @@ def train(
     plain_sgd = type(opt) is SGD
 
     bar = _Progress(progress, epochs, math.ceil(N / B))
+    epochs_before = hist.epochs
     with _interrupt_flag(catch_interrupt) as interrupted, bar:
         for _ in range(epochs):
             if shuffle:
@@ -314,6 +315,7 @@ def train(
             if stop or (early_stopping and wait >= patience):
                 hist.stopped_early = True
                 break
+        bar.finish(hist.epochs - epochs_before)
     if restore_best and hist.best_params is not None and (hist.stopped_early
                                                           or hist.interrupted):
         net.set_params(**hist.best_params)
@@ -359,6 +361,12 @@ class _Progress:
             self._n += 1
             if self._n % 16 == 0:  # a refresh per batch would cost more than the batch
                 self.p.update(self.task, completed=self._n, loss=f"{running_loss:.4f}")
+
+    def finish(self, epochs_run: int):
+        """Rest the bar on what ran: "epoch 189/200 ... 756/756" after an early stop."""
+        if self.enabled:
+            done = epochs_run * self.batches
+            self.p.update(self.task, total=done, completed=done, epoch=epochs_run)
 
     def end_epoch(self, epoch: int, loss: float, val_score: float | None):
         if self.enabled:
