@@ -266,8 +266,10 @@ def train(
             for start in range(0, N, B):
                 idx = order[start:start + B]
                 n = idx.shape[0]
-                np.take(X2, idx, axis=0, out=Xb[:n])
-                np.take(T, idx, axis=0, out=Tb[:n])
+                # mode="clip" skips a bounds check that would stage the rows through a
+                # temporary buffer; idx is a permutation of 0..N-1, always in range
+                np.take(X2, idx, axis=0, out=Xb[:n], mode="clip")
+                np.take(T, idx, axis=0, out=Tb[:n], mode="clip")
                 if plain_sgd:  # (21) written into the weights by the gradient products
                     total += ws.sgd_step(Xb[:n], Tb[:n], n, opt.learning_rate, l2)
                     opt.t += 1
