@@ -251,3 +251,17 @@ def test_evaluate_reads_numeric_csv_labels_for_string_classes(tmp_path):
     )
     assert r.exit_code == 0, r.output
     assert f"{expected:.4f}" in r.stdout
+
+
+@pytest.mark.parametrize("name", ["threshold", "sigmoid", "relu"])
+def test_forward_with_grad_equals_g_and_dg(name):
+    """The training loop's fused form agrees with g_act and g_act' (including z = 0)."""
+    act = ACTIVATIONS[name]
+    z = np.array([-3.0, -0.5, 0.0, 0.25, 4.0], dtype=np.float32)
+    u, dg = np.empty_like(z), np.empty_like(z)
+    act.forward_with_grad(z, u, dg)
+    np.testing.assert_array_equal(u, act.g(z))
+    np.testing.assert_array_equal(dg, act.dg(z, act.g(z)))
+    expected_u = {"threshold": (z >= 0) * 1.0, "relu": np.maximum(z, 0),
+                  "sigmoid": 1 / (1 + np.exp(-z.astype(np.float64)))}[name]
+    np.testing.assert_allclose(u, expected_u, rtol=1e-6)

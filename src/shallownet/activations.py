@@ -68,6 +68,14 @@ def _relu_grad(z, u, out=None):
     return out
 
 
+def _relu_with_grad(z, u_out, dg_out):
+    # The step 1{z > 0} is ReLU's derivative, and z * 1{z > 0} is ReLU itself: one comparison
+    # serves both (and a multiply is faster than numpy's NaN-aware maximum). Only z = -inf
+    # differs from max(0, z) (it gives NaN); training stops on non-finite values anyway.
+    np.greater(z, 0, out=dg_out, casting="unsafe")
+    np.multiply(z, dg_out, out=u_out)
+
+
 @dataclass(frozen=True)
 class Activation:
     """An activation g_act with its derivative.
@@ -92,15 +100,24 @@ class Activation:
     dg: Callable
     trainable: bool
     init_gain: float
+    g_with_dg: Callable | None = None
 
     def __call__(self, z, out=None):
         return self.g(np.asarray(z), out=out)
+
+    def forward_with_grad(self, z, u_out, dg_out) -> None:
+        """u = g_act(z) into ``u_out`` and g_act'(z) into ``dg_out`` (the training loop's form)."""
+        if self.g_with_dg is not None:
+            self.g_with_dg(z, u_out, dg_out)
+        else:
+            self.g(z, out=u_out)
+            self.dg(z, u_out, out=dg_out)
 
 
 ACTIVATIONS: dict[str, Activation] = {
     "threshold": Activation("threshold", _threshold, _threshold_grad, False, 1.0),
     "sigmoid": Activation("sigmoid", sigmoid, _sigmoid_grad, True, 1.0),
-    "relu": Activation("relu", _relu, _relu_grad, True, 2.0),
+    "relu": Activation("relu", _relu, _relu_grad, True, 2.0, _relu_with_grad),
 }
 
 

@@ -373,6 +373,7 @@ class Workspace:
         self.Z_O = np.empty((batch_size, net.N_o), dt)
         self.dZ_O = np.empty((batch_size, net.N_o), dt)
         self.dU_H = np.empty((batch_size, net.N_h), dt)
+        self.dG = np.empty((batch_size, net.N_h), dt)  # g_act'(Z_H)
         # empty_like keeps W_H's column-major layout, so dL/dW_H^T = X^T dL/dZ_H is written
         # row-major into grads["W_H"].T
         self.grads = {k: np.empty_like(v) for k, v in net.params.items()}
@@ -396,7 +397,8 @@ class Workspace:
         # forward (10a): Z_H = X W_H^T + B_H, i.e. Z_H^T = W_H X^T
         _into(gemm(1.0, net.W_H, X.T, c=Z_H.T, overwrite_c=1), Z_H.T)
         Z_H += net.b_H
-        act.g(Z_H, out=U_H)
+        dG = self.dG[:n]
+        act.forward_with_grad(Z_H, U_H, dG)  # u_H = g_act(z_H), and g_act'(z_H) for later
         # (10b): Z_O = U_H W_O^T + B_O, i.e. Z_O^T = W_O U_H^T
         _into(gemm(1.0, net.W_O.T, U_H.T, trans_a=1, c=Z_O.T, overwrite_c=1), Z_O.T)
         Z_O += net.b_O
@@ -406,9 +408,8 @@ class Workspace:
             dZ_O *= scale
         # z_O -> u_H: dL/dU_H = dL/dZ_O W_O, i.e. (dL/dU_H)^T = W_O^T (dL/dZ_O)^T
         _into(gemm(1.0, net.W_O.T, dZ_O.T, c=dU_H.T, overwrite_c=1), dU_H.T)
-        # u_H -> z_H: dL/dz_H = dL/du_H * g_act'(z_H)  (Z_H's buffer now holds g_act')
-        act.dg(Z_H, U_H, out=Z_H)
-        dU_H *= Z_H
+        # u_H -> z_H: dL/dz_H = dL/du_H * g_act'(z_H)
+        dU_H *= dG
         return loss, U_H, dZ_O, dU_H
 
     def _weight_products(self, X, U_H, dZ_O, dZ_H, alpha, beta, W_O, W_H) -> None:
