@@ -281,3 +281,16 @@ def test_progress_bar_rests_on_the_epochs_that_ran(monkeypatch):
     assert h.stopped_early and h.epochs < 100
     assert task.completed == task.total == h.epochs * 5  # 40 samples / 8 = 5 batches
     assert task.fields["epoch"] == h.epochs
+
+
+def test_fused_sgd_is_right_whatever_the_weight_layout():
+    """BLAS updates in place only for the layouts it expects; other layouts are copied back."""
+    fused, X, y = small_problem()
+    fused.W_O = np.asfortranarray(fused.W_O)  # not the row-major layout the loop expects
+    fused.W_H = np.ascontiguousarray(fused.W_H)  # not column-major
+    generic = fused.copy()
+    kw = dict(epochs=2, batch_size=7, learning_rate=0.05, seed=1)
+    sn.train(fused, X, y, optimizer="sgd", **kw)
+    sn.train(generic, X, y, optimizer="momentum", momentum=0.0, **kw)
+    for k in fused.params:
+        np.testing.assert_allclose(fused.params[k], generic.params[k], rtol=1e-12, atol=1e-14)

@@ -455,6 +455,6 @@ class Workspace:
 
 
 def _into(result: np.ndarray, target: np.ndarray) -> None:
-    """BLAS writes into ``target`` when its layout allows; copy back when it could not."""
-    if result.ctypes.data != target.ctypes.data:
+    """BLAS writes into ``target`` (and returns it) when its layout allows; else copy back."""
+    if result is not target:
         np.copyto(target, result)
