@@ -252,3 +252,13 @@ def test_single_sample_and_targets_mismatch():
         net.loss(X, np.array([0, 1, 2, 3]))
     with pytest.raises(ValueError, match="0 or 1"):
         random_problem("relu", "binary", 4, 3, 5, 1)[0].loss(X, [0, 1, 2, 1])
+
+
+def test_inputs_with_huge_finite_values_are_accepted_and_nan_anywhere_is_not():
+    net = sn.Network.init(3, 2, 1, seed=0)
+    X = np.full((1000, 3), 3e37, dtype=np.float32)  # the float32 sum overflows; still finite
+    net.as_batch(X)
+    for bad in (np.nan, np.inf, -np.inf):
+        X[617, 2] = bad
+        with pytest.raises(ValueError, match="NaN or inf"):
+            net.as_batch(X)

@@ -70,9 +70,16 @@ def _check_output_units(output: str, N_o: int) -> None:
 
 
 def _all_finite(A: np.ndarray) -> bool:
-    """True when A has no NaN or inf; min and max propagate both, and allocate nothing."""
+    """True when A has no NaN or inf, in one pass and without a temporary array.
+
+    A sum propagates NaN and inf; when it is not finite (or a huge finite sum overflowed), min
+    and max decide.
+    """
     if A.size == 0 or A.dtype.kind != "f":
         return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(A, axis=None)):
+            return True
     return bool(np.isfinite(A.min()) and np.isfinite(A.max()))
 
 
