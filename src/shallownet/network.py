@@ -377,8 +377,10 @@ class Workspace:
         dt = net.dtype
         self.Z_H = np.empty((batch_size, net.N_h), dt)
         self.U_H = np.empty((batch_size, net.N_h), dt)
-        self.Z_O = np.empty((batch_size, net.N_o), dt)
-        self.dZ_O = np.empty((batch_size, net.N_o), dt)
+        # column-major: the per-sample reductions of the softmax (over N_o classes) then run
+        # along contiguous memory, several times faster for small N_o
+        self.Z_O = np.empty((batch_size, net.N_o), dt, order="F")
+        self.dZ_O = np.empty((batch_size, net.N_o), dt, order="F")
         self.dU_H = np.empty((batch_size, net.N_h), dt)
         self.dG = np.empty((batch_size, net.N_h), dt)  # g_act'(Z_H)
         # empty_like keeps W_H's column-major layout, so dL/dW_H^T = X^T dL/dZ_H is written
@@ -406,15 +408,15 @@ class Workspace:
         Z_H += net.b_H
         dG = self.dG[:n]
         act.forward_with_grad(Z_H, U_H, dG)  # u_H = g_act(z_H), and g_act'(z_H) for later
-        # (10b): Z_O = U_H W_O^T + B_O, i.e. Z_O^T = W_O U_H^T
-        _into(gemm(1.0, net.W_O.T, U_H.T, trans_a=1, c=Z_O.T, overwrite_c=1), Z_O.T)
+        # (10b): Z_O = U_H W_O^T + B_O  (Z_O is column-major)
+        _into(gemm(1.0, U_H.T, net.W_O.T, trans_a=1, c=Z_O, overwrite_c=1), Z_O)
         Z_O += net.b_O
         # L -> z_O
         loss = net.output.loss_and_grad(Z_O, T, dZ_O)
         if scale != 1.0:
             dZ_O *= scale
         # z_O -> u_H: dL/dU_H = dL/dZ_O W_O, i.e. (dL/dU_H)^T = W_O^T (dL/dZ_O)^T
-        _into(gemm(1.0, net.W_O.T, dZ_O.T, c=dU_H.T, overwrite_c=1), dU_H.T)
+        _into(gemm(1.0, net.W_O.T, dZ_O, trans_b=1, c=dU_H.T, overwrite_c=1), dU_H.T)
         # u_H -> z_H: dL/dz_H = dL/du_H * g_act'(z_H)
         dU_H *= dG
         return loss, U_H, dZ_O, dU_H
@@ -426,7 +428,7 @@ class Workspace:
         updates; W_H is stored column-major and is updated as it is.
         """
         gemm = self.gemm
-        _into(gemm(alpha, U_H.T, dZ_O.T, beta=beta, c=W_O.T, trans_b=1, overwrite_c=1), W_O.T)
+        _into(gemm(alpha, U_H.T, dZ_O, beta=beta, c=W_O.T, overwrite_c=1), W_O.T)
         _into(gemm(alpha, dZ_H.T, X.T, beta=beta, c=W_H, trans_b=1, overwrite_c=1), W_H)
 
     def backprop(self, X, T, n: int, scale: float = 1.0) -> float:
