@@ -9,24 +9,14 @@ import pytest
 
 import shallownet as sn
 from shallownet import graph
+from shallownet.problems import (  # weights checked in test_notes_section1
+    problem1,
+    problem2,
+    problem3,
+)
 from shallownet.tensors import chain, jacobian
 
 X_P2 = np.array([0.0, 1.0, 3.0, 5.0, 3.5])       # Problem 2's data and test point
-
-
-def problem1():
-    return sn.Network(W_H=[[1], [1]], b_H=[-1, -3], W_O=[-1, 2], b_O=0.5,
-                      activation="threshold", output="binary")
-
-
-def problem2():
-    return sn.Network(W_H=[[1], [1]], b_H=[-2, -4], W_O=[1, -2], b_O=-0.5,
-                      activation="threshold", output="binary")
-
-
-def problem3():
-    return sn.Network(W_H=[[1, 0], [0, 1], [1, 1]], b_H=[0, 0, -1], W_O=[1, 1, -1], b_O=-1.5,
-                      activation="threshold", output="binary")
 
 
 def step(z):

@@ -20,17 +20,7 @@ from shallownet.explain import (
     print_trace,
     trace,
 )
-
-
-def problem1():
-    return sn.Network(W_H=[[1], [1]], b_H=[-1, -3], W_O=[-1, 2], b_O=0.5,
-                      activation="threshold", output="binary")
-
-
-def problem2():
-    return sn.Network(W_H=[[1], [1]], b_H=[-2, -4], W_O=[1, -2], b_O=-0.5,
-                      activation="threshold", output="binary")
-
+from shallownet.problems import problem1, problem2  # weights checked in test_notes_section1
 
 # Table 1 of the notes as printed, with its one wrong number corrected (3.5 - 4 = -0.5).
 TABLE1 = {

@@ -134,3 +134,13 @@ def test_batch_form_equals_single_sample_form(activation, output, N_o):
             assert batch.y_hat[i] == int(np.argmax(z_O))
         else:  # (7)
             np.testing.assert_allclose(batch.y_hat[i], z_O, rtol=1e-12)
+
+
+def test_the_librarys_problem_networks_are_the_notes():
+    from shallownet import problems
+
+    for mine, theirs in ((problem1(), problems.problem1()), (problem2(), problems.problem2()),
+                         (problem3(), problems.problem3())):
+        for k in mine.params:
+            np.testing.assert_array_equal(theirs.params[k], mine.params[k])
+        assert theirs.activation.name == "threshold" and theirs.output.name == "binary"

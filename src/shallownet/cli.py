@@ -299,6 +299,9 @@ _TARGET_HELP = ("The label column of a file. Default: a column named target, lab
                 "else the last column.")
 _DROP_HELP = "Leave column COL of a file out (e.g. a row id); repeat for more."
 DropOption = Annotated[list[str] | None, typer.Option("--drop", metavar="COL", help=_DROP_HELP)]
+ModelArgument = Annotated[Path, typer.Argument(metavar="MODEL",
+                                               help="A model file saved by train.")]
+DataArgument = Annotated[str, typer.Argument(metavar="DATA", help=_DATA_HELP)]
 
 
 @app.command(short_help="Train a network on DATA and save the model.",
@@ -497,9 +500,8 @@ def _fmt(value) -> str:
                     "--out predictions.csv")
 @_friendly_errors
 def predict(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL",
-                                               help="A model file saved by train.")],
-    data: Annotated[str, typer.Argument(metavar="DATA", help=_DATA_HELP)],
+    model_path: ModelArgument,
+    data: DataArgument,
     proba: Annotated[bool, typer.Option(
         "--proba", help="Add one probability column per class (classifiers).")] = False,
     out: Annotated[Path | None, typer.Option(
@@ -549,9 +551,8 @@ def predict(
                     "shallownet evaluate model.safetensors test.csv --target label")
 @_friendly_errors
 def evaluate(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL",
-                                               help="A model file saved by train.")],
-    data: Annotated[str, typer.Argument(metavar="DATA", help=_DATA_HELP)],
+    model_path: ModelArgument,
+    data: DataArgument,
     target: Annotated[str | None, typer.Option(
         "--target", "-t", help="The label column. Default: the column the model was trained "
                                "on, else as for train.")] = None,
@@ -614,8 +615,7 @@ def _trained_target(model_path) -> str | None:
              epilog="Example:\n\n  shallownet info iris.safetensors")
 @_friendly_errors
 def info(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL",
-                                               help="A model file saved by train.")],
+    model_path: ModelArgument,
 ) -> None:
     """Show the architecture and training summary of a model, like Keras summary()."""
     from . import io
