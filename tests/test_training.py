@@ -294,3 +294,11 @@ def test_fused_sgd_is_right_whatever_the_weight_layout():
     sn.train(generic, X, y, optimizer="momentum", momentum=0.0, **kw)
     for k in fused.params:
         np.testing.assert_allclose(fused.params[k], generic.params[k], rtol=1e-12, atol=1e-14)
+
+
+def test_every_callback_runs_even_when_an_earlier_one_stops_training():
+    net, X, y = small_problem()
+    log = []
+    h = sn.train(net, X, y, epochs=5, callbacks=[lambda info: True,
+                                                  lambda info: log.append(info.epoch)])
+    assert h.stopped_early and h.epochs == 1 and log == [1]

@@ -80,11 +80,10 @@ class History:
 def score(net: Network, X, y) -> float:
     """Accuracy for classification outputs; R^2 (averaged over outputs) for regression."""
     X2, _ = net.as_batch(X)
-    return _score_encoded(net, X2, net.encode_targets(y, X2.shape[0]))
+    return _score_logits(net, net.forward(X2).z_O, net.encode_targets(y, X2.shape[0]))
 
 
-def _score_encoded(net: Network, X2, T) -> float:
-    z_O = net.forward(X2).z_O
+def _score_logits(net: Network, z_O, T) -> float:
     if net.output.is_classifier:
         y_hat = net.output.decide(z_O)
         truth = T[:, 0] if T.ndim == 2 else T
@@ -97,8 +96,10 @@ def _score_encoded(net: Network, X2, T) -> float:
     return float(np.mean(r2))
 
 
-def _mean_loss(net: Network, X, T) -> float:
-    return float(net.output.g_loss(net.forward(X).z_O, T).mean())
+def _validate(net: Network, X, T) -> tuple[float, float]:
+    """Mean loss and score on validation data, from one forward pass."""
+    z_O = net.forward(X).z_O
+    return float(net.output.g_loss(z_O, T).mean()), _score_logits(net, z_O, T)
 
 
 def _check_positive_int(name, v):
@@ -296,8 +297,7 @@ def train(
             hist.loss.append(epoch_loss)
             val_loss = val_score = None
             if validation_data is not None:
-                val_loss = _mean_loss(net, Xv, Tv)
-                val_score = _score_encoded(net, Xv, Tv)
+                val_loss, val_score = _validate(net, Xv, Tv)
                 hist.val_loss.append(val_loss)
                 hist.val_score.append(val_score)
             current = monitor[-1]
@@ -310,7 +310,7 @@ def train(
                 wait += 1
             bar.end_epoch(hist.epochs, epoch_loss, val_score)
             info = EpochInfo(hist.epochs, epoch_loss, val_loss, val_score, net, hist)
-            stop = any(bool(cb(info)) for cb in callbacks)
+            stop = any([bool(cb(info)) for cb in callbacks])  # every callback sees each epoch
             if interrupted["set"]:
                 hist.interrupted = True
                 break
