@@ -38,9 +38,6 @@ class Output:
     name: str = ""
     is_classifier: bool = True
 
-    def n_outputs(self, n_classes_or_dims: int) -> int:  # pragma: no cover - overridden
-        raise NotImplementedError
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -99,8 +96,6 @@ class Binary(Output):
         self.dloss(z_O, t, out=out)
         return loss
 
-    def n_outputs(self, n_classes_or_dims: int) -> int:
-        return 1
 
 
 class Multiclass(Output):
@@ -184,8 +179,6 @@ class Multiclass(Output):
         out[rows, t] -= 1
         return float(np.log(S).sum() - picked.sum())
 
-    def n_outputs(self, n_classes_or_dims: int) -> int:
-        return n_classes_or_dims
 
 
 class Regression(Output):
@@ -239,8 +232,6 @@ class Regression(Output):
         out *= 2
         return loss
 
-    def n_outputs(self, n_classes_or_dims: int) -> int:
-        return n_classes_or_dims
 
 
 OUTPUTS: dict[str, type[Output]] = {"binary": Binary, "multiclass": Multiclass,
