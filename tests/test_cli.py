@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 import shallownet
 from shallownet import Network
 from shallownet import io as model_io
-from shallownet.cli import app, fold_standardisation
+from shallownet.cli import app, fold_standardisation, fold_target_standardisation
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -158,6 +158,28 @@ def test_saved_model_predicts_on_raw_data_after_folding_the_scaling():
     expected = net.forward((X - m) / s).z_O
     fold_standardisation(net, m, s)
     np.testing.assert_allclose(net.forward(X).z_O, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_folding_the_target_scaling_into_the_output_layer():
+    """y = m + s (W_O u_H + b_O) equals (s W_O) u_H + (s b_O + m), for each output."""
+    rng = np.random.default_rng(2)
+    net = Network.init(3, 5, 2, activation="relu", output="regression", seed=0,
+                       dtype=np.float64)
+    X = rng.normal(size=(10, 3))
+    m, s = np.array([150.0, -2.0]), np.array([75.0, 0.5])
+    expected = m + s * net.forward(X).z_O
+    fold_target_standardisation(net, m, s)
+    np.testing.assert_allclose(net.forward(X).z_O, expected, rtol=1e-12)
+
+
+def test_regression_on_raw_targets_learns_with_default_settings(tmp_path):
+    """diabetes' target is in the hundreds: the CLI standardises it, so a short run learns."""
+    model = tmp_path / "d.safetensors"
+    result = run("train", "diabetes", "--epochs", 30, "--seed", 0, "--out", model, "-q")
+    assert result.exit_code == 0, result.output
+    X_test, y_test = load_diabetes(return_X_y=True)
+    assert r2_score(y_test, model_io.load(model).predict(X_test)) > 0.3
+    assert "target standardised" in result.stdout
 
 
 def test_train_regression_and_evaluate(tmp_path):
@@ -582,3 +604,34 @@ def test_command_list_is_not_cut_short_at_80_columns():
                 ln.split()[0] in ("train", "predict", "evaluate", "info", "problems")]
     assert len(commands) == 5
     assert not any(ln.rstrip().endswith("...") for ln in commands), commands
+
+
+def test_evaluate_never_guesses_another_target_when_the_models_is_missing(tmp_path):
+    """The model knows its target column ('kind'); a file without it is an error, not a
+    guess at the one column that is not a feature (here an id, which would score 0)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    kind = np.where(X[:, 0] > 0, "up", "down")
+    train_csv, new_csv = tmp_path / "f.csv", tmp_path / "new.csv"
+    with open(train_csv, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "a", "b", "kind"])
+        w.writerows([i, *X[i], kind[i]] for i in range(60))
+    with open(new_csv, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "b", "a"])
+        w.writerows([i, X[i, 1], X[i, 0]] for i in range(60))
+    model = tmp_path / "m.safetensors"
+    result = run("train", train_csv, "--target", "kind", "--drop", "id", "--epochs", 5,
+                 "--out", model, "-q", "--seed", 0)
+    assert result.exit_code == 0, result.output
+    assert_one_line_error(run("evaluate", model, new_csv), "'kind'", "--target")
+
+
+def test_bare_command_shows_the_help_on_stdout(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        shallownet.cli.main([])
+    assert exit_info.value.code == 0
+    captured = capsys.readouterr()
+    assert "Usage: shallownet" in captured.out and "train" in captured.out
+    assert captured.err == ""

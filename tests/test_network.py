@@ -262,3 +262,10 @@ def test_inputs_with_huge_finite_values_are_accepted_and_nan_anywhere_is_not():
         X[617, 2] = bad
         with pytest.raises(ValueError, match="NaN or inf"):
             net.as_batch(X)
+
+
+def test_dir_lists_the_lazily_loaded_public_names():
+    names = dir(sn)
+    for name in ("Classifier", "Regressor", "save", "load", "trace", "jacobian", "chain",
+                 "graph", "Network", "train"):
+        assert name in names

@@ -47,6 +47,11 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'shallownet' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    # the lazily loaded names too, so tab completion finds Classifier, save, jacobian, ...
+    return sorted(set(__all__) | {"__version__"})
+
+
 __all__ = [
     "ACTIVATIONS", "OUTPUTS", "Adam", "EpochInfo", "History", "Momentum", "Network", "SGD",
     "Trace", "get_activation", "get_output", "score", "train", "__version__", *_LAZY,

@@ -13,6 +13,9 @@ map into the hidden layer of (1),
 
     z_H = W_H x' + b_H = (W_H / scale) x + (b_H - W_H (mean / scale)),
 
+and, for regression, standardises the target too and folds y = mean_y + scale_y y' into the
+output layer (W_O <- scale_y W_O, b_O <- scale_y b_O + mean_y),
+
 so the saved model is an ordinary shallownet model that predicts on the raw data, in Python
 (``shallownet.io.load``) as on the command line, with no scaler to carry along.
 """
@@ -37,7 +40,8 @@ from rich.table import Table
 
 from . import __version__, datasets
 
-__all__ = ["app", "main", "EPOCH_CALLBACKS", "fold_standardisation", "plot_curves"]
+__all__ = ["app", "main", "EPOCH_CALLBACKS", "fold_standardisation", "fold_target_standardisation",
+           "plot_curves"]
 
 #: Extra per-epoch callbacks (f(EpochInfo) -> bool) that ``train`` passes to the estimator, for
 #: programs that embed the command (and for tests).
@@ -181,6 +185,20 @@ def fold_standardisation(network, mean, scale) -> None:
     W_H = network.params["W_H"].astype(np.float64)
     b_H = network.params["b_H"].astype(np.float64)
     network.set_params(W_H=W_H / scale, b_H=b_H - W_H @ (mean / scale))
+
+
+def fold_target_standardisation(network, mean, scale) -> None:
+    """Fold y = mean + scale * y' into the output layer of a regression network, in place.
+
+    A network trained on y' = (y - mean) / scale predicts y' = W_O u_H + b_O (7), so
+    y = (scale W_O) u_H + (scale b_O + mean); computed in float64, stored in the network's
+    precision.
+    """
+    mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
+    scale = np.atleast_1d(np.asarray(scale, dtype=np.float64))
+    W_O = network.params["W_O"].astype(np.float64)
+    b_O = network.params["b_O"].astype(np.float64)
+    network.set_params(W_O=W_O * scale[:, None], b_O=b_O * scale + mean)
 
 
 def _is_classifier(model) -> bool:
@@ -338,8 +356,9 @@ def train(
     test_size: Annotated[float, typer.Option(
         help="Share of DATA held out for the final metrics (0 for none).")] = 0.2,
     scale: Annotated[bool, typer.Option(
-        help="Standardise the inputs for training and fold the scaling into W_H, b_H, so the "
-             "saved model still predicts on raw data.")] = True,
+        help="Standardise the inputs (and a regression target) for training and fold the "
+             "scaling into W_H, b_H (and W_O, b_O), so the saved model still predicts on raw "
+             "data.")] = True,
     seed: Annotated[int | None, typer.Option(
         help="Seed for the split, the initial weights and the shuffling.")] = None,
     dtype: Annotated[Precision, typer.Option(help="Training precision.")] = Precision.float32,
@@ -404,6 +423,11 @@ def train(
         scale_ = X_train.std(axis=0)
         scale_[scale_ == 0] = 1.0  # constant columns stay as they are
         X_fit = (X_train - mean) / scale_
+    y_fit, y_mean, y_scale = y_train, None, None
+    if scale and not classification:  # a real-valued target is standardised too
+        y_mean = y_train.mean(axis=0)
+        y_scale = np.where(y_train.std(axis=0) > 0, y_train.std(axis=0), 1.0)
+        y_fit = (y_train - y_mean) / y_scale
 
     Estimator = Classifier if classification else Regressor
     model = Estimator(hidden_units=hidden, activation=activation.value,
@@ -414,10 +438,11 @@ def train(
                       callbacks=list(EPOCH_CALLBACKS) or None)
     console.print(f"training on {X_train.shape[0]} samples"
                   + (f", holding out {X_test.shape[0]} for testing" if X_test is not None else "")
-                  + (" (inputs standardised)" if scale else ""), soft_wrap=True)
+                  + ("" if not scale else " (inputs standardised)" if classification
+                     else " (inputs and target standardised)"), soft_wrap=True)
     sys.stdout.flush()
     try:
-        model.fit(X_fit, y_train, catch_interrupt=True)
+        model.fit(X_fit, y_fit, catch_interrupt=True)
     except ValueError as e:  # the Python hint names the class; on the command line, the flag
         if "shallownet.Regressor" not in str(e):
             raise
@@ -426,6 +451,8 @@ def train(
                     "for a real-valued target") from None
     if scale:
         fold_standardisation(model.network_, mean, scale_)
+    if y_mean is not None:
+        fold_target_standardisation(model.network_, y_mean, y_scale)
     if getattr(model, "feature_names_in_", None) is None:
         model.feature_names_in_ = np.asarray(ds.feature_names, dtype=object)
     interrupted = bool(getattr(model, "interrupted_", False))
@@ -654,13 +681,21 @@ def info(
         summary.add_row("features", f"{len(names)}: " + ", ".join(names[:6])
                         + (", ..." if len(names) > 6 else ""))
     training = d.get("training") or {}
+    validated = training.get("final_validation_loss") is not None
     for key, value in training.items():
         if value is not None:
-            summary.add_row(key.replace("_", " "), _short(value))
+            label = key.replace("_", " ")
+            if key == "best_loss" and validated:  # early stopping watches the validation loss
+                label = "best validation loss"
+            summary.add_row(label, _short(value))
     if not training:
         summary.add_row("training", "none recorded (a hand-set network)")
     hyper = d.get("hyperparameters") or {}
     if hyper:
+        if hyper.get("learning_rate") is None and "optimizer" in hyper:
+            default = 0.001 if str(hyper["optimizer"]).lower() == "adam" else 0.01
+            hyper = {**hyper, "learning_rate": f"None ({default}, the {hyper['optimizer']} "
+                                                 "default)"}
         summary.add_row("hyper-parameters", ", ".join(f"{k}={v}" for k, v in hyper.items()))
     for key, value in (d.get("metadata") or {}).items():
         summary.add_row(str(key).replace("_", " "), _short(value))
@@ -707,6 +742,8 @@ def main(argv: list[str] | None = None) -> None:
     like every other input error. The command-line layer's exceptions are recognised by what
     they offer (``format_message``, ``exit_code``), which holds across typer/click versions.
     """
+    if not (sys.argv[1:] if argv is None else argv):
+        argv = ["--help"]  # a bare `shallownet` shows the help page, on stdout
     try:
         code = app(args=argv, prog_name="shallownet", standalone_mode=False)
     except Exception as exc:

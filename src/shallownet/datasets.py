@@ -554,16 +554,17 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
         lower = {n.lower(): n for n in reversed(names)}
         default = next((lower[t] for t in TARGET_NAMES if t in lower), None)
         rest = [n for n in names if features is None or n not in features]
-        if default is not None and (features is None or default not in features):
-            target_col, note = default, f"named {default!r}"
-        elif require_target and features is not None and len(rest) == 1:
-            target_col, note = rest[0], "the one column that is not a model feature"
-        elif require_target and model_target is not None:
+        if require_target and model_target is not None:
+            # the model knows its target column; never guess another one in its place
             raise DataError(
                 f"{source} has no column {model_target!r}, the model's target column (stored at "
                 f"training); its columns are {_columns_list(names)}; name the label column with "
                 "--target COL, or use 'shallownet predict' for unlabelled data"
             )
+        elif default is not None and (features is None or default not in features):
+            target_col, note = default, f"named {default!r}"
+        elif require_target and features is not None and len(rest) == 1:
+            target_col, note = rest[0], "the one column that is not a model feature"
         elif require_target and features is None:
             target_col, note = names[-1], "the last column"
         elif require_target:

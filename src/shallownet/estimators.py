@@ -629,6 +629,17 @@ class Regressor(RegressorMixin, _BaseNetwork):
     loss (20). ``y`` may be (n_samples,) or (n_samples, d); ``predict`` returns (n_samples,)
     when d = 1 and (n_samples, d) otherwise.
 
+    Like scikit-learn's regressors, it fits y as given. Targets far from unit scale (prices,
+    the diabetes target in the hundreds) train much better standardised, as the inputs do::
+
+        from sklearn.compose import TransformedTargetRegressor
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        model = TransformedTargetRegressor(make_pipeline(StandardScaler(), Regressor()),
+                                           transformer=StandardScaler())
+
+    (``shallownet train`` does this by default and folds both scalings into the saved network.)
+
     Parameters
     ----------
     hidden_units, activation, optimizer, learning_rate, momentum, nesterov, batch_size, epochs,

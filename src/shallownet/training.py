@@ -341,7 +341,7 @@ class _Progress:
                 TimeRemainingColumn,
             )
             self.p = Progress(TextColumn("[bold]epoch {task.fields[epoch]}/" + str(epochs)),
-                              BarColumn(), MofNCompleteColumn(),
+                              BarColumn(), MofNCompleteColumn(), TextColumn("steps"),
                               TextColumn("loss {task.fields[loss]}"),
                               TextColumn("{task.fields[val]}"), TimeElapsedColumn(),
                               TimeRemainingColumn())
