@@ -31,6 +31,7 @@ import numpy as np
 from .activations import sigmoid
 from .architecture import Architecture, choose_architecture
 from .network import Network
+from .tensors import jacobian
 
 __all__ = [
     "problem1", "problem2", "problem3", "PROBLEM2_X", "PROBLEM2_Y", "PROBLEM2_TEST_X",
@@ -200,23 +201,6 @@ def _vec(v) -> str:
     return "[" + ", ".join(format_number(x) for x in np.ravel(v)) + "]"
 
 
-def _fd_gradients(loss, params: dict[str, np.ndarray], h: float = 1e-6) -> dict:
-    """Central differences of a scalar loss() with respect to each array in params."""
-    out = {}
-    for name, P in params.items():
-        G = np.zeros_like(P)
-        for idx in np.ndindex(P.shape):
-            old = P[idx]
-            P[idx] = old + h
-            up = loss()
-            P[idx] = old - h
-            down = loss()
-            P[idx] = old
-            G[idx] = (up - down) / (2 * h)
-        out[name] = G
-    return out
-
-
 def _section1(out: Path, figures: list[str]) -> list[str]:
     from .explain import describe_piecewise, describe_regions, format_number, linear_text, trace
     from .plotting import plot_regions, plot_unit_functions
@@ -343,7 +327,6 @@ def _body(f) -> str:
 
 def _section2() -> list[str]:
     from . import graph
-    from .tensors import jacobian
 
     rng = np.random.default_rng(2)
     md = ["## Section 2: Multivariate gradients and chain rule", "",
@@ -424,7 +407,11 @@ def _section3(out: Path, figures: list[str], notes: list[str]) -> list[str]:
     L = graph.network_graph(net, X, y)
     L.backward()
     g_graph = {k: v.grad for k, v in L.parameters().items()}
-    g_fd = _fd_gradients(lambda: net.loss(X, y), net.params)
+    def loss_with(name):  # L as a function of one parameter array, the others fixed
+        return lambda P: Network(**{**net.params, name: P}, activation=net.activation,
+                                 output=net.output).loss(X, y)
+
+    g_fd = {k: jacobian(loss_with(k), P, method="numeric") for k, P in net.params.items()}
     diff_graph = max(float(np.abs(g_net[k] - g_graph[k]).max()) for k in g_net)
     diff_fd = max(float(np.abs(g_net[k] - g_fd[k]).max()) for k in g_net)
     md += ["### Problem 1 (ReLU hidden layer, softmax output, loss (18))", "",
