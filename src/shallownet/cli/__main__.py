@@ -1,0 +1,5 @@
+"""``python -m shallownet.cli``."""
+
+from .app import main
+
+main()

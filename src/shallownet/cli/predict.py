@@ -1,0 +1,169 @@
+"""``shallownet predict`` and ``shallownet evaluate``."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from .. import datasets
+from .app import DataArgument, DropOption, ModelArgument, _console, app
+from .common import (
+    _check_writable,
+    _fmt,
+    _is_classifier,
+    _load_model,
+    _metrics,
+    _model_features,
+    _print_metrics,
+)
+from .errors import _Fail, _friendly_errors
+
+
+def _labels_like(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Read labels from a file the way the model stored its classes (str vs numbers)."""
+    classes = np.asarray(classes)
+    if classes.dtype.kind in "USO" and np.asarray(y).dtype.kind in "iuf":
+        return np.array([str(v) for v in y], dtype=object)
+    if classes.dtype.kind in "iuf" and np.asarray(y).dtype.kind in "USO":
+        try:
+            numbers = np.asarray(y, dtype=np.float64)
+        except ValueError:
+            return y
+        if classes.dtype.kind in "iu" and np.all(numbers == np.round(numbers)):
+            return numbers.astype(np.int64)
+        return numbers
+    return y
+
+
+
+def _data_for(model, data: str, target: str | None, require_target: bool, drop=None,
+              model_target: str | None = None):
+    names, n = _model_features(model)
+    return datasets.load(data, target, features=names, n_features=None if names else n,
+                         require_target=require_target, drop=drop, model_target=model_target,
+                         task=None if not require_target or datasets.is_embedded(data) else
+                         ("classification" if _is_classifier(model) else "regression"))
+
+
+
+@app.command(short_help="Predict for every row of DATA, as CSV.",
+             epilog="Example:\n\n  shallownet predict iris.safetensors flowers.csv --proba "
+                    "--out predictions.csv")
+@_friendly_errors
+def predict(
+    model_path: ModelArgument,
+    data: DataArgument,
+    proba: Annotated[bool, typer.Option(
+        "--proba", help="Add one probability column per class (classifiers).")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write the CSV here instead of to stdout.")] = None,
+    drop: DropOption = None,
+) -> None:
+    """Predict for every row of DATA and write CSV: a 'prediction' column (and probabilities).
+
+    The columns of DATA are matched to the model's features by name; other columns (such as
+    the target) are ignored.
+    """
+    model = _load_model(model_path)
+    if proba and not _is_classifier(model):
+        raise _Fail(f"--proba needs a classifier; {model_path} is a regression model")
+    ds = _data_for(model, data, None, require_target=False, drop=drop)
+    pred = np.asarray(model.predict(ds.X))
+    if pred.ndim == 2 and pred.shape[1] == 1:
+        pred = pred[:, 0]
+    header = ["prediction"] if pred.ndim == 1 else [f"prediction_{j}" for j in
+                                                    range(pred.shape[1])]
+    columns = [pred] if pred.ndim == 1 else list(pred.T)
+    if proba:
+        P = np.asarray(model.predict_proba(ds.X))
+        header += [f"proba_{c}" for c in model.classes_]
+        columns += list(P.T)
+    if out is not None:
+        _check_writable(Path(out), "predictions to")
+        f = open(out, "w", newline="", encoding="utf-8")
+    else:
+        f = sys.stdout
+    try:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        for row in zip(*columns, strict=True):
+            writer.writerow([_fmt(v) for v in row])
+    finally:
+        if out is not None:
+            f.close()
+    if out is not None:
+        _console().print(f"{len(pred)} predictions written to {out}")
+    if ds.ignored:
+        sys.stderr.write(f"note: ignored columns not used by the model: "
+                         f"{', '.join(ds.ignored)}\n")
+
+
+@app.command(epilog="Examples:\n\n  shallownet evaluate iris.safetensors iris\n\n  "
+                    "shallownet evaluate model.safetensors test.csv --target label")
+@_friendly_errors
+def evaluate(
+    model_path: ModelArgument,
+    data: DataArgument,
+    target: Annotated[str | None, typer.Option(
+        "--target", "-t", help="The label column. Default: the column the model was trained "
+                               "on, else as for train.")] = None,
+    drop: DropOption = None,
+) -> None:
+    """Score a model on labelled DATA.
+
+    Classification: accuracy and the confusion matrix. Regression: R^2, MSE and MAE.
+    """
+    from sklearn import metrics
+
+    model = _load_model(model_path)
+    ds = _data_for(model, data, target, require_target=True, drop=drop,
+                   model_target=None if target is not None else _trained_target(model_path))
+    kind = "classification" if _is_classifier(model) else "regression"
+    if ds.task != kind:
+        raise _Fail(f"{ds.source} is a {ds.task} task but {model_path} is a {kind} model; "
+                    "evaluate it on data of its own kind")
+    console = _console()
+    console.print(ds.summary(), soft_wrap=True)
+    y = ds.y
+    if _is_classifier(model):
+        y = _labels_like(y, model.classes_)
+        pred = model.predict(ds.X)
+        _print_metrics(console, f"{ds.n_samples} samples",
+                       [("accuracy", metrics.accuracy_score(y, pred))])
+        classes = list(model.classes_)
+        unseen = sorted({str(v) for v in np.unique(y)} - {str(c) for c in classes})
+        labels = classes + [v for v in np.unique(y) if str(v) in unseen]
+        cm = metrics.confusion_matrix(np.asarray(y, dtype=object),
+                                      np.asarray(pred, dtype=object),
+                                      labels=np.asarray(labels, dtype=object))
+        console.print("[bold]confusion matrix[/] (rows: true class, columns: predicted)",
+                      soft_wrap=True)
+        table = Table()
+        table.add_column("true \\ predicted", style="bold")
+        for c in labels:
+            table.add_column(str(c), justify="right")
+        for c, row in zip(labels, cm, strict=True):
+            table.add_row(str(c), *[str(int(v)) for v in row])
+        console.print(table)
+        if unseen:
+            sys.stderr.write(f"note: labels not seen in training: {', '.join(unseen)}\n")
+    else:
+        _print_metrics(console, f"{ds.n_samples} samples", _metrics(model, ds.X, y))
+
+
+def _trained_target(model_path) -> str | None:
+    try:
+        from .. import io
+
+        meta = io.describe(model_path).get("metadata") or {}
+    except Exception:
+        return None
+    value = meta.get("target")
+    return value if isinstance(value, str) else None
+

@@ -1,0 +1,259 @@
+"""``shallownet train``."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from .. import datasets
+from ..preprocessing import fold_standardisation, fold_target_standardisation
+from .app import (
+    _DATA_HELP,
+    _TARGET_HELP,
+    Activation,
+    DropOption,
+    OptimizerName,
+    Precision,
+    Task,
+    _console,
+    app,
+)
+from .common import _check_writable, _is_classifier, _metrics, _print_metrics
+from .errors import EXIT_INTERRUPT, _Fail, _friendly_errors, _one_line
+
+
+def _epoch_callbacks() -> list:
+    # read from the package at call time, so programs (and tests) can set it there
+    return list(sys.modules["shallownet.cli"].EPOCH_CALLBACKS)
+
+
+def plot_curves(model, path: Path, title: str = "") -> Path:
+    """Write the training loss, validation loss and validation score per epoch as a PNG.
+
+    Uses matplotlib's Agg canvas directly (no pyplot, no display needed).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise ValueError(f"--plot writes a PNG image; give a path ending in .png, not {path}")
+    loss = list(getattr(model, "loss_curve_", []) or [])
+    val_loss = list(getattr(model, "validation_loss_curve_", None) or [])
+    val_score = list(getattr(model, "validation_scores_", None) or [])
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 2, 1)
+    epochs = np.arange(1, len(loss) + 1)
+    ax.plot(epochs, loss, label="training loss", color="tab:blue")
+    if val_loss:
+        ax.plot(np.arange(1, len(val_loss) + 1), val_loss, label="validation loss",
+                color="tab:orange")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean loss per sample")
+    ax.set_title("loss")
+    ax.legend()
+    ax2 = fig.add_subplot(1, 2, 2)
+    if val_score:
+        ax2.plot(np.arange(1, len(val_score) + 1), val_score, color="tab:green")
+        ax2.set_ylabel("accuracy" if _is_classifier(model) else "R^2")
+        ax2.set_title("validation score")
+    else:
+        ax2.text(0.5, 0.5, "no validation set\n(train with --early-stopping)", ha="center",
+                 va="center", transform=ax2.transAxes)
+        ax2.set_axis_off()
+    ax2.set_xlabel("epoch")
+    if title:
+        fig.suptitle(title)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", dpi=100)
+    return path
+
+
+
+@app.command(short_help="Train a network on DATA and save the model.",
+             epilog="Examples:\n\n  shallownet train iris --hidden 16 --epochs 100 --plot "
+                    "curves.png\n\n  shallownet train data.csv --target price --out "
+                    "price.safetensors")
+@_friendly_errors
+def train(
+    data: Annotated[str, typer.Argument(metavar="DATA", help=_DATA_HELP,
+                                        show_default=True)] = "digits",
+    target: Annotated[str | None, typer.Option("--target", "-t", help=_TARGET_HELP)] = None,
+    task: Annotated[Task | None, typer.Option(
+        help="Files only (a bundled data set keeps its own task): override the task detection "
+             "(non-numeric or at most 20 distinct integer labels -> classification, other "
+             "numbers -> regression).")] = None,
+    drop: DropOption = None,
+    hidden: Annotated[int, typer.Option("--hidden", min=1, help="N_h, hidden units.")] = 100,
+    activation: Annotated[Activation, typer.Option(help="g_act of the hidden layer.")]
+    = Activation.relu,
+    optimizer: Annotated[OptimizerName, typer.Option(help="Update rule; sgd is (21).")]
+    = OptimizerName.adam,
+    learning_rate: Annotated[float | None, typer.Option(
+        help="alpha of (21). Default 0.001 for adam, 0.01 for sgd/momentum.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Samples per step.")] = 32,
+    epochs: Annotated[int, typer.Option(min=1, help="Most passes over the data.")] = 200,
+    l2: Annotated[float, typer.Option(min=0.0, help="L2 penalty on W_H and W_O.")] = 0.0,
+    early_stopping: Annotated[bool, typer.Option(
+        help="Hold out --validation-fraction of the training split, show its score per epoch, "
+             "stop after --patience epochs without improvement and keep the best weights.")]
+    = True,
+    patience: Annotated[int, typer.Option(min=1, help="Epochs without improvement.")] = 10,
+    validation_fraction: Annotated[float, typer.Option(
+        help="Share of the training split used for validation.")] = 0.1,
+    test_size: Annotated[float, typer.Option(
+        help="Share of DATA held out for the final metrics (0 for none).")] = 0.2,
+    scale: Annotated[bool, typer.Option(
+        help="Standardise the inputs (and a regression target) for training and fold the "
+             "scaling into W_H, b_H (and W_O, b_O), so the saved model still predicts on raw "
+             "data.")] = True,
+    seed: Annotated[int | None, typer.Option(
+        help="Seed for the split, the initial weights and the shuffling.")] = None,
+    dtype: Annotated[Precision, typer.Option(help="Training precision.")] = Precision.float32,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Where to save the model. Default: <DATA name>.safetensors in the "
+                            "current directory.")] = None,
+    plot: Annotated[Path | None, typer.Option(
+        help="Write the loss and validation curves to this PNG file.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Train a network on DATA, report held-out metrics and save the model.
+
+    Shows a progress bar with the running loss and the validation score.
+
+    Ctrl-C finishes the current batch, saves the best model so far and exits with status 130.
+    """
+    from sklearn.model_selection import train_test_split
+
+    from .. import io
+    from ..estimators import Classifier, Regressor
+
+    if not 0.0 <= test_size < 1.0:
+        raise _Fail(f"--test-size must be in [0, 1), got {test_size}")
+    if not 0.0 < validation_fraction < 1.0:
+        raise _Fail(f"--validation-fraction must be in (0, 1), got {validation_fraction}")
+    if learning_rate is not None and not (learning_rate > 0 and math.isfinite(learning_rate)):
+        raise _Fail(f"--learning-rate must be a positive number, got {learning_rate}")
+    console = _console()
+    ds = datasets.load(data, target, task=None if task is None else task.value, drop=drop)
+    out = Path(out) if out is not None else Path(f"{ds.name}.safetensors")
+    _check_writable(out, "the model to")
+    if plot is not None:
+        if Path(plot).suffix.lower() != ".png":
+            raise _Fail(f"--plot writes a PNG image; give a path ending in .png, not {plot}")
+        _check_writable(Path(plot), "the plot to")
+    classification = ds.task == "classification"
+    if classification:
+        classes, counts = np.unique(ds.y, return_counts=True)
+        if classes.size < 2:
+            raise _Fail(f"{ds.source}: the {ds.describe_target()} has a single class "
+                        f"({getattr(classes[0], 'item', lambda: classes[0])()!r}); classification "
+                        "needs at least two")
+    console.print(ds.summary(), soft_wrap=True)
+
+    X_train, y_train, X_test, y_test = ds.X, ds.y, None, None
+    if test_size > 0:
+        stratify = None
+        if classification and counts.min() >= 2 and \
+                math.ceil(test_size * ds.n_samples) >= classes.size:
+            stratify = ds.y
+        try:
+            X_train, X_test, y_train, y_test = train_test_split(
+                ds.X, ds.y, test_size=test_size, random_state=seed, stratify=stratify)
+        except ValueError as e:
+            raise _Fail(f"cannot hold out --test-size {test_size} of {ds.n_samples} samples "
+                        f"({_one_line(e)}); lower --test-size or use 0") from None
+
+    mean = scale_ = None
+    X_fit = X_train
+    if scale:
+        mean = X_train.mean(axis=0)
+        scale_ = X_train.std(axis=0)
+        scale_[scale_ == 0] = 1.0  # constant columns stay as they are
+        X_fit = (X_train - mean) / scale_
+    y_fit, y_mean, y_scale = y_train, None, None
+    if scale and not classification:  # a real-valued target is standardised too
+        y_mean = y_train.mean(axis=0)
+        y_scale = np.where(y_train.std(axis=0) > 0, y_train.std(axis=0), 1.0)
+        y_fit = (y_train - y_mean) / y_scale
+
+    Estimator = Classifier if classification else Regressor
+    model = Estimator(hidden_units=hidden, activation=activation.value,
+                      optimizer=optimizer.value, learning_rate=learning_rate,
+                      batch_size=batch_size, epochs=epochs, l2=l2,
+                      early_stopping=early_stopping, validation_fraction=validation_fraction,
+                      patience=patience, seed=seed, dtype=dtype.value, verbose=not quiet,
+                      callbacks=_epoch_callbacks() or None)
+    console.print(f"training on {X_train.shape[0]} samples"
+                  + (f", holding out {X_test.shape[0]} for testing" if X_test is not None else "")
+                  + ("" if not scale else " (inputs standardised)" if classification
+                     else " (inputs and target standardised)"), soft_wrap=True)
+    sys.stdout.flush()
+    try:
+        model.fit(X_fit, y_fit, catch_interrupt=True)
+    except ValueError as e:  # the Python hint names the class; on the command line, the flag
+        if "shallownet.Regressor" not in str(e):
+            raise
+        raise _Fail(f"{ds.source}: the {ds.describe_target()} holds no class labels "
+                    f"({_one_line(e).split(' Classifier needs')[0]}); use --task regression "
+                    "for a real-valued target") from None
+    if scale:
+        fold_standardisation(model.network_, mean, scale_)
+    if y_mean is not None:
+        fold_target_standardisation(model.network_, y_mean, y_scale)
+    if getattr(model, "feature_names_in_", None) is None:
+        model.feature_names_in_ = np.asarray(ds.feature_names, dtype=object)
+    interrupted = bool(getattr(model, "interrupted_", False))
+
+    rows = _metrics(model, X_test, y_test) if X_test is not None else []
+    metadata = {
+        "data": str(data), "target": ds.target_name, "task": ds.task,
+        "n_train": int(X_train.shape[0]),
+        "n_test": 0 if X_test is None else int(X_test.shape[0]),
+        "standardised": bool(scale),
+        **({"dropped": list(ds.dropped)} if ds.dropped else {}),
+        **{f"test_{name}": value for name, value in rows},
+    }
+    saved = io.save(model, out, metadata=metadata)
+    saved = Path(saved) if isinstance(saved, str | os.PathLike) else out
+
+    n_iter = getattr(model, "n_iter_", None)
+    best = getattr(getattr(model, "history_", None), "best_epoch", None)
+    if getattr(model, "stopped_early_", False) and not interrupted:
+        console.print(_stop_line(n_iter, epochs, best, patience), soft_wrap=True)
+    if rows:
+        _print_metrics(console, f"held-out metrics ({X_test.shape[0]} samples)", rows)
+    else:
+        console.print("no held-out set (--test-size 0): no test metrics")
+    console.print(f"epochs run: {n_iter}" + (f", best epoch: {best}" if best else ""))
+    if plot is not None:
+        plot_curves(model, plot, title=f"{ds.name}: {ds.task}")
+        console.print(f"curves written to {plot}")
+    console.print(f"model saved to {saved}")
+    if interrupted:
+        sys.stdout.flush()
+        kept = f" (epoch {best})" if best else ""
+        sys.stderr.write(f"interrupted: training stopped in epoch {n_iter}; the best weights so "
+                         f"far{kept} were saved to {saved}\n")
+        raise typer.Exit(EXIT_INTERRUPT)
+
+
+def _stop_line(n_iter, epochs: int, best, patience: int) -> str:
+    """Why training ended before --epochs, in words that match the progress bar's last state.
+
+    The bar counts batches of all --epochs, so after early stopping it rests part-way; this
+    line says where training stopped and which epoch's weights were kept.
+    """
+    kept = f"; kept the weights of epoch {best}" if best else ""
+    if best and n_iter is not None and n_iter - best >= patience:
+        return (f"early stopping: no improvement for {n_iter - best} epochs (--patience "
+                f"{patience}); stopped after epoch {n_iter} of {epochs}{kept}")
+    return f"training stopped by a callback after epoch {n_iter} of {epochs}{kept}"
+
