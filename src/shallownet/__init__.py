@@ -37,6 +37,7 @@ _LAZY = {
     "explain": None,
     "tensors": None,
     "io": None,
+    "to_onnx": "export.onnx",
 }
 
 

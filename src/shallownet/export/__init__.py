@@ -1,0 +1,1 @@
+"""Exporting a shallownet model to other runtimes (``onnx``: :func:`shallownet.to_onnx`)."""

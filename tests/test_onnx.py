@@ -1,0 +1,218 @@
+"""ONNX export: onnxruntime evaluates every activation x output type as shallownet does."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import shallownet as sn
+from shallownet import io as model_io
+from shallownet.activations import ACTIVATIONS
+from shallownet.cli import app
+from shallownet.estimators import Classifier, Regressor
+
+onnx = pytest.importorskip("onnx", reason="needs the onnx package: pip install "
+                                          "'shallownet[onnx]'")
+ort = pytest.importorskip("onnxruntime", reason="needs the onnxruntime package: pip install "
+                                                "'shallownet[onnx]'")
+
+from shallownet.export.onnx import ONNX_OPSET, register_skl2onnx  # noqa: E402
+
+TOL = 1e-5  # float32 graph against shallownet's float64 prediction
+
+
+def run_onnx(proto, X):
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    values = session.run(None, {session.get_inputs()[0].name: X})
+    return dict(zip(names, values, strict=True))
+
+
+def random_net(activation, output, seed=0):
+    N_o = {"binary": 1, "multiclass": 4, "regression": 2}[output]
+    net = sn.Network.init(5, 8, N_o, activation=activation, output=output, seed=seed)
+    rng = np.random.default_rng(seed)
+    net.b_H[:] = rng.normal(0, 0.5, net.N_h)  # non-zero biases, so b_H is exercised
+    net.b_O[:] = rng.normal(0, 0.5, net.N_o)
+    return net
+
+
+@pytest.mark.parametrize("output", ["binary", "multiclass", "regression"])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_every_activation_and_output_agrees_with_onnxruntime(activation, output):
+    net = random_net(activation, output)
+    X = np.random.default_rng(1).normal(size=(300, net.N_i)).astype(np.float32)
+    ref = net.copy().astype(np.float64)
+    if activation == "threshold":
+        # a step flips where z_H rounds across 0; keep the sample away from the edge so the
+        # float32 graph and the float64 reference see the same side
+        z_H = ref.forward(X).z_H
+        X = X[np.abs(z_H).min(axis=1) > 1e-3]
+    out = run_onnx(sn.to_onnx(net), X)
+    if output == "regression":
+        assert out["variable"].dtype == np.float32
+        np.testing.assert_allclose(out["variable"], ref.predict(X), atol=TOL)
+        return
+    P = ref.predict_proba(X)
+    P = np.column_stack([1 - P, P]) if output == "binary" else P
+    assert out["probabilities"].shape == P.shape
+    np.testing.assert_allclose(out["probabilities"], P, atol=TOL)
+    assert out["label"].dtype == np.int64
+    z = ref.decision_function(X)
+    sure = np.abs(z) > 1e-4 if output == "binary" else np.ptp(np.sort(z, 1)[:, -2:], 1) > 1e-4
+    np.testing.assert_array_equal(out["label"][sure], ref.predict(X)[sure])
+
+
+def test_the_notes_problem_2_through_onnx():
+    """Problem 2's threshold network gives Table 1's decisions, also at z = 0 exactly."""
+    net = sn.Network(W_H=[[1], [1]], b_H=[-2, -4], W_O=[1, -2], b_O=-0.5,
+                     activation="threshold", output="binary")
+    x = np.array([[0], [1], [2], [3], [4], [5], [3.5]], np.float32)  # 2 and 4: z_H = 0
+    out = run_onnx(sn.to_onnx(net), x)
+    np.testing.assert_array_equal(out["label"], net.predict(x[:, 0]))
+    np.testing.assert_array_equal(out["label"], [0, 0, 1, 1, 0, 0, 1])
+
+
+def test_float64_export_is_exact():
+    net = random_net("sigmoid", "multiclass").astype(np.float64)
+    X = np.random.default_rng(2).normal(size=(50, net.N_i))
+    out = run_onnx(sn.to_onnx(net, dtype="float64"), X)
+    np.testing.assert_allclose(out["probabilities"], net.predict_proba(X), rtol=1e-12,
+                               atol=1e-15)
+
+
+def blobs(n=240, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    X = rng.normal(size=(n, 4)) + y[:, None]
+    return X.astype(np.float32), y
+
+
+LABELS = {
+    "int": lambda y: y * 10 - 5,
+    "str": lambda y: np.array(["setosa", "versicolor", "virginica"])[y],
+    "bool": lambda y: y > 0,
+    "binary-str": lambda y: np.where(y > 0, "yes", "no"),
+    "float": lambda y: y + 1.0,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LABELS))
+def test_classifier_labels_of_any_type(kind):
+    X, y = blobs()
+    labels = LABELS[kind](y)
+    clf = Classifier(hidden_units=6, epochs=5, seed=0).fit(X, labels)
+    out = run_onnx(sn.to_onnx(clf), X)
+    np.testing.assert_allclose(out["probabilities"], clf.predict_proba(X), atol=TOL)
+    got = out["label"]
+    if got.dtype == object:  # strings come back as Python str
+        got = got.astype(str)
+    assert got.dtype.kind == np.asarray(clf.classes_).dtype.kind
+    np.testing.assert_array_equal(got, clf.predict(X))
+
+
+@pytest.mark.parametrize("d", [1, 3])
+def test_regressor_values(d):
+    X, y = blobs()
+    Y = np.column_stack([X[:, j] * (j + 1) for j in range(d)])
+    reg = Regressor(hidden_units=6, epochs=5, seed=0).fit(X, Y[:, 0] if d == 1 else Y)
+    out = run_onnx(sn.to_onnx(reg), X)["variable"]
+    assert out.shape == (X.shape[0], d)
+    np.testing.assert_allclose(out[:, 0] if d == 1 else out, reg.predict(X), atol=TOL)
+
+
+def test_a_saved_file_keeps_its_names_and_metadata(tmp_path):
+    pd = pytest.importorskip("pandas")
+    X, y = blobs()
+    frame = pd.DataFrame(X, columns=["sepal length", "sepal width", "petal", "stem"])
+    clf = Classifier(hidden_units=6, epochs=3, seed=0).fit(frame, np.array(list("abc"))[y])
+    path = model_io.save(clf, tmp_path / "m.safetensors", metadata={"data": "blobs"})
+    proto = sn.to_onnx(path, tmp_path / "m.onnx")
+    assert onnx.load(tmp_path / "m.onnx") == proto
+    props = {p.key: p.value for p in proto.metadata_props}
+    assert json.loads(props["feature_names"]) == list(frame.columns)
+    assert json.loads(props["classes"]) == ["a", "b", "c"]
+    summary = json.loads(props["shallownet"])
+    assert summary["metadata"] == {"data": "blobs"}
+    assert summary["hyperparameters"]["hidden_units"] == 6
+    assert summary["training"]["epochs"] == 3
+    assert [(o.domain, o.version) for o in proto.opset_import] == [("", ONNX_OPSET)]
+    assert proto.producer_name == "shallownet"
+    out = run_onnx(proto, X)
+    np.testing.assert_array_equal(out["label"].astype(str), clf.predict(frame))
+
+
+def test_bad_models_and_paths(tmp_path):
+    with pytest.raises(TypeError, match="Classifier, Regressor or Network"):
+        sn.to_onnx(object())
+    with pytest.raises(Exception, match="not fitted"):
+        sn.to_onnx(Classifier())
+    with pytest.raises(FileNotFoundError, match="no such model file"):
+        sn.to_onnx(tmp_path / "missing.safetensors")
+    net = random_net("relu", "binary")
+    with pytest.raises(ValueError, match="not a regular file"):
+        sn.to_onnx(net, tmp_path)
+    with pytest.raises(ValueError, match="does not exist"):
+        sn.to_onnx(net, tmp_path / "no" / "m.onnx")
+    with pytest.raises(ValueError, match="dtype"):
+        sn.to_onnx(net, dtype="float16")
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_cli_export(tmp_path):
+    X, y = blobs()
+    clf = Classifier(hidden_units=6, epochs=3, seed=0).fit(X, y)
+    model = model_io.save(clf, tmp_path / "m.safetensors")
+    result = CliRunner().invoke(app, ["export", str(model), str(tmp_path / "m.onnx")])
+    assert result.exit_code == 0, result.output
+    assert "opset 17" in result.output
+    out = run_onnx(onnx.load(tmp_path / "m.onnx"), X)
+    np.testing.assert_array_equal(out["label"], clf.predict(X))
+    result = CliRunner().invoke(app, ["export", str(tmp_path / "nope"), str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: no such model file: {tmp_path / 'nope'}"]
+    result = CliRunner().invoke(app, ["export", str(model), str(tmp_path)])
+    assert result.exit_code == 2 and "directory" in result.stderr
+
+
+skl2onnx = pytest.importorskip("skl2onnx", reason="needs skl2onnx: pip install "
+                                                  "'shallownet[onnx]'")
+
+
+@pytest.mark.parametrize("kind", ["str", "int", "bool", "binary-str"])
+def test_a_pipeline_converts_with_skl2onnx(kind):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    register_skl2onnx()
+    X, y = blobs()
+    labels = LABELS[kind](y)
+    pipe = make_pipeline(StandardScaler(), Classifier(hidden_units=6, epochs=5, seed=0))
+    pipe.fit(X, labels)
+    proto = skl2onnx.to_onnx(pipe, X[:1], options={id(pipe[-1]): {"zipmap": False}})
+    out = run_onnx(proto, X)
+    np.testing.assert_allclose(out["probabilities"], pipe.predict_proba(X), atol=TOL)
+    expected = pipe.predict(X)
+    if kind == "bool":  # skl2onnx holds numeric labels as int64
+        expected = expected.astype(np.int64)
+    np.testing.assert_array_equal(out["label"].astype(expected.dtype), expected)
+    # skl2onnx's default: probabilities as one {class: p} map per sample
+    maps = list(run_onnx(skl2onnx.to_onnx(pipe, X[:1]), X[:3]).values())[1]
+    np.testing.assert_allclose([list(m.values()) for m in maps], pipe.predict_proba(X[:3]),
+                               atol=TOL)
+
+
+def test_a_regression_pipeline_converts_with_skl2onnx():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    register_skl2onnx()
+    X, y = blobs()
+    pipe = make_pipeline(StandardScaler(), Regressor(hidden_units=6, epochs=5, seed=0))
+    pipe.fit(X, X[:, 0] - 2 * X[:, 1])
+    out = list(run_onnx(skl2onnx.to_onnx(pipe, X[:1]), X).values())[0]
+    np.testing.assert_allclose(out[:, 0], pipe.predict(X), atol=TOL)
