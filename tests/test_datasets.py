@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes, load_iris
 
 from shallownet import datasets
-from shallownet.datasets import DataError, MissingDependencyError, load
+from shallownet.datasets import DataError, load
 
 
 def write(path, text):
@@ -271,13 +269,13 @@ def test_corrupt_parquet(tmp_path):
         load(f)
 
 
-def test_parquet_without_pyarrow_says_how_to_install(tmp_path, monkeypatch):
-    f = tmp_path / "d.parquet"
-    f.write_bytes(b"PAR1")
-    for mod in ("pyarrow", "pyarrow.parquet", "pyarrow.compute"):
-        monkeypatch.setitem(sys.modules, mod, None)
-    with pytest.raises(MissingDependencyError, match=r'pip install "shallownet\[parquet\]"'):
-        load(f)
+def test_pyarrow_is_a_core_dependency_not_an_extra():
+    import tomllib
+    from pathlib import Path
+
+    meta = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert any(d.startswith("pyarrow") for d in meta["project"]["dependencies"])
+    assert "parquet" not in meta["project"].get("optional-dependencies", {})
 
 
 def test_read_table_reports_numeric_and_text_columns(tmp_path):

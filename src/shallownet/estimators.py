@@ -82,6 +82,20 @@ def _check_finite(A: np.ndarray, name: str) -> None:
     )
 
 
+def _check_float32_range(A: np.ndarray, name: str, dtype_name: str) -> None:
+    """Values beyond float32's range would become inf in training: say so, not "NaN or inf"."""
+    if dtype_name != "float32" or A.dtype != np.float64 or A.size == 0:
+        return
+    big = max(float(A.max()), -float(A.min()))
+    limit = float(np.finfo(np.float32).max)
+    if big > limit:
+        raise ValueError(
+            f"{name} has values up to {big:.3g}, too large for float32 (largest {limit:.3g}), "
+            f"the training precision; rescale {name} (e.g. sklearn.preprocessing.StandardScaler"
+            f"{'' if name == 'X' else ' on y'}) or train in float64 (dtype='float64')"
+        )
+
+
 def _check_positive_int(name, value):
     if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -288,6 +302,9 @@ class _BaseNetwork(BaseEstimator):
 
     def _run(self, X, T, n_targets, *, incremental, validation_data=None, catch_interrupt=False):
         """Choose or continue the network, then call ``shallownet.train``."""
+        _check_float32_range(X, "X", self._dtype_name())
+        if self._kind != "classes":
+            _check_float32_range(T, "y", self._dtype_name())
         continuing = hasattr(self, "network_") and (incremental or self.warm_start)
         if continuing:
             self._check_continuation()

@@ -68,12 +68,15 @@ class Precision(enum.StrEnum):
     float64 = "float64"
 
 
-_DATA_HELP = ("A .csv/.tsv/.parquet/.pq file, or a data set shipped with scikit-learn: "
-              "digits, iris, wine, breast_cancer, diabetes.")
+_DATA_HELP = ("A .csv/.tsv/.parquet/.pq file, a folder of Parquet files, or a data set shipped "
+              "with scikit-learn: digits, iris, wine, breast_cancer, diabetes.")
 _TARGET_HELP = ("The label column of a file. Default: a column named target, label, y or class, "
                 "else the last column.")
 _DROP_HELP = "Leave column COL of a file out (e.g. a row id); repeat for more."
 DropOption = Annotated[list[str] | None, typer.Option("--drop", metavar="COL", help=_DROP_HELP)]
+DecimalOption = Annotated[str | None, typer.Option(
+    "--decimal", metavar="MARK", help="The decimal mark of a CSV file, '.' or ','. Default: a "
+    "decimal comma is detected in ';'-separated files.")]
 ModelArgument = Annotated[Path, typer.Argument(metavar="MODEL",
                                                help="A model file saved by train.")]
 DataArgument = Annotated[str, typer.Argument(metavar="DATA", help=_DATA_HELP)]

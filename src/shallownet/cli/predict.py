@@ -11,8 +11,8 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from .. import datasets
-from .app import DataArgument, DropOption, ModelArgument, _console, app
+from .. import data as data_layer
+from .app import DataArgument, DecimalOption, DropOption, ModelArgument, _console, app
 from .common import (
     _check_writable,
     _fmt,
@@ -43,12 +43,13 @@ def _labels_like(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
 
 
 def _data_for(model, data: str, target: str | None, require_target: bool, drop=None,
-              model_target: str | None = None):
+              model_target: str | None = None, decimal: str | None = None):
     names, n = _model_features(model)
-    return datasets.load(data, target, features=names, n_features=None if names else n,
-                         require_target=require_target, drop=drop, model_target=model_target,
-                         task=None if not require_target or datasets.is_embedded(data) else
-                         ("classification" if _is_classifier(model) else "regression"))
+    return data_layer.load(data, target, features=names, n_features=None if names else n,
+                           require_target=require_target, drop=drop, model_target=model_target,
+                           task=None if not require_target or data_layer.is_embedded(data) else
+                           ("classification" if _is_classifier(model) else "regression"),
+                           decimal=decimal)
 
 
 
@@ -64,6 +65,7 @@ def predict(
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write the CSV here instead of to stdout.")] = None,
     drop: DropOption = None,
+    decimal: DecimalOption = None,
 ) -> None:
     """Predict for every row of DATA and write CSV: a 'prediction' column (and probabilities).
 
@@ -73,7 +75,7 @@ def predict(
     model = _load_model(model_path)
     if proba and not _is_classifier(model):
         raise _Fail(f"--proba needs a classifier; {model_path} is a regression model")
-    ds = _data_for(model, data, None, require_target=False, drop=drop)
+    ds = _data_for(model, data, None, require_target=False, drop=drop, decimal=decimal)
     pred = np.asarray(model.predict(ds.X))
     if pred.ndim == 2 and pred.shape[1] == 1:
         pred = pred[:, 0]
@@ -114,6 +116,7 @@ def evaluate(
         "--target", "-t", help="The label column. Default: the column the model was trained "
                                "on, else as for train.")] = None,
     drop: DropOption = None,
+    decimal: DecimalOption = None,
 ) -> None:
     """Score a model on labelled DATA.
 
@@ -123,7 +126,8 @@ def evaluate(
 
     model = _load_model(model_path)
     ds = _data_for(model, data, target, require_target=True, drop=drop,
-                   model_target=None if target is not None else _trained_target(model_path))
+                   model_target=None if target is not None else _trained_target(model_path),
+                   decimal=decimal)
     kind = "classification" if _is_classifier(model) else "regression"
     if ds.task != kind:
         raise _Fail(f"{ds.source} is a {ds.task} task but {model_path} is a {kind} model; "

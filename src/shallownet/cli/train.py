@@ -11,12 +11,13 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from .. import datasets
+from ..data import load as load_data
 from ..preprocessing import fold_standardisation, fold_target_standardisation
 from .app import (
     _DATA_HELP,
     _TARGET_HELP,
     Activation,
+    DecimalOption,
     DropOption,
     OptimizerName,
     Precision,
@@ -88,9 +89,10 @@ def train(
     target: Annotated[str | None, typer.Option("--target", "-t", help=_TARGET_HELP)] = None,
     task: Annotated[Task | None, typer.Option(
         help="Files only (a bundled data set keeps its own task): override the task detection "
-             "(non-numeric or at most 20 distinct integer labels -> classification, other "
-             "numbers -> regression).")] = None,
+             "(text, at most 20 distinct whole numbers, or whole numbers in a column named "
+             "like class labels -> classification; other numbers -> regression).")] = None,
     drop: DropOption = None,
+    decimal: DecimalOption = None,
     hidden: Annotated[int, typer.Option("--hidden", min=1, help="N_h, hidden units.")] = 100,
     activation: Annotated[Activation, typer.Option(help="g_act of the hidden layer.")]
     = Activation.relu,
@@ -142,7 +144,8 @@ def train(
     if learning_rate is not None and not (learning_rate > 0 and math.isfinite(learning_rate)):
         raise _Fail(f"--learning-rate must be a positive number, got {learning_rate}")
     console = _console()
-    ds = datasets.load(data, target, task=None if task is None else task.value, drop=drop)
+    ds = load_data(data, target, task=None if task is None else task.value, drop=drop,
+                   dtype=dtype.value, decimal=decimal)
     out = Path(out) if out is not None else Path(f"{ds.name}.safetensors")
     _check_writable(out, "the model to")
     if plot is not None:
@@ -157,6 +160,7 @@ def train(
                         f"({getattr(classes[0], 'item', lambda: classes[0])()!r}); classification "
                         "needs at least two")
     console.print(ds.summary(), soft_wrap=True)
+    console.print(_task_line(ds, data), soft_wrap=True)
 
     X_train, y_train, X_test, y_test = ds.X, ds.y, None, None
     if test_size > 0:
@@ -243,6 +247,17 @@ def train(
         sys.stderr.write(f"interrupted: training stopped in epoch {n_iter}; the best weights so "
                          f"far{kept} were saved to {saved}\n")
         raise typer.Exit(EXIT_INTERRUPT)
+
+
+def _task_line(ds, data: str) -> str:
+    """Which task train chose, why, and how to choose the other one."""
+    from ..data import is_embedded
+
+    line = f"task: {ds.task} ({ds.task_note})"
+    if is_embedded(data):
+        return line
+    other = "regression" if ds.task == "classification" else "classification"
+    return f"{line}; to change it use --task {other}"
 
 
 def _stop_line(n_iter, epochs: int, best, patience: int) -> str:

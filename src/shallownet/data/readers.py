@@ -1,0 +1,342 @@
+"""Reading CSV/TSV and Parquet files with pyarrow, one record batch at a time.
+
+Only regular files (and folders of Parquet files) are data: a FIFO, a device or a socket is
+refused before anything is read. The CSV dialect is detected from the first lines: the
+delimiter (``,`` ``;`` tab ``|``), a decimal comma in ``;``-separated files (``decimal=","``
+forces it), quoting, a byte-order mark and CRLF line ends; empty cells and the usual markers
+(``NA``, ``NaN``, ``null``, ``?``, ...) are missing values. Columns are selected before anything
+is converted: a dropped column is never parsed.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+__all__ = ["DataError", "FileFormat", "open_file", "CSV_SUFFIXES", "PARQUET_SUFFIXES",
+           "NULL_VALUES"]
+
+CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
+PARQUET_SUFFIXES = (".parquet", ".pq")
+DELIMITERS = (",", ";", "\t", "|")
+#: Cells read as missing values in CSV files (after the number parser trims blanks).
+NULL_VALUES = ["", "NA", "na", "N/A", "n/a", "NaN", "nan", "NAN", "-nan", "null", "NULL", "Null",
+               "None", "none", "?", "#N/A"]
+_SNIFF_BYTES = 1 << 16
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+([eE][-+]?\d+)?\s*$")
+
+
+class DataError(ValueError):
+    """Input data that shallownet cannot use; the message names the problem and the fix."""
+
+
+def columns_list(names, limit: int = 30) -> str:
+    """``'a', 'b', ... (40 in all)`` for messages."""
+    names = list(names)
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def _kind_of(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def check_path(path: Path) -> str:
+    """``"csv"``, ``"parquet"`` or ``"parquet-dir"``; refuses anything that is not data."""
+    try:
+        st = os.stat(path)  # follows links: /dev/urandom behind a link is still a device
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such file: {path}") from None
+    if stat.S_ISDIR(st.st_mode):
+        if any(p.suffix.lower() in PARQUET_SUFFIXES for p in Path(path).rglob("*")
+               if p.is_file()):
+            return "parquet-dir"
+        raise DataError(f"{path} is a directory without Parquet files (.parquet, .pq); give a "
+                        "data file, or a folder of Parquet files")
+    if not stat.S_ISREG(st.st_mode):
+        raise DataError(f"{path} is {_kind_of(st.st_mode)}, not a data file; only regular files "
+                        "(and folders of Parquet files) are read")
+    suffix = Path(path).suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    raise DataError(f"cannot read {path}: unknown file type {suffix or '(no extension)'!r}; use "
+                    "a .csv, .tsv, .parquet or .pq file")
+
+
+@dataclass
+class FileFormat:
+    """An opened data file: its columns and how to read record batches of some of them."""
+
+    path: Path
+    kind: str                       # "csv", "parquet" or "parquet-dir"
+    names: list[str]
+    delimiter: str = ","
+    decimal: str = "."
+    block_size: int = 1 << 22
+    files: tuple = ()               # Parquet: the files, in order
+    arrow_types: dict | None = None  # Parquet: column name -> arrow type
+
+    @property
+    def source(self) -> str:
+        return str(self.path)
+
+    # ------------------------------------------------------------------ reading
+    def batches(self, columns: list[str], types: dict | None = None,
+                batch_rows: int | None = None) -> Iterator[pa.RecordBatch]:
+        """Record batches of ``columns`` (in that order) through the whole file.
+
+        CSV columns are converted to ``types`` (name -> arrow type) by the parser itself.
+        """
+        if self.kind == "csv":
+            yield from self._csv_batches(columns, types or {})
+        else:
+            for f in self.files:
+                for unit in self.parquet_units(f):
+                    yield from self.read_unit(unit, columns, batch_rows)
+
+    def parquet_units(self, file=None) -> list[tuple]:
+        """(file, row group) pairs: the pieces a streamed epoch can visit in any order."""
+        files = self.files if file is None else (file,)
+        units = []
+        for f in files:
+            with pq.ParquetFile(f) as pf:
+                units += [(f, g) for g in range(pf.num_row_groups)]
+        return units
+
+    def read_unit(self, unit, columns, batch_rows=None) -> Iterator[pa.RecordBatch]:
+        f, group = unit
+        try:
+            # pre_buffer=False: pyarrow would otherwise buffer whole column chunks ahead
+            with pq.ParquetFile(f, pre_buffer=False, buffer_size=1 << 20) as pf:
+                yield from pf.iter_batches(batch_size=batch_rows or 65536, row_groups=[group],
+                                           columns=columns, use_threads=True)
+        except (pa.ArrowException, OSError) as e:
+            raise DataError(f"{f} is not a readable Parquet file: {_arrow_message(e)}") from None
+
+    def _csv_batches(self, columns, types) -> Iterator[pa.RecordBatch]:
+        invalid = []
+
+        def on_invalid(row):
+            invalid.append(row)
+            return "error"
+
+        convert = pacsv.ConvertOptions(
+            include_columns=list(columns), column_types=types, null_values=NULL_VALUES,
+            strings_can_be_null=True, quoted_strings_can_be_null=True,
+            decimal_point=self.decimal)
+        try:
+            reader = pacsv.open_csv(
+                self.path, read_options=pacsv.ReadOptions(block_size=self.block_size),
+                parse_options=pacsv.ParseOptions(delimiter=self.delimiter,
+                                                  invalid_row_handler=on_invalid),
+                convert_options=convert)
+            yield from reader
+        except pa.ArrowInvalid as e:
+            raise self._csv_error(e, invalid) from None
+
+    def _csv_error(self, e, invalid) -> DataError:
+        if invalid:
+            row = invalid[0]
+            number = row.number if row.number is not None else self._line_of(row.text)
+            where = f"line {number}" if number is not None else "a line"
+            return DataError(
+                f"{self.path} does not parse as CSV: {where} has {row.actual_columns} fields but "
+                f"the header has {row.expected_columns}; fix that line (a missing or extra "
+                "separator?)")
+        text = _arrow_message(e)
+        m = re.search(r"CSV column #(\d+).*conversion error to (\w+): invalid value '(.*)'", text)
+        if m:  # callers catch this one and explain it (column names, decimal commas)
+            return _ConversionError(text, int(m.group(1)), m.group(3))
+        if "UTF8" in text or "utf8" in text.lower():
+            return DataError(f"{self.path} is not a UTF-8 text file ({text}); save it as UTF-8 "
+                             "CSV")
+        return DataError(f"{self.path} does not parse as CSV ({text}); check its quoting and "
+                         "separators")
+
+    def _line_of(self, text: str) -> int | None:
+        """The physical line of the file that holds ``text`` (an error path only)."""
+        with open(self.path, encoding="utf-8-sig", errors="replace", newline="") as f:
+            for number, line in enumerate(f, 1):
+                if line.rstrip("\r\n") == text.rstrip("\r\n"):
+                    return number
+        return None
+
+    def read_all(self, columns, types=None) -> pa.Table:
+        """The whole of ``columns`` as one table (for small pieces: labels, error checks)."""
+        if self.kind == "csv":
+            batches = list(self.batches(columns, types))
+            schema = batches[0].schema if batches else None
+            return pa.Table.from_batches(batches, schema=schema) if batches else \
+                pa.table({c: pa.array([], pa.string()) for c in columns})
+        return pa.Table.from_batches(list(self.batches(columns)),
+                                     schema=pa.schema([(c, self.arrow_types[c]) for c in columns]))
+
+    def count_rows(self) -> int | None:
+        """Rows of a Parquet data set from its footers; None for CSV (known after a pass)."""
+        if self.kind == "csv":
+            return None
+        total = 0
+        for f in self.files:
+            with pq.ParquetFile(f) as pf:
+                total += pf.metadata.num_rows
+        return total
+
+
+class _ConversionError(DataError):
+    """A CSV cell that the parser could not convert to the column's type."""
+
+    def __init__(self, text, column_index, value):
+        super().__init__(text)
+        self.column_index = column_index
+        self.value = value
+
+
+def _arrow_message(e: BaseException) -> str:
+    return " ".join(str(e).split())
+
+
+def looks_like_decimal_comma(values) -> bool:
+    """True when text cells read like numbers written with a decimal comma (``5,1``)."""
+    values = [v for v in values if v is not None and str(v).strip()]
+    return bool(values) and all(_DECIMAL_COMMA.match(str(v)) for v in values)
+
+
+# ---------------------------------------------------------------------------------- opening
+def open_file(path, decimal: str | None = None) -> FileFormat:
+    """Check ``path`` and read what it holds: column names, CSV dialect or Parquet schema."""
+    path = Path(path)
+    kind = check_path(path)
+    if decimal not in (None, ".", ","):
+        raise DataError(f"decimal must be '.' or ',', got {decimal!r}")
+    if kind == "csv":
+        return _open_csv(path, decimal)
+    return _open_parquet(path, kind)
+
+
+def _head(path: Path) -> bytes:
+    """The start of the file: at least 64 KiB and the header plus two more lines if possible."""
+    with open(path, "rb") as f:
+        head = f.read(_SNIFF_BYTES)
+        while head.count(b"\n") < 3 and len(head) < (1 << 28):
+            more = f.read(max(len(head), _SNIFF_BYTES))
+            if not more:
+                break
+            head += more
+    return head
+
+
+def _open_csv(path: Path, decimal: str | None) -> FileFormat:
+    head = _head(path)
+    if not head.strip():
+        raise DataError(f"{path} is empty: it needs a header row and at least one data row")
+    if b"\x00" in head:
+        raise DataError(f"{path} contains NUL bytes: it is not a text CSV file")
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 4:  # not merely a character cut at the end of the sample
+            raise DataError(f"{path} is not a UTF-8 text file (byte {e.start} cannot be "
+                            "decoded); save it as UTF-8 CSV") from None
+        text = head[:e.start].decode("utf-8-sig")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise DataError(f"{path} has no header row and no data, only empty fields")
+    delimiter = CSV_SUFFIXES[path.suffix.lower()]
+    if delimiter == ",":
+        counts = {d: _count_outside_quotes(lines[0], d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)
+        delimiter = best if counts[best] > 0 else ","
+    header_bytes = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    try:
+        names = pacsv.read_csv(
+            io.BytesIO(header_bytes + b"\n"),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter)).column_names
+    except pa.ArrowInvalid as e:
+        raise DataError(f"{path} does not parse as CSV (header row: {_arrow_message(e)}); check "
+                        "its quoting and separators") from None
+    names = [n.strip() for n in names]
+    _check_header(path, names)
+    if decimal is None:
+        decimal = "."
+        if delimiter == ";":
+            cells = [c for ln in lines[1:50] for c in ln.split(";")]
+            if any(_DECIMAL_COMMA.match(c) for c in cells):
+                decimal = ","
+    row = max(len(ln.encode()) for ln in lines[:3])
+    block = max(1 << 22, 8 * row)  # a block must hold whole rows: wide files need big blocks
+    return FileFormat(path, "csv", names, delimiter, decimal, block)
+
+
+def _count_outside_quotes(line: str, delimiter: str) -> int:
+    return sum(part.count(delimiter) for part in line.split('"')[::2])
+
+
+def _check_header(path: Path, names: list[str]) -> None:
+    for i, h in enumerate(names):
+        if not h:
+            raise DataError(f"{path}: column {i + 1} has no name in the header row; name it")
+    seen, dup = set(), []
+    for h in names:
+        if h in seen and h not in dup:
+            dup.append(h)
+        seen.add(h)
+    if dup:
+        raise DataError(f"{path}: duplicate column names in the header: {columns_list(dup)}")
+    if all(_is_number(h) for h in names):
+        raise DataError(
+            f"{path}: the first row ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''})"
+            " looks like data, not column names; add a header row naming the columns")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def _open_parquet(path: Path, kind: str) -> FileFormat:
+    if kind == "parquet":
+        files = (path,)
+    else:
+        files = tuple(sorted(p for p in path.rglob("*") if p.is_file()
+                             and p.suffix.lower() in PARQUET_SUFFIXES))
+    schema = None
+    for f in files:
+        try:
+            s = pq.read_schema(f)
+        except (pa.ArrowException, OSError) as e:
+            raise DataError(f"{f} is not a readable Parquet file: {_arrow_message(e)}") from None
+        if schema is None:
+            schema = s
+        elif s.names != schema.names:
+            raise DataError(f"{f} has other columns than {files[0]} ({columns_list(s.names, 5)} "
+                            f"against {columns_list(schema.names, 5)}); the files of one data "
+                            "set need the same columns")
+    names = [str(n) for n in schema.names]
+    if not names:
+        raise DataError(f"{path} is empty: it has no columns")
+    seen = {n for n in names if names.count(n) > 1}
+    if seen:
+        raise DataError(f"{path}: duplicate column names: {columns_list(sorted(seen))}")
+    fmt = FileFormat(path, kind, names, files=files,
+                     arrow_types={n: schema.field(n).type for n in names})
+    if fmt.count_rows() == 0:
+        raise DataError(f"{path} has columns but no rows")
+    return fmt

@@ -1,0 +1,273 @@
+"""The pyarrow data layer: dialects, special files, exact labels, numbers that do not fit,
+the task rule (the notes' Problem 4(a)) and the column choice before conversion."""
+
+from __future__ import annotations
+
+import os
+import stat
+import warnings
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+import shallownet as sn
+from shallownet.cli import app
+from shallownet.data import DataError, load, read_table
+
+pytestmark = pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+
+
+def write(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def one_line_error(result, *words):
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+
+
+# --------------------------------------------------------------------------------- dialects
+def test_semicolon_csv_with_decimal_commas_is_read_as_numbers(tmp_path):
+    f = write(tmp_path / "eu.csv", "a;b;kind\n5,1;3,5;x\n4,9;3,0;y\n6,2;2,9;x\n")
+    ds = load(f)
+    np.testing.assert_allclose(ds.X, [[5.1, 3.5], [4.9, 3.0], [6.2, 2.9]])
+    assert list(ds.y) == ["x", "y", "x"]
+
+
+def test_decimal_comma_target_is_a_real_value(tmp_path):
+    f = write(tmp_path / "eu.csv", "a;price\n1;0,5\n2;1,25\n3;2,75\n")
+    ds = load(f)
+    assert ds.task == "regression"
+    np.testing.assert_allclose(ds.y, [0.5, 1.25, 2.75])
+
+
+def test_decimal_comma_in_a_tab_file_is_named_with_the_fix(tmp_path):
+    f = write(tmp_path / "eu.tsv", "a\tb\ty\n5,1\t1\t0\n4,9\t2\t1\n")
+    with pytest.raises(DataError, match=r"'a'.*decimal comma.*--decimal ,"):
+        load(f)
+    ds = load(f, decimal=",")
+    np.testing.assert_allclose(ds.X[:, 0], [5.1, 4.9])
+
+
+def test_pipe_delimiter_crlf_quotes_and_empty_lines(tmp_path):
+    f = tmp_path / "p.csv"
+    f.write_bytes(b'a|b|label\r\n1|"2"|"x|y"\r\n\r\n3|4|z\r\n')
+    ds = load(f)
+    np.testing.assert_array_equal(ds.X, [[1, 2], [3, 4]])
+    assert list(ds.y) == ["x|y", "z"]
+
+
+def test_cli_decimal_option(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    rows = "".join(f"{a:.3f}\t{b:.3f}\t{int(a > 0)}\n".replace(".", ",") for a, b in X)
+    f = write(tmp_path / "d.tsv", "a\tb\ty\n" + rows)
+    one_line_error(run("train", f, "--out", tmp_path / "m.safetensors"), "--decimal ,")
+    r = run("train", f, "--decimal", ",", "--epochs", 3, "--out", tmp_path / "m.safetensors",
+            "-q")
+    assert r.exit_code == 0, r.output
+
+
+# --------------------------------------------------------------------------- only files
+def test_a_fifo_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match="FIFO.*not a data file"):
+        load(fifo)
+    one_line_error(run("train", fifo), "pipe.csv", "FIFO")
+
+
+def test_a_device_behind_a_link_is_refused(tmp_path):
+    dev = tmp_path / "zero"
+    try:
+        os.mknod(dev, 0o600 | stat.S_IFCHR, os.makedev(1, 5))  # like /dev/zero, in tmp_path
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    link = tmp_path / "data.csv"
+    link.symlink_to(dev)
+    with pytest.raises(DataError, match="character device"):
+        load(link)
+    one_line_error(run("train", link), "data.csv", "character device")
+
+
+def test_a_folder_without_parquet_files_is_refused(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "notes.txt").write_text("x")
+    with pytest.raises(DataError, match="directory without Parquet files"):
+        load(tmp_path / "d")
+
+
+def test_a_folder_of_parquet_files_is_one_data_set(tmp_path):
+    d = tmp_path / "parts"
+    d.mkdir()
+    pq.write_table(pa.table({"x": [1.0, 2.0], "y": [0, 1]}), d / "a.parquet")
+    pq.write_table(pa.table({"x": [3.0, 4.0], "y": [1, 0]}), d / "b.parquet")
+    ds = load(d)
+    np.testing.assert_array_equal(ds.X[:, 0], [1, 2, 3, 4])
+    assert ds.y.tolist() == [0, 1, 1, 0]
+
+
+# --------------------------------------------------------------------- columns and numbers
+def test_a_dropped_column_is_never_converted(tmp_path):
+    t = pa.table({"id": pa.array([1234567890123456789, 2, 3, 4], pa.int64()),
+                  "x": [0.1, 0.2, 0.3, 0.4], "y": [0, 1, 0, 1]})
+    pq.write_table(t, tmp_path / "ids.parquet")
+    ds = load(tmp_path / "ids.parquet", drop=["id"])
+    assert ds.feature_names == ["x"]
+    f = write(tmp_path / "g.csv", "note,x,y\nfree text,1,0\n\"more, text\",2,1\n")
+    assert load(f, drop=["note"]).feature_names == ["x"]
+
+
+def test_huge_integer_labels_stay_exact(tmp_path):
+    rows = "".join(f"{i % 7},{lab}\n" for i, lab in enumerate(
+        ["1e20", "-1e20", "100000000000000000000", "100000000000000000001"] * 6))
+    f = write(tmp_path / "big.csv", "x,label\n" + rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = load(f)
+    assert ds.task == "classification"
+    assert sorted(set(ds.y)) == ["-1e20", "100000000000000000000", "100000000000000000001",
+                                 "1e20"]
+
+
+def test_a_target_of_ten_to_the_23_is_predicted_exactly(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 2))
+    lab = np.where(X[:, 0] > 0, "100000000000000000000000", "7")
+    f = write(tmp_path / "t.csv", "a,b,label\n" + "".join(
+        f"{a},{b},{c}\n" for (a, b), c in zip(X, lab, strict=True)))
+    out = tmp_path / "m.safetensors"
+    r = run("train", f, "--epochs", 40, "--seed", 0, "--out", out, "-q")
+    assert r.exit_code == 0, r.output
+    pred = sn.load(out).predict(X)
+    assert set(pred) <= {"100000000000000000000000", "7"}
+    assert np.mean(pred == lab) > 0.8
+
+
+def test_parquet_uint64_labels_beyond_int64_stay_exact(tmp_path):
+    big = 2 ** 63 + 5
+    pq.write_table(pa.table({"x": [0.0, 1.0, 2.0, 3.0],
+                             "y": pa.array([big, 1, big, 1], pa.uint64())}), tmp_path / "u.pq")
+    ds = load(tmp_path / "u.pq")
+    assert sorted(set(ds.y)) == ["1", str(big)]
+
+
+def test_features_beyond_float32_name_the_real_cause(tmp_path):
+    f = write(tmp_path / "h.csv", "a,b,y\n1e308,1,0\n-1e308,2,1\n3,4,0\n")
+    with pytest.raises(DataError, match=r"'a' \(up to 1e\+308\).*too large for float32.*"
+                                        r"rescale.*float64"):
+        load(f, dtype=np.float32)
+    assert load(f, dtype=np.float64).X[0, 0] == 1e308
+    r = run("train", f, "--out", tmp_path / "m.safetensors")
+    one_line_error(r, "too large for float32", "--dtype float64")
+    # an inf written in the file is still a non-finite value, not an overflow
+    g = write(tmp_path / "i.csv", "a,b,y\ninf,1,0\n2,2,1\n")
+    with pytest.raises(DataError, match="1 of 2 rows.*'a'.*drop or impute"):
+        load(g, dtype=np.float32)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+def test_python_estimators_name_float32_overflow():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 3)), np.arange(30) % 2
+    with pytest.raises(ValueError, match="too large for float32.*rescale X.*float64"):
+        sn.Classifier(epochs=1).fit(X * 1e300, y)
+    with pytest.raises(ValueError, match="y has values up to.*too large for float32"):
+        sn.Regressor(epochs=1).fit(X, y * 1e300)
+    sn.Classifier(epochs=1, dtype="float64").fit(X * 1e300, y)  # float64 holds them
+
+
+def test_nested_and_timestamp_columns_are_refused_by_name(tmp_path):
+    t = pa.table({"x": [1.0, 2.0], "tags": pa.array([[1, 2], [3]]),
+                  "when": pa.array([0, 1], pa.timestamp("s")), "y": [0, 1]})
+    pq.write_table(t, tmp_path / "n.parquet")
+    with pytest.raises(DataError, match=r"'tags' \(list<.*'when' \(timestamp"):
+        load(tmp_path / "n.parquet")
+    assert load(tmp_path / "n.parquet", drop=["tags", "when"]).feature_names == ["x"]
+
+
+def test_x_is_built_in_the_requested_dtype(tmp_path):
+    f = write(tmp_path / "d.csv", "a,b,y\n1,2,0\n3,4,1\n")
+    assert load(f, dtype=np.float32).X.dtype == np.float32
+    pq.write_table(pa.table({"a": pa.array([1, 2], pa.int32()), "b": [True, False],
+                             "y": [0.5, 1.5]}), tmp_path / "d.pq")
+    ds = load(tmp_path / "d.pq", dtype=np.float32)
+    assert ds.X.dtype == np.float32
+    np.testing.assert_array_equal(ds.X, [[1, 1], [2, 0]])
+
+
+def test_read_table_on_parquet(tmp_path):
+    pq.write_table(pa.table({"a": [1.0, None], "b": ["x", "y"]}), tmp_path / "d.pq")
+    t = read_table(tmp_path / "d.pq")
+    assert t["a"].numeric and np.isnan(t["a"].values[1]) and not t["b"].numeric
+
+
+def test_wide_csv(tmp_path):
+    d = 3000
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 9, size=(5, d))
+    header = ",".join(f"c{j}" for j in range(d)) + ",label\n"
+    body = "".join(",".join(map(str, r)) + f",{i % 2}\n" for i, r in enumerate(X))
+    ds = load(write(tmp_path / "w.csv", header + body))
+    np.testing.assert_array_equal(ds.X, X)
+
+
+# ---------------------------------------------------------------------------- the task rule
+def letters_csv(path, n=260, seed=0):
+    """The notes' Problem 4(a): 26 letters as integer classes 0..25 in a 'label' column."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 26
+    X = rng.normal(size=(n, 5)) + y[:, None] * 0.5
+    path.write_text("f1,f2,f3,f4,f5,label\n" + "".join(
+        ",".join(f"{v:.4f}" for v in x) + f",{c}\n" for x, c in zip(X, y, strict=True)))
+    return path
+
+
+def test_problem_4a_letters_are_classes(tmp_path):
+    ds = load(letters_csv(tmp_path / "letters.csv"))
+    assert ds.task == "classification" and len(set(ds.y)) == 26
+    assert "named like class labels" in ds.task_note
+
+
+def test_many_whole_numbers_in_an_ordinary_column_stay_regression(tmp_path):
+    rng = np.random.default_rng(0)
+    f = write(tmp_path / "r.csv", "x,price\n" + "".join(
+        f"{i},{p}\n" for i, p in enumerate(rng.integers(100, 900, size=200))))
+    assert load(f).task == "regression"
+
+
+def test_free_text_target_is_refused_with_the_fix(tmp_path):
+    f = write(tmp_path / "t.csv", "a,b,comment\n" + "".join(
+        f"{i},{i * 2},note number {i}\n" for i in range(150)))
+    with pytest.raises(DataError, match=r"'comment'.*150 distinct text in 150 rows.*--target.*"
+                                        r"--drop"):
+        load(f)
+    one_line_error(run("train", f), "t.csv", "'comment'", "--target")
+
+
+def test_an_identifier_target_is_refused(tmp_path):
+    f = write(tmp_path / "t.csv", "a,b,row_id\n" + "".join(
+        f"{i % 3},{i % 5},{1000 + i}\n" for i in range(50)))
+    with pytest.raises(DataError, match="row identifier.*--target.*--drop"):
+        load(f)
+
+
+def test_train_says_which_task_and_how_to_change_it(tmp_path):
+    f = letters_csv(tmp_path / "letters.csv")
+    r = run("train", f, "--epochs", 2, "--out", tmp_path / "m.safetensors", "-q")
+    assert r.exit_code == 0, r.output
+    assert "task: classification (26 distinct whole numbers in a column named like class " \
+           "labels); to change it use --task regression" in " ".join(r.stdout.split())
+    r = run("train", "iris", "--epochs", 1, "--out", tmp_path / "i.safetensors", "-q")
+    assert "task: classification (the data set's own task)" in r.stdout
