@@ -11,14 +11,21 @@ A shallownet model file is a `safetensors <https://github.com/huggingface/safete
   hyper-parameters, the training record, a SHA-256 of each tensor, and the caller's own
   ``metadata``.
 
-``load`` never executes code (no pickle): it parses the header itself, checks every field and
-every tensor against the metadata, and raises a ``ValueError`` naming the problem for a
-truncated or corrupted file, wrong shapes or dtypes, NaN or inf weights, missing or unknown
-keys, metadata that does not match the arrays, or a format version it does not know.
+``load`` never executes code (no pickle). It reads the 8-byte header length and the header
+first and checks every size they declare against the file's size before reading the weights
+(a model extended to 4 GB is refused at once). The metadata is measured before it is parsed
+(at most 64 MiB, 2,000,000 entries, 32 levels; the caller's own ``metadata`` at most 100,000
+entries, 16 levels) and parsed strictly (no repeated key, no NaN, integers that fit 64 bits,
+finite floats). Then every field is checked: what loads is exactly what was saved (class
+labels whose dtype cannot hold them, a missing or mistyped hyper-parameter, duplicate feature
+names are refused) or a ``ValueError`` names the problem.
 
 ``save`` is atomic: it writes a temporary file beside the target, flushes it to disk (fsync),
 then renames it over the target (``os.replace``). If anything fails on the way, the temporary
-file is removed and the target is left as it was.
+file is removed and the target is left as it was; leftovers of a save that was killed are
+removed by the next save to the same path. Only a regular file (or nothing) is ever replaced.
+Ctrl-C during the write is held back until the file is complete. ``save`` refuses what
+``load`` would refuse.
 
 The optimizer's state (Adam's moments) is not saved: ``partial_fit`` on a loaded estimator
 starts a fresh optimizer on the saved weights. Callbacks are not saved either.
@@ -31,18 +38,30 @@ import hashlib
 import json
 import math
 import os
+import re
+import signal
+import stat
 import tempfile
+import threading
+import time
 from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 
+from . import _safe_json
+from ._safe_json import JSONLimitError
 from .activations import ACTIVATIONS, get_activation
 from .network import PARAM_NAMES, Network
 from .outputs import OUTPUTS
 from .training import History
 
-__all__ = ["save", "load", "describe", "FORMAT_NAME", "FORMAT_VERSION"]
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no locks, so no clean-up of leftovers
+    fcntl = None
+
+__all__ = ["save", "load", "describe", "check_destination", "FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "shallownet.model"
 FORMAT_VERSION = 1
@@ -55,12 +74,35 @@ _ARCH_KEYS = {"N_i", "N_h", "N_o", "activation", "output", "dtype"}
 _TRAIN_KEYS = {"epochs", "steps", "loss", "val_loss", "val_score", "best_epoch",
                "stopped_early", "interrupted"}
 _CLASS_TYPES = {"bool": "b", "int": "iu", "float": "f", "str": "U"}
-_MAX_HEADER = 100 * 2**20
+_CLASS_DTYPE = re.compile(r"[<>|=]?(?:b1|[iu][1248]|f[248]|U[1-9][0-9]{0,4})")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# Limits no honest model comes near, so that a hostile file is refused quickly, in little
+# memory: the header's size, the metadata's entries and nesting, the class list's memory.
+_MAX_HEADER = 64 * 2**20
+_MAX_HEADER_ENTRIES = 1_000  # the safetensors header: a few entries per tensor
+_MAX_ENTRIES = 2_000_000     # about 600,000 epochs of training curves
+_MAX_DEPTH = 32
+_MAX_USER_ENTRIES = 100_000
+_MAX_USER_DEPTH = 16
+_MAX_CLASS_BYTES = 64 * 2**20
+# The hyper-parameters every format-1 file holds; ones added later may be absent (defaults).
+_FORMAT_1_HYPERPARAMETERS = frozenset({
+    "hidden_units", "activation", "optimizer", "learning_rate", "momentum", "nesterov",
+    "batch_size", "epochs", "l2", "early_stopping", "validation_fraction", "patience",
+    "min_delta", "shuffle", "seed", "dtype", "warm_start", "verbose", "callbacks"})
 
 
 # ---------------------------------------------------------------------------- save
 def save(model, path, *, metadata: dict | None = None) -> Path:
     """Write ``model`` to ``path`` as a shallownet model file (atomically).
+
+    Only a regular file (or nothing) at ``path`` is ever replaced: a folder, a symbolic link,
+    a device such as ``/dev/null``, a named pipe or a read-only file there is refused with a
+    ``ValueError`` before anything is written. Leftovers of an earlier save to the same path
+    that was killed are removed. Ctrl-C while the file is written is held back until the file
+    is complete, then raised as usual (``KeyboardInterrupt``).
 
     Parameters
     ----------
@@ -70,7 +112,7 @@ def save(model, path, *, metadata: dict | None = None) -> Path:
         The target file (``.safetensors`` is the customary suffix). Its directory must exist.
     metadata : dict, optional
         Your own JSON-serialisable information (data set, notes...), returned by
-        ``describe(path)["metadata"]``.
+        ``describe(path)["metadata"]``; at most 100,000 entries nested at most 16 deep.
 
     Returns
     -------
@@ -79,7 +121,6 @@ def save(model, path, *, metadata: dict | None = None) -> Path:
     """
     from safetensors.numpy import save as st_save
 
-    path = Path(os.fspath(path))
     net, doc = _document(model)
     if metadata is not None:
         if not isinstance(metadata, dict) or not all(isinstance(k, str) for k in metadata):
@@ -89,31 +130,106 @@ def save(model, path, *, metadata: dict | None = None) -> Path:
         except (TypeError, ValueError) as exc:
             raise TypeError(f"metadata must be JSON-serialisable (str, int, float, bool, None, "
                             f"lists and dicts of them): {exc}") from exc
+        _check_user_metadata(metadata, ValueError)
         doc["metadata"] = metadata
     tensors = {k: np.ascontiguousarray(v) for k, v in net.params.items()}
     doc["sha256"] = {k: _digest(v) for k, v in tensors.items()}
-    data = st_save(tensors, metadata={_META_KEY: json.dumps(doc, allow_nan=False)})
-    if not path.parent.is_dir():
-        raise ValueError(f"cannot save to {path}: the directory {path.parent} does not exist; "
-                         "create it first")
+    text = json.dumps(doc, allow_nan=False)
+    try:  # never write a file that load would refuse
+        _parse_document(text)
+    except JSONLimitError as exc:
+        raise ValueError(f"cannot save this model: {exc}") from None
+    data = st_save(tensors, metadata={_META_KEY: text})
+    path = check_destination(path)
     _atomic_write(path, data)
     return path
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Temporary file beside ``path``, fsync, ``os.replace``; on failure remove the temp."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def check_destination(path, what: str = "the model") -> Path:
+    """Check before any work that ``path`` can take a new file; returns it as a ``Path``.
+
+    Refused with a ``ValueError`` naming ``path``: a name ending in a path separator (a
+    folder), anything but a regular file already there (folder, symbolic link, device, named
+    pipe, socket), a read-only file, a folder that does not exist or cannot be written to
+    (tried by creating and removing an empty file, which holds for root and read-only file
+    systems alike).
+    """
+    raw = os.fsdecode(os.fspath(path))
+    p = Path(raw)
+    if not raw or raw.endswith(os.sep) or (os.altsep and raw.endswith(os.altsep)):
+        raise ValueError(f"cannot write {what} to {raw!r}: it names a folder; give a file name "
+                         "(for example model.safetensors inside it)")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        st = os.lstat(p)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise ValueError(f"cannot write {what} to {p}: {exc.strerror}") from None
+    if st is not None:
+        kind = _file_kind(st.st_mode)
+        if kind == "a folder":
+            raise ValueError(f"cannot write {what} to {p}: it is a folder; give a file name "
+                             "inside it")
+        if kind != "a regular file":
+            raise ValueError(f"cannot write {what} to {p}: it is {kind}, and only a regular "
+                             "file is ever replaced; choose another path")
+        if not os.access(p, os.W_OK):
+            raise ValueError(f"cannot write {what} to {p}: the file is read-only; make it "
+                             "writable or choose another path")
+    folder = p.parent
+    if not folder.is_dir():
+        raise ValueError(f"cannot write {what} to {p}: the folder {folder} does not exist; "
+                         "create it first")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ValueError(f"cannot write {what} to {p}: the folder {folder} is not writable "
+                         f"({exc.strerror or exc})") from None
+    return p
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a folder"),
+                       (stat.S_ISLNK, "a symbolic link"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Temporary file beside ``path``, fsync, ``os.replace``; on failure remove the temp.
+
+    The temporary file stays locked (``flock``) until it has been renamed, so that the next
+    save to ``path`` can tell the leftovers of a killed save (unlocked) from a save running
+    now (locked) and remove only the former. Ctrl-C is held back meanwhile.
+    """
+    _remove_leftovers(path)
+    with _sigint_deferred():
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            _lock(fd)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+                os.chmod(tmp, 0o644)
+                st = _lstat_or_none(path)  # anything but a regular file arrived meanwhile?
+                if st is not None and not stat.S_ISREG(st.st_mode):
+                    raise ValueError(f"cannot write the model to {path}: it is "
+                                     f"{_file_kind(st.st_mode)} now; choose another path")
+                os.replace(tmp, path)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            if isinstance(exc, OSError):  # name the user's path, never the temporary file
+                reason = exc.strerror or str(exc) or type(exc).__name__
+                raise OSError(exc.errno, f"cannot save the model ({reason})", str(path)) \
+                    from None
+            raise
     # make the rename itself durable (not possible on every platform)
     with contextlib.suppress(OSError, AttributeError):
         dir_fd = os.open(path.parent, os.O_RDONLY)
@@ -121,6 +237,65 @@ def _atomic_write(path: Path, data: bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _lstat_or_none(path: Path):
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _lock(fd: int) -> None:
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Remove ``.NAME.*.tmp`` files beside ``path`` that no running save holds locked.
+
+    A file created in the last second and still empty is left alone: its save may not have
+    locked it yet.
+    """
+    if fcntl is None:
+        return
+    prefix = f".{path.name}."
+    with contextlib.suppress(OSError), os.scandir(path.parent) as entries:
+        for entry in entries:
+            if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+                continue
+            with contextlib.suppress(OSError):
+                fd = os.open(entry.path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK)
+                try:
+                    st = os.fstat(fd)
+                    if not stat.S_ISREG(st.st_mode):
+                        continue
+                    if st.st_size == 0 and time.time() - st.st_mtime < 1.0:
+                        continue
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # OSError if a save holds it
+                    os.unlink(entry.path)
+                finally:
+                    os.close(fd)
+
+
+@contextlib.contextmanager
+def _sigint_deferred():
+    """Hold Ctrl-C back while the block runs, then deliver it (main thread only)."""
+    caught: list[int] = []
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.getsignal(signal.SIGINT)
+    if previous is None:  # not the main thread, or a handler Python did not install
+        yield
+        return
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            signal.raise_signal(signal.SIGINT)
 
 
 def _digest(a: np.ndarray) -> str:
@@ -166,6 +341,9 @@ def _document(model) -> tuple[Network, dict]:
     names = getattr(model, "feature_names_in_", None)
     if names is not None:
         doc["feature_names"] = [str(n) for n in names]
+        if len(set(doc["feature_names"])) != len(doc["feature_names"]):
+            raise ValueError("the model's feature names are not distinct, so columns could not "
+                             "be matched by name; give every column its own name and fit again")
     params = model.get_params(deep=False)
     params["callbacks"] = None  # functions are not data; they are not saved
     hyper = {}
@@ -218,8 +396,9 @@ def _encode_classes(classes: np.ndarray) -> dict:
 def load(path):
     """Read a shallownet model file; returns a fitted Classifier/Regressor or a Network.
 
-    Nothing in the file is executed. Every field is checked; any problem raises a
-    ``ValueError`` that names it.
+    Nothing in the file is executed. The header is read first and every size it declares is
+    checked against the file before the weights are read; the metadata is measured before it
+    is parsed. Every field is checked; any problem raises a ``ValueError`` that names it.
     """
     doc, arrays = _read(path)
     arch = doc["architecture"]
@@ -250,93 +429,117 @@ def _estimator(doc: dict, net: Network, path):
 
 
 def _decode_classes(spec: dict, path) -> np.ndarray:
-    if spec["dtype"] == "object":
-        return np.array(spec["values"], dtype=object)
-    return np.array(spec["values"], dtype=np.dtype(spec["dtype"]))
+    """The class labels as saved, or a refusal when their dtype cannot hold them exactly."""
+    values, dtype = spec["values"], spec["dtype"]
+    if dtype == "object":
+        return np.array(values, dtype=object)
+    if not isinstance(dtype, str) or not _CLASS_DTYPE.fullmatch(dtype):
+        raise _bad(path, f"class dtype {dtype!r} is not one shallownet writes (bool, int, "
+                         "float or str)")
+    dt = np.dtype(dtype)
+    if dt.itemsize * max(len(values), 1) > _MAX_CLASS_BYTES:
+        raise _bad(path, f"class dtype {dtype!r} needs more memory than any class list "
+                         "shallownet writes")
+    try:
+        out = np.array(values, dtype=dt)
+    except (OverflowError, ValueError, TypeError):
+        out = None
+    if out is None or out.tolist() != values:
+        raise _bad(path, f"the class labels do not fit their dtype {dtype!r} exactly (they "
+                         "would load as other values)")
+    return out
 
 
 def _bad(path, problem: str) -> ValueError:
     return ValueError(f"{path} is not a valid shallownet model file: {problem}")
 
 
-def _read(path) -> tuple[dict, dict[str, np.ndarray]]:
-    """Parse and check a model file; returns (metadata document, the four arrays)."""
-    from safetensors.numpy import load as st_load
+def _open_regular(path: Path):
+    """Open ``path`` for reading if it is a regular file (a FIFO does not block the check)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise ValueError(f"no model file at {path}; check the path") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read the model file {path}: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"no model file at {path}: it is {_file_kind(st.st_mode)}; give "
+                             "the path of a model file")
+        if _O_NONBLOCK and fcntl is not None:
+            flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+            fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~_O_NONBLOCK)
+        return os.fdopen(fd, "rb"), st.st_size
+    except BaseException:
+        os.close(fd)
+        raise
 
+
+def _parse_document(text: str | bytes):
+    return _safe_json.loads(text, max_bytes=_MAX_HEADER, max_depth=_MAX_DEPTH,
+                            max_entries=_MAX_ENTRIES, what="the metadata")
+
+
+def _read(path) -> tuple[dict, dict[str, np.ndarray]]:
+    """Parse and check a model file; returns (metadata document, the four arrays).
+
+    Reads the 8-byte header length and the header, checks them and every size they declare
+    against the file's size, and only then reads the tensor data.
+    """
     path = Path(os.fspath(path))
-    if not path.is_file():
-        raise ValueError(f"no model file at {path}; check the path")
-    data = path.read_bytes()
-    # --- the safetensors container: 8-byte header length, JSON header, tensor data
-    if len(data) < 8:
-        raise _bad(path, f"it has only {len(data)} bytes (truncated or not a model file)")
-    n = int.from_bytes(data[:8], "little")
-    if n > _MAX_HEADER:
-        raise _bad(path, "the header length is implausible (corrupted or not a safetensors "
-                         "file)")
-    if 8 + n > len(data):
-        raise _bad(path, f"the header needs {n} bytes but only {len(data) - 8} follow "
-                         "(the file is truncated)")
-    try:
-        header = json.loads(data[8:8 + n].decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise _bad(path, f"its header is not valid JSON ({exc}); the file is corrupted") from exc
-    if not isinstance(header, dict):
-        raise _bad(path, "its header is not a JSON object; the file is corrupted")
-    meta = header.pop("__metadata__", None)
-    if not isinstance(meta, dict) or _META_KEY not in meta:
-        raise _bad(path, f"the safetensors metadata has no {_META_KEY!r} entry (not written by "
-                         "shallownet.save)")
-    if set(meta) != {_META_KEY}:
-        raise _bad(path, f"unknown metadata key(s) {sorted(set(meta) - {_META_KEY})}")
-    try:
-        doc = json.loads(meta[_META_KEY], parse_constant=_no_constant)
-    except (TypeError, ValueError) as exc:
-        raise _bad(path, f"the {_META_KEY!r} metadata is not valid JSON ({exc})") from exc
-    _check_document(doc, path)
-    arch = doc["architecture"]
-    # --- the tensors named in the header, before reading them
-    missing = [k for k in PARAM_NAMES if k not in header]
-    unknown = sorted(k for k in header if k not in PARAM_NAMES)
-    if missing:
-        raise _bad(path, f"missing tensor(s) {missing}; a model has exactly {list(PARAM_NAMES)}")
-    if unknown:
-        raise _bad(path, f"unknown tensor(s) {unknown}; a model has exactly {list(PARAM_NAMES)}")
-    N_i, N_h, N_o = arch["N_i"], arch["N_h"], arch["N_o"]
-    shapes = {"W_H": [N_h, N_i], "b_H": [N_h], "W_O": [N_o, N_h], "b_O": [N_o]}
-    end = 0
-    for k in PARAM_NAMES:
-        entry = header[k]
-        if not isinstance(entry, dict) or not {"dtype", "shape", "data_offsets"} <= set(entry):
-            raise _bad(path, f"the header entry of {k} is malformed; the file is corrupted")
-        st_dtype = entry["dtype"]
-        if _ST_DTYPES.get(st_dtype) != arch["dtype"]:
-            raise _bad(path, f"{k} has dtype {st_dtype} but the metadata says {arch['dtype']} "
-                             "(shallownet stores F32 or F64, all four alike)")
-        if entry["shape"] != shapes[k]:
-            raise _bad(path, f"{k} has shape {entry['shape']} but the architecture (N_i={N_i}, "
-                             f"N_h={N_h}, N_o={N_o}) needs {shapes[k]}")
-        offsets = entry["data_offsets"]
-        if not (isinstance(offsets, list) and len(offsets) == 2
-                and all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)):
-            raise _bad(path, f"the data offsets of {k} are malformed; the file is corrupted")
-        end = max(end, offsets[1])
-    available = len(data) - 8 - n
-    if available < end:
-        raise _bad(path, f"the tensors need {end} bytes of data but only {available} are there "
-                         "(the file is truncated)")
-    if available > end:
-        raise _bad(path, f"{available - end} unexpected bytes follow the tensor data "
-                         "(the file is corrupted or was appended to)")
-    try:
-        arrays = st_load(data)
-    except Exception as exc:  # the safetensors reader's own checks (offsets, overlaps...)
-        raise _bad(path, f"the tensor data is corrupted ({exc})") from exc
+    f, size = _open_regular(path)
+    with f:
+        # --- the safetensors container: 8-byte header length, JSON header, tensor data
+        if size < 8:
+            raise _bad(path, f"it has only {size} bytes (truncated or not a model file)")
+        n = int.from_bytes(f.read(8), "little")
+        if n > _MAX_HEADER:
+            raise _bad(path, "the header length is implausible (corrupted or not a "
+                             "safetensors file)")
+        if 8 + n > size:
+            raise _bad(path, f"the header needs {n} bytes but only {size - 8} follow "
+                             "(the file is truncated)")
+        raw = f.read(n)
+        try:
+            header = _safe_json.loads(raw, max_bytes=_MAX_HEADER, max_depth=3,
+                                      max_entries=_MAX_HEADER_ENTRIES, what="its header")
+        except JSONLimitError as exc:
+            raise _bad(path, f"{exc}; the file is corrupted") from None
+        if not isinstance(header, dict):
+            raise _bad(path, "its header is not a JSON object; the file is corrupted")
+        meta = header.pop("__metadata__", None)
+        if not isinstance(meta, dict) or _META_KEY not in meta:
+            raise _bad(path, f"the safetensors metadata has no {_META_KEY!r} entry (not "
+                             "written by shallownet.save)")
+        if set(meta) != {_META_KEY}:
+            raise _bad(path, f"unknown metadata key(s) {sorted(set(meta) - {_META_KEY})}")
+        if not isinstance(meta[_META_KEY], str):
+            raise _bad(path, f"the {_META_KEY!r} metadata is not a string")
+        try:
+            doc = _parse_document(meta[_META_KEY])
+        except JSONLimitError as exc:
+            raise _bad(path, str(exc)) from None
+        _check_document(doc, path)
+        spans = _tensor_spans(header, doc["architecture"], path)
+        total = max((end for _, _, end, _ in spans), default=0)
+        available = size - 8 - n
+        if available < total:
+            raise _bad(path, f"the tensors need {total} bytes of data but only {available} are "
+                             "there (the file is truncated)")
+        if available > total:
+            raise _bad(path, f"{available - total} unexpected bytes follow the tensor data "
+                             "(the file is corrupted or was appended to)")
+        buf = bytearray(total)
+        if f.readinto(buf) != total:
+            raise _bad(path, "the file became shorter while it was read")
+    arrays = {}
+    for k, begin, end, (shape, dt) in spans:
+        a = np.frombuffer(buf, dtype=dt, count=(end - begin) // dt.itemsize, offset=begin)
+        arrays[k] = a.reshape(shape).astype(dt.newbyteorder("="), copy=False)
     # --- the values themselves
     for k in PARAM_NAMES:
         a = arrays[k]
-        if a.dtype.name != arch["dtype"] or list(a.shape) != shapes[k]:
-            raise _bad(path, f"{k} does not have the shape and dtype of its header entry")
         if _digest(a) != doc["sha256"][k]:
             raise _bad(path, f"the bytes of {k} do not match their SHA-256 checksum; the file "
                              "is corrupted or was altered")
@@ -345,8 +548,46 @@ def _read(path) -> tuple[dict, dict[str, np.ndarray]]:
     return doc, arrays
 
 
-def _no_constant(name):
-    raise ValueError(f"{name} is not allowed")
+def _tensor_spans(header: dict, arch: dict, path) -> list:
+    """(name, begin, end, (shape, dtype)) of each tensor, in file order, checked to tile the
+    data exactly, from the header alone."""
+    missing = [k for k in PARAM_NAMES if k not in header]
+    unknown = sorted(k for k in header if k not in PARAM_NAMES)
+    if missing:
+        raise _bad(path, f"missing tensor(s) {missing}; a model has exactly {list(PARAM_NAMES)}")
+    if unknown:
+        raise _bad(path, f"unknown tensor(s) {unknown}; a model has exactly {list(PARAM_NAMES)}")
+    N_i, N_h, N_o = arch["N_i"], arch["N_h"], arch["N_o"]
+    shapes = {"W_H": [N_h, N_i], "b_H": [N_h], "W_O": [N_o, N_h], "b_O": [N_o]}
+    spans = []
+    for k in PARAM_NAMES:
+        entry = header[k]
+        if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
+            raise _bad(path, f"the header entry of {k} is malformed; the file is corrupted")
+        st_dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+        if not isinstance(st_dtype, str) or _ST_DTYPES.get(st_dtype) != arch["dtype"]:
+            raise _bad(path, f"{k} has dtype {st_dtype} but the metadata says {arch['dtype']} "
+                             "(shallownet stores F32 or F64, all four alike)")
+        if not (isinstance(shape, list) and all(_is_int(d) for d in shape)) \
+                or shape != shapes[k]:
+            raise _bad(path, f"{k} has shape {shape} but the architecture (N_i={N_i}, "
+                             f"N_h={N_h}, N_o={N_o}) needs {shapes[k]}")
+        if not (isinstance(offsets, list) and len(offsets) == 2
+                and all(_is_int(o) for o in offsets)):
+            raise _bad(path, f"the data offsets of {k} are malformed; the file is corrupted")
+        dt = np.dtype(_ST_DTYPES[st_dtype]).newbyteorder("<")
+        spans.append((k, offsets[0], offsets[1], (shape, dt)))
+    spans.sort(key=lambda s: (s[1], s[2]))
+    position = 0
+    for k, begin, end, (shape, dt) in spans:
+        if begin != position:
+            raise _bad(path, f"the data of {k} starts at byte {begin}, not {position} (gaps or "
+                             "overlaps between tensors); the file is corrupted")
+        if end - begin != math.prod(shape) * dt.itemsize:
+            raise _bad(path, f"the data of {k} spans {end - begin} bytes but shape {shape} in "
+                             f"{dt.name} needs {math.prod(shape) * dt.itemsize}")
+        position = end
+    return spans
 
 
 def _check_document(doc, path) -> None:
@@ -354,10 +595,10 @@ def _check_document(doc, path) -> None:
     if not isinstance(doc, dict):
         raise _bad(path, "the metadata is not a JSON object")
     if doc.get("format") != FORMAT_NAME:
-        raise _bad(path, f"format is {doc.get('format')!r}, expected {FORMAT_NAME!r}")
+        raise _bad(path, f"format is {_shown(doc.get('format'))}, expected {FORMAT_NAME!r}")
     version = doc.get("format_version")
     if not _is_int(version):
-        raise _bad(path, f"format_version {version!r} is not an integer")
+        raise _bad(path, f"format_version {_shown(version)} is not an integer")
     if version != FORMAT_VERSION:
         newer = " (written by a newer shallownet; upgrade shallownet to read it)" \
             if version > FORMAT_VERSION else ""
@@ -368,34 +609,39 @@ def _check_document(doc, path) -> None:
     if missing:
         raise _bad(path, f"the metadata lacks the key(s) {missing}")
     if unknown:
-        raise _bad(path, f"the metadata has unknown key(s) {unknown}")
+        raise _bad(path, f"the metadata has unknown key(s) {_shown(unknown)}")
     kind = doc["kind"]
     if kind not in _KINDS:
-        raise _bad(path, f"kind is {kind!r}; expected one of {list(_KINDS)}")
-    if not isinstance(doc["shallownet_version"], str):
-        raise _bad(path, "shallownet_version is not a string")
+        raise _bad(path, f"kind is {_shown(kind)}; expected one of {list(_KINDS)}")
+    if not isinstance(doc["shallownet_version"], str) or len(doc["shallownet_version"]) > 100:
+        raise _bad(path, "shallownet_version is not a version string")
     arch = doc["architecture"]
     if not isinstance(arch, dict) or set(arch) != _ARCH_KEYS:
         got = sorted(arch) if isinstance(arch, dict) else arch
         raise _bad(path, f"the architecture must have exactly the keys {sorted(_ARCH_KEYS)}, "
-                         f"got {got}")
+                         f"got {_shown(got)}")
     for k in ("N_i", "N_h", "N_o"):
         if not _is_int(arch[k]) or arch[k] < 1:
-            raise _bad(path, f"architecture {k}={arch[k]!r} is not a positive integer")
-    if arch["activation"] not in ACTIVATIONS:
-        raise _bad(path, f"unknown activation {arch['activation']!r}")
-    if arch["output"] not in OUTPUTS:
-        raise _bad(path, f"unknown output type {arch['output']!r}")
+            raise _bad(path, f"architecture {k}={_shown(arch[k])} is not a positive integer")
+    if not isinstance(arch["activation"], str) or arch["activation"] not in ACTIVATIONS:
+        raise _bad(path, f"unknown activation {_shown(arch['activation'])}")
+    if not isinstance(arch["output"], str) or arch["output"] not in OUTPUTS:
+        raise _bad(path, f"unknown output type {_shown(arch['output'])}")
     if arch["dtype"] not in _ST_DTYPES.values():
-        raise _bad(path, f"dtype {arch['dtype']!r} is not float32 or float64")
+        raise _bad(path, f"dtype {_shown(arch['dtype'])} is not float32 or float64")
     if arch["output"] == "binary" and arch["N_o"] != 1:
         raise _bad(path, f"a binary output has N_o = 1, the metadata says {arch['N_o']}")
     sha = doc["sha256"]
     if not isinstance(sha, dict) or set(sha) != set(PARAM_NAMES) \
-            or not all(isinstance(v, str) for v in sha.values()):
+            or not all(isinstance(v, str) and _HEX64.fullmatch(v) for v in sha.values()):
         raise _bad(path, f"sha256 must map each of {list(PARAM_NAMES)} to a hex digest")
-    if doc["metadata"] is not None and not isinstance(doc["metadata"], dict):
-        raise _bad(path, "metadata must be a JSON object or null")
+    if doc["metadata"] is not None:
+        if not isinstance(doc["metadata"], dict):
+            raise _bad(path, "metadata must be a JSON object or null")
+        try:
+            _check_user_metadata(doc["metadata"], JSONLimitError)
+        except JSONLimitError as exc:
+            raise _bad(path, str(exc)) from None
     if kind == "network":
         for k in ("classes", "feature_names", "hyperparameters", "training"):
             if doc[k] is not None:
@@ -414,39 +660,93 @@ def _check_document(doc, path) -> None:
             raise _bad(path, "feature_names must be a list of strings")
         if len(names) != arch["N_i"]:
             raise _bad(path, f"there are {len(names)} feature names but N_i = {arch['N_i']}")
+        if len(set(names)) != len(names):
+            twice = next(s for i, s in enumerate(names) if s in names[:i])
+            raise _bad(path, f"the feature name {_shown(twice)} appears twice (columns could "
+                             "not be matched by name)")
     _check_hyperparameters(doc, path)
     _check_training(doc["training"], path)
 
 
+def _check_user_metadata(metadata: dict, error: type) -> None:
+    """At most _MAX_USER_ENTRIES values nested at most _MAX_USER_DEPTH deep."""
+    count, level, stack = 0, 0, [(metadata, 1)]
+    while stack:
+        value, level = stack.pop()
+        if level > _MAX_USER_DEPTH:
+            raise error(f"the user metadata nests more than {_MAX_USER_DEPTH} levels deep")
+        children = value.values() if isinstance(value, dict) else \
+            value if isinstance(value, list | tuple) else ()
+        for child in children:
+            count += 1
+            if count > _MAX_USER_ENTRIES:
+                raise error(f"the user metadata has more than {_MAX_USER_ENTRIES:,} entries "
+                            "(it is meant for short notes)")
+            if isinstance(child, dict | list | tuple):
+                stack.append((child, level + 1))
+
+
+def _hyper_type_ok(name: str, value, default) -> bool:
+    """The JSON type ``value`` must have, judged by the parameter's default."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if name == "verbose":
+        return isinstance(value, bool) or (_is_int(value) and value >= 0)
+    if name == "callbacks":
+        return value is None
+    if name in ("seed", "random_state"):
+        return value is None or _is_int(value)
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return _is_int(value)
+    if isinstance(default, float):
+        return number
+    if isinstance(default, str):
+        return isinstance(value, str)
+    return value is None or number or isinstance(value, str | bool)
+
+
 def _check_hyperparameters(doc, path) -> None:
-    """Known names only, valid values, and the architecture they imply."""
+    """Known names only, every name format 1 wrote, JSON types and ranges as the estimator
+    accepts them, and the architecture and precision they imply."""
     from .estimators import Classifier, Regressor
 
     hyper = doc["hyperparameters"]
     if not isinstance(hyper, dict):
         raise _bad(path, "hyperparameters must be a JSON object")
     cls = Classifier if doc["kind"] == "classifier" else Regressor
-    unknown = sorted(set(hyper) - set(cls().get_params(deep=False)))
+    defaults = cls().get_params(deep=False)
+    unknown = sorted(set(hyper) - set(defaults))
     if unknown:
-        raise _bad(path, f"unknown hyper-parameter(s) {unknown} for {cls.__name__}")
+        raise _bad(path, f"unknown hyper-parameter(s) {_shown(unknown)} for {cls.__name__}")
+    missing = sorted((_FORMAT_1_HYPERPARAMETERS & set(defaults)) - set(hyper))
+    if missing:
+        raise _bad(path, f"the hyper-parameter(s) {missing} are missing")
+    for k, v in hyper.items():
+        if not _hyper_type_ok(k, v, defaults[k]):
+            raise _bad(path, f"hyper-parameter {k}={_shown(v)} has the wrong type "
+                             f"({type(v).__name__})")
     est = cls(**hyper)
     try:
         est._check_hyperparameters()
-    except ValueError as exc:
-        raise _bad(path, f"invalid hyper-parameters ({exc})") from exc
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise _bad(path, f"invalid hyper-parameters ({exc})") from None
     arch = doc["architecture"]
     if est.hidden_units != arch["N_h"] or \
             get_activation(est.activation).name != arch["activation"]:
         raise _bad(path, "the hyper-parameters (hidden_units, activation) do not match the "
                          "architecture")
+    if est._dtype_name() != arch["dtype"]:
+        raise _bad(path, f"the hyper-parameter dtype={_shown(hyper.get('dtype'))} contradicts "
+                         f"the {arch['dtype']} weights")
 
 
 def _check_classes(spec, arch, path) -> None:
     if not isinstance(spec, dict) or set(spec) != {"type", "dtype", "values"}:
         raise _bad(path, "classes must be an object with the keys 'type', 'dtype', 'values'")
     kind, values = spec["type"], spec["values"]
-    if kind not in _CLASS_TYPES:
-        raise _bad(path, f"unknown class label type {kind!r}")
+    if not isinstance(kind, str) or kind not in _CLASS_TYPES:
+        raise _bad(path, f"unknown class label type {_shown(kind)}")
     if not isinstance(values, list):
         raise _bad(path, "the class labels must be a list")
     want = 2 if arch["output"] == "binary" else arch["N_o"]
@@ -458,16 +758,16 @@ def _check_classes(spec, arch, path) -> None:
               "float": lambda v: isinstance(v, float | int) and not isinstance(v, bool),
               "str": lambda v: isinstance(v, str)}
     if not all(checks[kind](v) for v in values):
-        raise _bad(path, f"the class labels {values} are not all of type {kind}")
+        raise _bad(path, f"the class labels {_shown(values)} are not all of type {kind}")
     if spec["dtype"] != "object":
-        try:
-            dt = np.dtype(spec["dtype"])
-        except TypeError as exc:
-            raise _bad(path, f"class dtype {spec['dtype']!r} is not a numpy dtype") from exc
-        if dt.kind not in _CLASS_TYPES[kind]:
+        if not isinstance(spec["dtype"], str) or not _CLASS_DTYPE.fullmatch(spec["dtype"]):
+            raise _bad(path, f"class dtype {_shown(spec['dtype'])} is not one shallownet "
+                             "writes (bool, int, float or str)")
+        if np.dtype(spec["dtype"]).kind not in _CLASS_TYPES[kind]:
             raise _bad(path, f"class dtype {spec['dtype']!r} does not hold {kind} labels")
     if values != sorted(values) or len(set(values)) != len(values):
         raise _bad(path, "the class labels must be distinct and sorted")
+    _decode_classes(spec, path)
 
 
 def _check_training(t, path) -> None:
@@ -475,7 +775,7 @@ def _check_training(t, path) -> None:
         raise _bad(path, f"training must have exactly the keys {sorted(_TRAIN_KEYS)}")
     for k in ("epochs", "steps"):
         if not _is_int(t[k]) or t[k] < 0:
-            raise _bad(path, f"training {k}={t[k]!r} is not a non-negative integer")
+            raise _bad(path, f"training {k}={_shown(t[k])} is not a non-negative integer")
     for k in ("loss", "val_loss", "val_score"):
         if not isinstance(t[k], list) or not all(
                 isinstance(v, float | int) and not isinstance(v, bool) and math.isfinite(v)
@@ -486,7 +786,7 @@ def _check_training(t, path) -> None:
         raise _bad(path, "the training curves' lengths do not match the number of epochs")
     if t["best_epoch"] is not None and (not _is_int(t["best_epoch"])
                                         or not 1 <= t["best_epoch"] <= t["epochs"]):
-        raise _bad(path, f"best_epoch {t['best_epoch']!r} is not an epoch that was run")
+        raise _bad(path, f"best_epoch {_shown(t['best_epoch'])} is not an epoch that was run")
     for k in ("stopped_early", "interrupted"):
         if not isinstance(t[k], bool):
             raise _bad(path, f"training {k} must be true or false")
@@ -494,6 +794,12 @@ def _check_training(t, path) -> None:
 
 def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _shown(value, limit: int = 60) -> str:
+    """``repr`` of a value from a file, cut short (a hostile file can hold megabytes)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 # ---------------------------------------------------------------------------- describe

@@ -1,0 +1,115 @@
+"""Hostile model files and paths: each is refused with one line, quickly, in little memory.
+
+The corpus lives in ``hostile_corpus.py`` and is built at test time (the 4 GB file is sparse).
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from hostile_corpus import MODEL_FILES, special_paths
+from typer.testing import CliRunner
+
+from shallownet import Classifier
+from shallownet.cli import app
+from shallownet.io import describe, load, save
+
+MiB = 2**20
+
+
+@pytest.fixture(scope="module")
+def valid(tmp_path_factory):
+    import pandas as pd
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    df = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])
+    model = Classifier(hidden_units=5, epochs=3, seed=0).fit(df, y)
+    return save(model, tmp_path_factory.mktemp("valid") / "valid.safetensors")
+
+
+def _one_line_refusal(result, *words):
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_FILES))
+def test_hostile_model_file_is_refused_in_little_memory(name, valid, tmp_path):
+    build, words = MODEL_FILES[name]
+    path = tmp_path / "hostile.safetensors"
+    build(valid, path)
+    if words is None:  # a valid file made to look odd: it loads
+        load(path)
+        return
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="not a valid shallownet model file") as info:
+            load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    message = str(info.value)
+    assert words in message and "\n" not in message, message
+    assert peak < 150 * MiB, f"{name}: {peak / MiB:.0f} MiB"
+    with pytest.raises(ValueError, match="not a valid shallownet model file"):
+        describe(path)
+
+
+@pytest.mark.parametrize("command", ["info", "predict", "evaluate"])
+@pytest.mark.parametrize("name", ["extended to 4 GB", "metadata nested 100,000 deep",
+                                  "10**30 as a class", "1e400 in a float field",
+                                  "300 as |i1", "verbose='yes'", "duplicate tensor key"])
+def test_cli_refuses_a_hostile_model_with_one_line(name, command, valid, tmp_path):
+    build, words = MODEL_FILES[name]
+    path = tmp_path / "hostile.safetensors"
+    build(valid, path)
+    args = [command, str(path)] + ([] if command == "info" else ["iris"])
+    _one_line_refusal(CliRunner().invoke(app, args), "not a valid shallownet model file",
+                      words)
+
+
+def test_special_paths_are_not_model_files(valid, tmp_path):
+    for kind, path in special_paths(tmp_path, valid).items():
+        with pytest.raises(ValueError, match="model file") as info:
+            load(path)
+        assert "\n" not in str(info.value), kind
+        _one_line_refusal(CliRunner().invoke(app, ["info", str(path)]))
+
+
+def test_what_loads_is_exactly_what_was_saved(valid, tmp_path):
+    # the classes that the probe saw turned into other values now come back exact or refused
+    for labels in (np.array(["ab", "ac", "ad"]), np.array([0.0, 1.0, 2.0**52]),
+                   np.array([-5, 0, 300], dtype=np.int16), np.array([0, 2**64 - 1], np.uint64)):
+        X = np.arange(12, dtype=float).reshape(6, 2)
+        model = Classifier(hidden_units=2, epochs=1, seed=0).fit(X, labels[np.arange(6) %
+                                                                           len(labels)])
+        back = load(save(model, tmp_path / "m.safetensors"))
+        assert back.classes_.dtype == model.classes_.dtype
+        assert back.classes_.tolist() == model.classes_.tolist()
+
+
+def test_save_refuses_what_load_would_refuse(tmp_path):
+    X = np.arange(12, dtype=float).reshape(6, 2)
+    model = Classifier(hidden_units=2, epochs=1, seed=0).fit(X, [0, 1] * 3)
+    deep: dict = {}
+    inner = deep
+    for _ in range(20):
+        inner["a"] = {}
+        inner = inner["a"]
+    with pytest.raises(ValueError, match="nests more than 16"):
+        save(model, tmp_path / "m.safetensors", metadata=deep)
+    with pytest.raises(ValueError, match="more than 100,000 entries"):
+        save(model, tmp_path / "m.safetensors", metadata={"k": list(range(200_000))})
+    import pandas as pd
+
+    df = pd.DataFrame(X, columns=["a", "a"])
+    model.feature_names_in_ = np.array(["a", "a"], dtype=object)
+    with pytest.raises(ValueError, match="not distinct"):
+        save(model, tmp_path / "m.safetensors")
+    assert not (tmp_path / "m.safetensors").exists() and df.shape == (6, 2)
