@@ -9,9 +9,9 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from hostile_corpus import MODEL_FILES, special_paths
 from typer.testing import CliRunner
 
+from hostile_corpus import MODEL_FILES, special_paths
 from shallownet import Classifier
 from shallownet.cli import app
 from shallownet.io import describe, load, save
