@@ -45,7 +45,7 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
 __all__ = ["Classifier", "Regressor"]
 
-_OPTIMIZERS = ("sgd", "momentum", "adam")
+_OPTIMIZERS = ("sgd", "momentum", "adam", "lbfgs")
 _DTYPES = ("float32", "float64")
 
 
@@ -265,6 +265,8 @@ class _BaseNetwork(BaseEstimator):
         return 0.001 if self.optimizer.lower() == "adam" else 0.01
 
     def _new_optimizer(self, net: Network):
+        if self.optimizer.lower() == "lbfgs":  # full batch: shallownet.solvers.lbfgs
+            return "lbfgs"
         return make_optimizer(self.optimizer.lower(), net.params, self._learning_rate(),
                               momentum=float(self.momentum), nesterov=bool(self.nesterov))
 
@@ -318,6 +320,12 @@ class _BaseNetwork(BaseEstimator):
             net, history = self.network_, self.history_
         else:
             net, history = self._make_network(n_targets, init_seed), History()
+        if incremental and self.optimizer.lower() == "lbfgs":
+            raise ValueError(
+                "partial_fit needs a mini-batch optimizer, and optimizer='lbfgs' minimises the "
+                "loss over the whole training set; use fit, or optimizer='adam' (or 'sgd', "
+                "'momentum') for partial_fit"
+            )
         if incremental:
             epochs, early = 1, False
             opt = getattr(self, "_optimizer", None)
@@ -395,8 +403,11 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         N_h, the number of hidden units.
     activation : {"relu", "sigmoid"}, default "relu"
         g_act of the hidden layer (the threshold (2) cannot be trained by gradient descent).
-    optimizer : {"adam", "sgd", "momentum"}, default "adam"
-        "sgd" is (21); "momentum" uses ``momentum`` and ``nesterov``.
+    optimizer : {"adam", "sgd", "momentum", "lbfgs"}, default "adam"
+        "sgd" is (21); "momentum" uses ``momentum`` and ``nesterov``. "lbfgs" is full-batch
+        L-BFGS on the mean loss (``shallownet.solvers.lbfgs``): ``epochs`` is then the most
+        iterations, ``batch_size``, ``shuffle`` and ``learning_rate`` do not apply, and ``fit``
+        also takes Dask arrays or data frames (``shallownet.solvers.dask``).
     learning_rate : float or None, default None
         alpha of (21); None means 0.001 for Adam and 0.01 for SGD and momentum.
     momentum : float, default 0.9

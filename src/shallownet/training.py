@@ -154,8 +154,14 @@ def train(
     dtype=None,
     catch_interrupt: bool = False,
     history: History | None = None,
+    tol: float | None = None,
 ) -> History:
     """Train ``net`` in place by mini-batch gradient descent on the mean of (16).
+
+    With ``optimizer="lbfgs"`` it minimises the same mean loss (plus the l2 penalty) over the
+    whole training set by L-BFGS instead (``shallownet.solvers.lbfgs``): ``epochs`` is then the
+    most L-BFGS iterations, the history, early stopping and callbacks count iterations, and
+    ``batch_size``, ``shuffle``, ``seed`` and the learning-rate options do not apply.
 
     Parameters
     ----------
@@ -167,9 +173,10 @@ def train(
         0/1 labels (binary), class indices 0..K-1 (multiclass) or (N,)/(N, d) values.
     epochs, batch_size : int
         Passes over the data, and samples per step (the last batch may be smaller).
-    optimizer : {"sgd", "momentum", "adam"} or Optimizer
+    optimizer : {"sgd", "momentum", "adam", "lbfgs"} or Optimizer
         "sgd" is (21); "momentum" takes ``momentum`` and ``nesterov``; "adam" takes ``beta1``,
         ``beta2``, ``epsilon``. An ``Optimizer`` instance keeps its state across calls.
+        "lbfgs" is full-batch L-BFGS (see above).
     learning_rate : float, default 0.01 for SGD/momentum, 0.001 for Adam
         alpha of (21), applied to the gradient of the batch *mean* loss.
     l2 : float
@@ -195,6 +202,9 @@ def train(
         ``history.interrupted = True`` (a second Ctrl-C stops at once).
     history : History, optional
         Append to an existing history (used by ``partial_fit`` and warm starts).
+    tol : float, optional
+        L-BFGS only: stop when every gradient component of the objective is at most ``tol``
+        (default 1e-5, scipy's ``gtol``).
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a shallownet.Network, got {type(net).__name__}")
@@ -230,6 +240,13 @@ def train(
         if Xv.shape[0] == 0:
             raise ValueError("validation_data has no samples")
 
+    if isinstance(optimizer, str) and optimizer.lower() == "lbfgs":
+        from .solvers import lbfgs
+        return lbfgs.fit(net, X2, T, validation_data=None if validation_data is None else
+                         (Xv, Tv), max_iter=epochs, tol=lbfgs.DEFAULT_TOL if tol is None
+                         else tol, l2=l2, early_stopping=early_stopping, patience=patience,
+                         min_delta=min_delta, restore_best=restore_best, callbacks=callbacks,
+                         progress=progress, catch_interrupt=catch_interrupt, history=history)
     params = net.params
     if isinstance(optimizer, Optimizer):
         opt = optimizer
