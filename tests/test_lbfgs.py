@@ -172,3 +172,21 @@ def test_held_out_score_matches_scikit_learn_lbfgs(load, classification):
         theirs.append(Theirs(solver="lbfgs", hidden_layer_sizes=(100,), max_iter=200,
                              alpha=alpha, random_state=seed).fit(X_tr, y_tr).score(X_te, y_te))
     assert np.median(ours) >= np.median(theirs) - 0.01, (ours, theirs)
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_command_line_trains_with_lbfgs(tmp_path):
+    from typer.testing import CliRunner
+
+    from shallownet.cli import app
+
+    out = tmp_path / "iris.safetensors"
+    result = CliRunner().invoke(app, ["train", "iris", "--optimizer", "lbfgs", "--epochs", "100",
+                                      "--seed", "0", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    model = sn.load(out)
+    assert model.get_params()["optimizer"] == "lbfgs" and 1 <= model.n_iter_ <= 100
+    iris = load_iris()
+    assert model.score(iris.data, iris.target_names[iris.target]) > 0.9
+    info = CliRunner().invoke(app, ["info", str(out)])
+    assert "optimizer=lbfgs" in info.output and "learning_rate=None (" not in info.output

@@ -129,7 +129,7 @@ def test_threshold_network_refuses_to_train_and_says_why():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(epochs=0), "epochs"), (dict(batch_size=-1), "batch_size"),
-    (dict(learning_rate=-1.0), "learning_rate"), (dict(optimizer="lbfgs"), "optimizer"),
+    (dict(learning_rate=-1.0), "learning_rate"), (dict(optimizer="newton"), "optimizer"),
     (dict(l2=-1.0), "l2"), (dict(momentum=1.5, optimizer="momentum"), "momentum"),
 ])
 def test_bad_hyper_parameters_are_named(kwargs, message):

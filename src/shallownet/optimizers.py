@@ -132,4 +132,5 @@ def make_optimizer(name: str, params, learning_rate: float, *, momentum: float =
         return Momentum(params, learning_rate, momentum, nesterov or key == "nesterov")
     if key == "adam":
         return Adam(params, learning_rate, beta1, beta2, epsilon)
-    raise ValueError(f"optimizer={name!r} is not known; use 'sgd', 'momentum' or 'adam'")
+    raise ValueError(f"optimizer={name!r} is not known; use 'sgd', 'momentum' or 'adam' "
+                     "(or 'lbfgs', full batch, in shallownet.train and the estimators)")

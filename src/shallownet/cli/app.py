@@ -61,6 +61,7 @@ class OptimizerName(enum.StrEnum):
     adam = "adam"
     sgd = "sgd"
     momentum = "momentum"
+    lbfgs = "lbfgs"
 
 
 class Precision(enum.StrEnum):

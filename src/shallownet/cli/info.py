@@ -65,7 +65,8 @@ def info(
         summary.add_row("training", "none recorded (a hand-set network)")
     hyper = d.get("hyperparameters") or {}
     if hyper:
-        if hyper.get("learning_rate") is None and "optimizer" in hyper:
+        if hyper.get("learning_rate") is None and "optimizer" in hyper \
+                and str(hyper["optimizer"]).lower() != "lbfgs":  # L-BFGS has no learning rate
             default = 0.001 if str(hyper["optimizer"]).lower() == "adam" else 0.01
             hyper = {**hyper, "learning_rate": f"None ({default}, the {hyper['optimizer']} "
                                                  "default)"}

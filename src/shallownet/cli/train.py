@@ -96,7 +96,9 @@ def train(
     hidden: Annotated[int, typer.Option("--hidden", min=1, help="N_h, hidden units.")] = 100,
     activation: Annotated[Activation, typer.Option(help="g_act of the hidden layer.")]
     = Activation.relu,
-    optimizer: Annotated[OptimizerName, typer.Option(help="Update rule; sgd is (21).")]
+    optimizer: Annotated[OptimizerName, typer.Option(
+        help="Update rule; sgd is (21). lbfgs: full-batch L-BFGS on the mean loss, --epochs is "
+             "then the most iterations and --batch-size/--learning-rate do not apply.")]
     = OptimizerName.adam,
     learning_rate: Annotated[float | None, typer.Option(
         help="alpha of (21). Default 0.001 for adam, 0.01 for sgd/momentum.")] = None,
