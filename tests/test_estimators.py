@@ -139,9 +139,10 @@ def test_binary_probabilities_are_1_minus_p_and_p():
     z = _forward_by_hand(clf.network_, X)[:, 0]
     p = 1 / (1 + np.exp(-z))  # (3): P(classes_[1] | x)
     P = clf.predict_proba(X)
-    np.testing.assert_allclose(P[:, 1], p, rtol=1e-6)
-    np.testing.assert_allclose(P[:, 0], 1 - p, rtol=1e-6, atol=1e-12)
-    np.testing.assert_allclose(clf.decision_function(X), z, rtol=1e-6, atol=1e-9)
+    # prediction runs in the float32 of training: products agree with float64 to ~1e-6
+    np.testing.assert_allclose(P[:, 1], p, rtol=1e-5)
+    np.testing.assert_allclose(P[:, 0], 1 - p, rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(clf.decision_function(X), z, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(clf.predict(X), np.where(z >= 0, "malignant", "benign"))
     np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), P, rtol=1e-9, atol=1e-15)
 

@@ -25,15 +25,16 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit, softmax
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
+from ._kernels import logits
 from .activations import get_activation
 from .architecture import choose_architecture
-from .network import Network
+from .network import Network, _all_finite
 from .optimizers import make_optimizer
 from .training import History, train
 
@@ -47,6 +48,7 @@ __all__ = ["Classifier", "Regressor"]
 
 _OPTIMIZERS = ("sgd", "momentum", "adam", "lbfgs")
 _DTYPES = ("float32", "float64")
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # ---------------------------------------------------------------------------- input checks
@@ -374,19 +376,27 @@ class _BaseNetwork(BaseEstimator):
         self.interrupted_ = history.interrupted
 
     def _forward_z(self, X) -> np.ndarray:
-        """The logits z_O of (10a)/(10b), (N, N_o), computed in float64.
+        """The logits z_O of (10a)/(10b), (N, N_o), in the network's precision, as float64.
 
-        Prediction runs in float64 whatever the training precision: float32 matrix products
-        can round differently with the batch's size, and a sample's prediction should not
-        depend on which other samples share its call.
+        A sample's logits do not depend on the other samples in the call, in float32 too: the
+        products run on row blocks of a fixed size (``shallownet._kernels.logits``). A plain
+        float array with the fitted number of columns skips scikit-learn's generic input
+        checks (it needs none of their conversions); anything else goes through them.
         """
-        check_is_fitted(self, "network_")
-        X = self._validate_X(X, reset=False)
-        net = self.network_
-        if net.dtype != np.float64:
-            net = Network(**net.params, activation=net.activation, output=net.output,
-                          dtype=np.float64)
-        return net.forward(X).z_O
+        net = getattr(self, "network_", None)
+        if net is None:
+            check_is_fitted(self, "network_")
+        if not (type(X) is np.ndarray and X.ndim == 2 and X.dtype in _FLOATS
+                and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
+                and not hasattr(self, "feature_names_in_") and _all_finite(X)):
+            X = self._validate_X(X, reset=False)
+        if X.dtype != net.dtype:
+            with np.errstate(over="ignore"):  # beyond float32's range: said just below
+                X_cast = X.astype(net.dtype)
+            if not _all_finite(X_cast):  # finite float64 beyond float32's range
+                _check_float32_range(X, "X", net.dtype.name)
+            X = X_cast
+        return logits(net, X).astype(np.float64)
 
 
 class Classifier(ClassifierMixin, _BaseNetwork):
@@ -637,9 +647,11 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         """
         z = self._forward_z(X)
         if self.network_.output.name == "binary":
-            p = expit(z[:, 0])
-            return np.column_stack([1.0 - p, p])
-        return softmax(z, axis=1)
+            P = np.empty((z.shape[0], 2))
+            expit(z[:, 0], out=P[:, 1])                 # (3)
+            np.subtract(1.0, P[:, 1], out=P[:, 0])
+            return P
+        return self.network_.output.g_out(z, out=z)     # (5), in place on a fresh array
 
     def predict_log_proba(self, X) -> np.ndarray:
         """The logarithm of :meth:`predict_proba`, computed stably from z_O."""

@@ -1,0 +1,70 @@
+"""Fast kernels: prediction in fixed row blocks (and, later, the training step).
+
+Batch-independent prediction
+----------------------------
+A float32 matrix product can round a sample's z_H differently depending on how many rows share
+the call: BLAS libraries pick a kernel by the matrix shape (OpenBLAS has "small matrix" kernels
+for M N below about a thousand, and matrix-vector code for one output column), and kernels add
+the N_i products of (10a) in different orders. :func:`logits` therefore never hands BLAS a
+product whose shape depends on the batch: it cuts the batch into blocks of exactly
+:func:`block_rows` rows (padding the last block with zeros) and multiplies block by block, so
+every product has the same shape (B, N_i) x (N_i, N_h) and (B, N_h) x (N_h, N_o) whatever the
+batch. Within a block each row of the result depends only on that row of the input (the
+kernel's summation order does not depend on where the row sits); ``tests/test_kernels.py``
+checks that a sample's logits are bit-for-bit the same alone, in any batch and in any order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["block_rows", "logits"]
+
+_BLOCK_MACS = 1 << 18  # multiply-adds per block in (10a): large enough for BLAS to run well
+_CHUNK_ROWS = 4096     # rows per pass, so the temporaries stay in cache and memory stays flat
+
+
+def block_rows(N_i: int, N_h: int) -> int:
+    """Rows per block B: a power of two in [16, 256] with B N_i N_h near 2^18.
+
+    A function of the network's shape only, never of the batch: that is what makes a
+    sample's prediction independent of the other samples in the call.
+    """
+    B = 16
+    while B < 256 and B * N_i * N_h < _BLOCK_MACS:
+        B *= 2
+    return B
+
+
+def logits(net, X: np.ndarray) -> np.ndarray:
+    """z_O of (10a)/(10b) for a checked (N, N_i) batch, in the network's precision.
+
+    Every product runs on blocks of exactly ``block_rows(N_i, N_h)`` rows (see the module
+    docstring), so row i of the result depends on row i of ``X`` and nothing else.
+    """
+    dt, act = net.dtype, net.activation
+    X = np.ascontiguousarray(X, dtype=dt)
+    n, N_i = X.shape
+    B = block_rows(N_i, net.N_h)
+    W_Ht, W_Ot = net.W_H.T, net.W_O.T  # (N_i, N_h) and (N_h, N_o)
+    Z_O = np.empty((n, net.N_o), dt)
+
+    def blocks(Xs: np.ndarray, out: np.ndarray) -> None:  # Xs: (s, B, N_i), out: (s, B, N_o)
+        Z_H = np.matmul(Xs, W_Ht)            # (10a), one BLAS call per block
+        Z_H += net.b_H
+        act.g(Z_H, out=Z_H)                  # u_H = g_act(z_H), in place
+        np.matmul(Z_H, W_Ot, out=out)        # (10b)
+
+    full = n - n % B
+    step = max(B, _CHUNK_ROWS - _CHUNK_ROWS % B)
+    for start in range(0, full, step):
+        stop = min(start + step, full)
+        blocks(X[start:stop].reshape(-1, B, N_i), Z_O[start:stop].reshape(-1, B, net.N_o))
+    if full < n:  # the last rows, padded with zeros to one whole block
+        pad = np.zeros((1, B, N_i), dt)
+        pad[0, :n - full] = X[full:]
+        tail = np.empty((1, B, net.N_o), dt)
+        blocks(pad, tail)
+        Z_O[full:] = tail[0, :n - full]
+    Z_O += net.b_O
+    return Z_O

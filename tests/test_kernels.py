@@ -1,0 +1,102 @@
+"""The fast kernels: prediction that does not depend on the batch, checked bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import shallownet as sn
+from shallownet._kernels import block_rows, logits
+from shallownet.estimators import Classifier
+
+SHAPES = [(100, 100, 10), (4, 8, 1), (3, 100, 3), (30, 7, 2), (784, 64, 10), (5, 300, 1)]
+
+
+def _net(N_i, N_h, N_o, activation="relu", dtype=np.float32):
+    output = "binary" if N_o == 1 else "multiclass"
+    net = sn.Network.init(N_i, N_h, N_o, activation=activation, output=output, seed=N_i + N_h,
+                          dtype=dtype)
+    rng = np.random.default_rng(0)
+    net.b_H[:] = rng.normal(0, 0.3, N_h)
+    net.b_O[:] = rng.normal(0, 0.3, N_o)
+    return net
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "threshold"])
+def test_a_samples_logits_do_not_depend_on_its_batch(shape, activation):
+    net = _net(*shape, activation=activation)
+    B = block_rows(net.N_i, net.N_h)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(3 * B + 5, net.N_i)).astype(np.float32)
+    everything = logits(net, X)
+    for start, size in [(0, 1), (7, 1), (3, 2), (1, B - 1), (2, B), (0, B + 1), (5, 2 * B + 3)]:
+        part = logits(net, X[start:start + size])
+        assert np.array_equal(part, everything[start:start + size]), (start, size)
+    order = rng.permutation(X.shape[0])
+    assert np.array_equal(logits(net, X[order]), everything[order])
+    # and the same numbers as the notes' forward pass, to float32's precision
+    ref = net.copy().astype(np.float64).forward(X.astype(np.float64)).z_O
+    if activation == "threshold":  # a step is only comparable away from its edge
+        away = np.abs(net.copy().astype(np.float64).forward(X).z_H).min(axis=1) > 1e-3
+        everything, ref = everything[away], ref[away]
+    np.testing.assert_allclose(everything, ref, rtol=1e-4, atol=1e-5)
+
+
+def test_float64_networks_too():
+    net = _net(20, 30, 4, dtype=np.float64)
+    X = np.random.default_rng(2).normal(size=(300, 20))
+    z = logits(net, X)
+    assert z.dtype == np.float64
+    np.testing.assert_allclose(z, net.forward(X).z_O, rtol=1e-12, atol=1e-12)
+    assert np.array_equal(logits(net, X[5:6]), z[5:6])
+
+
+def test_chunks_and_blocks_cover_every_row():
+    """More rows than one pass holds (the chunked loop), and a batch of exactly one block."""
+    net = _net(2, 3, 1)
+    B = block_rows(2, 3)
+    X = np.random.default_rng(3).normal(size=(9000 + 3, 2)).astype(np.float32)
+    z = logits(net, X)
+    ref = net.copy().astype(np.float64).forward(X.astype(np.float64)).z_O
+    np.testing.assert_allclose(z, ref, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(logits(net, X[:B]), z[:B])
+
+
+def test_block_rows_depends_on_the_shape_only():
+    assert block_rows(100, 100) == 32
+    assert block_rows(784, 512) == 16
+    assert block_rows(2, 3) == 256
+    for N_i, N_h in [(1, 1), (10, 10), (100, 100), (1000, 1000)]:
+        B = block_rows(N_i, N_h)
+        assert 16 <= B <= 256 and B & (B - 1) == 0
+
+
+def test_the_classifier_predicts_each_row_as_in_any_batch():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(500, 12))
+    y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int) + (X[:, 2] > 0.5)
+    clf = Classifier(hidden_units=50, epochs=5, seed=0).fit(X, y)
+    assert clf.network_.dtype == np.float32  # prediction stays in the training precision
+    P = clf.predict_proba(X)
+    for i in (0, 17, 499):
+        assert np.array_equal(clf.predict_proba(X[i:i + 1]), P[i:i + 1])
+    order = rng.permutation(500)
+    assert np.array_equal(clf.predict_proba(X[order]), P[order])
+    assert np.array_equal(clf.predict(X[order]), clf.predict(X)[order])
+    # a float32 X, a list and a float64 X give the same answer
+    assert np.array_equal(clf.predict_proba(X.astype(np.float32)), P)
+    assert np.array_equal(clf.predict_proba(X[:3].tolist()), P[:3])
+
+
+def test_prediction_input_checks_still_apply():
+    X = np.random.default_rng(5).normal(size=(60, 3))
+    clf = Classifier(hidden_units=5, epochs=2, seed=0).fit(X, X[:, 0] > 0)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        clf.predict(np.where(np.arange(3) == 1, np.nan, X[:2]))
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X[:, :2])
+    with pytest.raises(ValueError, match="too large for float32"):
+        clf.predict_proba(np.full((2, 3), 1e300))
+    with pytest.raises(ValueError):
+        clf.predict(X[0])  # one sample as a flat array: scikit-learn's 2-D rule
