@@ -17,11 +17,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import shallownet as sn
 from shallownet import Classifier, Regressor
 
-QUICK = dict(hidden_units=16, epochs=20, learning_rate=0.01, seed=0)
+QUICK = dict(hidden_units=16, epochs=20, learning_rate=0.01, random_state=0)
 
 
 # ---------------------------------------------------------------------------- scikit-learn
 @parametrize_with_checks([
+    Classifier(),   # default-constructed, as a user (and the harness) would make them
+    Regressor(),
     Classifier(**QUICK),
     Regressor(**QUICK),
     Classifier(**QUICK, early_stopping=True, patience=3, optimizer="momentum", nesterov=True,
@@ -39,7 +41,7 @@ def _iris():
 
 def test_in_a_pipeline():
     X, y = load_iris(return_X_y=True)
-    pipe = Pipeline([("scale", StandardScaler()), ("net", Classifier(epochs=60, seed=0))])
+    pipe = Pipeline([("scale", StandardScaler()), ("net", Classifier(epochs=60, random_state=0))])
     pipe.fit(X, y)
     assert pipe.score(X, y) > 0.9
     assert pipe.predict_proba(X).shape == (150, 3)
@@ -48,7 +50,7 @@ def test_in_a_pipeline():
 
 def test_grid_search():
     X, y = _iris()
-    grid = GridSearchCV(Classifier(epochs=30, seed=0),
+    grid = GridSearchCV(Classifier(epochs=30, random_state=0),
                         {"hidden_units": [2, 16], "learning_rate": [0.01]}, cv=3)
     grid.fit(X, y)
     assert grid.best_params_["hidden_units"] in (2, 16)
@@ -58,10 +60,11 @@ def test_grid_search():
 
 def test_cross_val_score():
     X, y = load_breast_cancer(return_X_y=True)
-    scores = cross_val_score(make_pipeline(StandardScaler(), Classifier(epochs=20, seed=0)),
+    scores = cross_val_score(make_pipeline(StandardScaler(), Classifier(epochs=20, random_state=0)),
                              X, y, cv=3)
     assert scores.shape == (3,) and scores.min() > 0.9
-    r2 = cross_val_score(make_pipeline(StandardScaler(), Regressor(epochs=50, l2=0.1, seed=0)),
+    r2 = cross_val_score(make_pipeline(StandardScaler(),
+                                       Regressor(epochs=50, l2=0.1, random_state=0)),
                          *_diabetes_scaled_y(), cv=3)
     assert r2.mean() > 0.3
 
@@ -71,14 +74,14 @@ def test_digits_accuracy():
     X, y = load_digits(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(X / 16.0, y, test_size=0.25, random_state=0,
                                               stratify=y)
-    clf = Classifier(epochs=30, seed=0).fit(X_tr, y_tr)
+    clf = Classifier(epochs=30, random_state=0).fit(X_tr, y_tr)
     assert accuracy_score(y_te, clf.predict(X_te)) >= 0.95
 
 
 def test_breast_cancer_accuracy():
     X, y = load_breast_cancer(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
-    pipe = make_pipeline(StandardScaler(), Classifier(epochs=30, seed=0)).fit(X_tr, y_tr)
+    pipe = make_pipeline(StandardScaler(), Classifier(epochs=30, random_state=0)).fit(X_tr, y_tr)
     assert accuracy_score(y_te, pipe.predict(X_te)) >= 0.95
 
 
@@ -91,7 +94,7 @@ def test_diabetes_r2():
     X, y = load_diabetes(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=42)
     mu, sd = y_tr.mean(), y_tr.std()
-    pipe = make_pipeline(StandardScaler(), Regressor(epochs=100, l2=0.1, seed=0))
+    pipe = make_pipeline(StandardScaler(), Regressor(epochs=100, l2=0.1, random_state=0))
     pipe.fit(X_tr, (y_tr - mu) / sd)
     assert r2_score(y_te, pipe.predict(X_te) * sd + mu) >= 0.40
 
@@ -103,7 +106,7 @@ def test_architecture_from_the_classes(n_classes, N_o, output):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 7))
     y = np.arange(40) % n_classes
-    clf = Classifier(hidden_units=9, epochs=1, seed=0).fit(X, y)
+    clf = Classifier(hidden_units=9, epochs=1, random_state=0).fit(X, y)
     net = clf.network_
     assert (net.N_i, net.N_h, net.N_o, net.output.name) == (7, 9, N_o, output)
     assert clf.n_outputs_ == N_o
@@ -115,7 +118,7 @@ def test_architecture_from_a_continuous_target(y_shape, N_o):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(30, 4))
     y = rng.normal(size=y_shape)
-    reg = Regressor(hidden_units=5, epochs=1, seed=0).fit(X, y)
+    reg = Regressor(hidden_units=5, epochs=1, random_state=0).fit(X, y)
     net = reg.network_
     assert (net.N_i, net.N_h, net.N_o, net.output.name) == (4, 5, N_o, "regression")
     assert reg.predict(X).shape == ((30,) if N_o == 1 else (30, N_o))
@@ -134,7 +137,7 @@ def test_binary_probabilities_are_1_minus_p_and_p():
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     labels = np.where(y == 1, "benign", "malignant")
-    clf = Classifier(epochs=5, seed=0).fit(X, labels)
+    clf = Classifier(epochs=5, random_state=0).fit(X, labels)
     assert list(clf.classes_) == ["benign", "malignant"]
     z = _forward_by_hand(clf.network_, X)[:, 0]
     p = 1 / (1 + np.exp(-z))  # (3): P(classes_[1] | x)
@@ -149,7 +152,7 @@ def test_binary_probabilities_are_1_minus_p_and_p():
 
 def test_multiclass_probabilities_are_the_softmax():
     X, y = _iris()
-    clf = Classifier(epochs=5, seed=0, activation="sigmoid").fit(X, y)
+    clf = Classifier(epochs=5, random_state=0, activation="sigmoid").fit(X, y)
     z = _forward_by_hand(clf.network_, X)
     e = np.exp(z - z.max(axis=1, keepdims=True))
     np.testing.assert_allclose(clf.predict_proba(X), e / e.sum(axis=1, keepdims=True),
@@ -170,7 +173,7 @@ def _separable(n=80, seed=0):
 def test_binary_labels_round_trip(pos, neg):
     X, right = _separable()
     y = np.where(right, pos, neg)
-    clf = Classifier(epochs=40, learning_rate=0.01, seed=0).fit(X, y)
+    clf = Classifier(epochs=40, learning_rate=0.01, random_state=0).fit(X, y)
     pred = clf.predict(X)
     assert pred.dtype == y.dtype
     np.testing.assert_array_equal(pred, y)  # every label, not just the set of labels
@@ -180,16 +183,17 @@ def test_binary_labels_round_trip(pos, neg):
 def test_string_labels_from_a_list_and_object_arrays():
     X, right = _separable()
     y = ["right" if r else "left" for r in right]
-    clf = Classifier(epochs=40, learning_rate=0.01, seed=0).fit(X, y)
+    clf = Classifier(epochs=40, learning_rate=0.01, random_state=0).fit(X, y)
     assert list(clf.predict(X)) == y
-    clf2 = Classifier(epochs=40, learning_rate=0.01, seed=0).fit(X, np.array(y, dtype=object))
+    clf2 = Classifier(epochs=40, learning_rate=0.01, random_state=0).fit(
+        X, np.array(y, dtype=object))
     assert list(clf2.predict(X)) == y
 
 
 def test_multiclass_string_labels():
     X, y = _iris()
     names = np.array(["setosa", "versicolor", "virginica"])[y]
-    clf = Classifier(epochs=60, seed=0).fit(pd.DataFrame(X, columns=list("abcd")),
+    clf = Classifier(epochs=60, random_state=0).fit(pd.DataFrame(X, columns=list("abcd")),
                                             pd.Series(names))
     pred = clf.predict(pd.DataFrame(X, columns=list("abcd")))
     assert set(pred) <= set(names) and np.mean(pred == names) > 0.9
@@ -200,7 +204,7 @@ def test_multi_output_regression():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, 3))
     Y = np.column_stack([X @ [1.0, -2.0, 0.5], np.tanh(X[:, 0]) + X[:, 1] ** 2 / 4])
-    reg = Regressor(hidden_units=32, epochs=100, learning_rate=0.01, seed=0).fit(X, Y)
+    reg = Regressor(hidden_units=32, epochs=100, learning_rate=0.01, random_state=0).fit(X, Y)
     pred = reg.predict(X)
     assert pred.shape == (400, 2) and reg.n_outputs_ == 2
     assert r2_score(Y[:, 0], pred[:, 0]) > 0.95 and r2_score(Y[:, 1], pred[:, 1]) > 0.8
@@ -209,7 +213,7 @@ def test_multi_output_regression():
 # ---------------------------------------------------------------------------- continuing
 def test_warm_start_continues_the_network():
     X, y = _iris()
-    clf = Classifier(epochs=5, seed=0, warm_start=True).fit(X, y)
+    clf = Classifier(epochs=5, random_state=0, warm_start=True).fit(X, y)
     first = list(clf.loss_curve_)
     W_H = clf.network_.W_H.copy()
     clf.fit(X, y)
@@ -218,14 +222,14 @@ def test_warm_start_continues_the_network():
     # the sixth epoch starts where the fifth ended: its loss is near the fifth's, far below
     # the first epoch's
     assert abs(clf.loss_curve_[5] - first[4]) < 0.25 * (first[0] - first[4])
-    fresh = Classifier(epochs=5, seed=0).fit(X, y)
+    fresh = Classifier(epochs=5, random_state=0).fit(X, y)
     fresh.fit(X, y)
     assert fresh.n_iter_ == 5 and fresh.loss_curve_ == first
 
 
 def test_warm_start_refuses_a_different_network():
     X, y = _iris()
-    clf = Classifier(epochs=2, seed=0, warm_start=True).fit(X, y)
+    clf = Classifier(epochs=2, random_state=0, warm_start=True).fit(X, y)
     clf.set_params(hidden_units=7)
     with pytest.raises(ValueError, match="hidden_units=7"):
         clf.fit(X, y)
@@ -234,8 +238,8 @@ def test_warm_start_refuses_a_different_network():
 def test_partial_fit_keeps_the_optimizer_state():
     # five partial_fit calls are five epochs of one fit: same batches, same Adam moments
     X, y = _iris()
-    fit = Classifier(epochs=5, shuffle=False, seed=3).fit(X, y)
-    part = Classifier(shuffle=False, seed=3)
+    fit = Classifier(epochs=5, shuffle=False, random_state=3).fit(X, y)
+    part = Classifier(shuffle=False, random_state=3)
     for _ in range(5):
         part.partial_fit(X, y, classes=[0, 1, 2])
     for k in ("W_H", "b_H", "W_O", "b_O"):
@@ -246,7 +250,7 @@ def test_partial_fit_keeps_the_optimizer_state():
 
 def test_partial_fit_with_early_stopping_uses_all_data_and_never_stops():
     X, y = _iris()
-    clf = Classifier(early_stopping=True, patience=1, batch_size=150, seed=0)
+    clf = Classifier(early_stopping=True, patience=1, batch_size=150, random_state=0)
     for _ in range(4):
         clf.partial_fit(X, y, classes=np.unique(y))
     assert clf.n_iter_ == 4 and clf.t_ == 4  # one full batch of all 150 samples a call
@@ -256,7 +260,7 @@ def test_partial_fit_with_early_stopping_uses_all_data_and_never_stops():
 def test_partial_fit_records_validation_data():
     X, y = _iris()
     X_tr, X_val, y_tr, y_val = train_test_split(X, y, test_size=30, random_state=0)
-    reg = Regressor(seed=0)
+    reg = Regressor(random_state=0)
     for _ in range(3):
         reg.partial_fit(X_tr, y_tr.astype(float), validation_data=(X_val, y_val))
     assert len(reg.validation_loss_curve_) == 3
@@ -271,7 +275,7 @@ def test_partial_fit_needs_the_classes_first():
     X, y = _iris()
     with pytest.raises(ValueError, match="classes="):
         Classifier().partial_fit(X, y)
-    clf = Classifier(seed=0).partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
+    clf = Classifier(random_state=0).partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
     assert clf.network_.N_o == 3
     clf.partial_fit(X, y)
     with pytest.raises(ValueError, match="not among"):
@@ -289,7 +293,8 @@ def test_early_stopping_restores_the_best_weights():
         snapshots.append((info.val_loss, {k: v.copy() for k, v in info.network.params.items()}))
 
     reg = Regressor(hidden_units=200, epochs=300, learning_rate=0.01, early_stopping=True,
-                    validation_fraction=0.3, patience=5, seed=0, callbacks=[record]).fit(X, y)
+                    validation_fraction=0.3, patience=5, random_state=0,
+                    callbacks=[record]).fit(X, y)
     curve = reg.validation_loss_curve_
     assert reg.stopped_early_ and reg.n_iter_ < 300
     assert [v for v, _ in snapshots] == curve
@@ -303,8 +308,8 @@ def test_early_stopping_restores_the_best_weights():
 
 def test_early_stopping_split_is_stratified_and_seeded():
     X, y = _iris()
-    a = Classifier(epochs=3, early_stopping=True, seed=5).fit(X, y)
-    b = Classifier(epochs=3, early_stopping=True, seed=5).fit(X, y)
+    a = Classifier(epochs=3, early_stopping=True, random_state=5).fit(X, y)
+    b = Classifier(epochs=3, early_stopping=True, random_state=5).fit(X, y)
     assert a.validation_loss_curve_ == b.validation_loss_curve_
     assert a.t_ == 3 * 5  # 135 training samples (15 held out), batches of 32
 
@@ -318,7 +323,7 @@ def test_callbacks_see_every_epoch_and_can_stop():
         seen.append((info.epoch, info.loss, info.val_score))
         return info.epoch == 3
 
-    clf = Classifier(epochs=50, seed=0, early_stopping=True, callbacks=[stop_at_three])
+    clf = Classifier(epochs=50, random_state=0, early_stopping=True, callbacks=[stop_at_three])
     clf.fit(X, y)
     assert clf.n_iter_ == 3 and clf.stopped_early_
     assert [e for e, _, _ in seen] == [1, 2, 3]
@@ -333,7 +338,7 @@ def test_ctrl_c_finishes_and_keeps_the_best_weights():
         if info.epoch == 4:
             os.kill(os.getpid(), signal.SIGINT)
 
-    clf = Classifier(epochs=50, seed=0, callbacks=[press_ctrl_c])
+    clf = Classifier(epochs=50, random_state=0, callbacks=[press_ctrl_c])
     clf.fit(X, y, catch_interrupt=True)
     assert clf.interrupted_ and clf.n_iter_ == 4
     assert clf.predict(X).shape == (150,)
@@ -343,7 +348,7 @@ def test_ctrl_c_finishes_and_keeps_the_best_weights():
 
 def test_verbose_shows_progress(capsys):
     X, y = _iris()
-    Classifier(epochs=2, seed=0, verbose=True).fit(X, y)
+    Classifier(epochs=2, random_state=0, verbose=True).fit(X, y)
     out = capsys.readouterr()
     assert "epoch" in (out.out + out.err)
 
@@ -467,9 +472,9 @@ def test_early_stopping_needs_enough_samples():
 
 def test_dtype_accepts_numpy_types():
     X, y = _xy()
-    clf = Classifier(epochs=1, dtype=np.float64, seed=0).fit(X, y)
+    clf = Classifier(epochs=1, dtype=np.float64, random_state=0).fit(X, y)
     assert clf.network_.dtype == np.float64 and clf.get_params()["dtype"] is np.float64
-    assert Regressor(epochs=1, seed=0).fit(X, y).network_.dtype == np.float32
+    assert Regressor(epochs=1, random_state=0).fit(X, y).network_.dtype == np.float32
 
 
 def test_lazy_exports():

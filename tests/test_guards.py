@@ -169,7 +169,7 @@ def test_early_stopping_trains_only_on_the_kept_part():
 
     X, y = load_iris(return_X_y=True)
     clf = sn.Classifier(
-        epochs=1, batch_size=1, early_stopping=True, validation_fraction=0.1, seed=0
+        epochs=1, batch_size=1, early_stopping=True, validation_fraction=0.1, random_state=0
     ).fit(X, y)
     assert clf.t_ == 135
 
@@ -184,7 +184,7 @@ def test_continued_training_draws_new_reproducible_seeds(monkeypatch):
     X = np.random.default_rng(0).normal(size=(30, 2))
     y = (X[:, 0] > 0).astype(int)
     for _ in range(2):
-        clf = sn.Classifier(epochs=1, seed=0)
+        clf = sn.Classifier(epochs=1, random_state=0)
         for _ in range(3):
             clf.partial_fit(X, y, classes=[0, 1])
     assert seen[:3] == seen[3:] and len(set(seen[:3])) == 3
@@ -194,7 +194,7 @@ def test_continued_training_draws_new_reproducible_seeds(monkeypatch):
 def test_classifier_predicts_the_second_class_at_zero_logit():
     X = np.random.default_rng(0).normal(size=(20, 2))
     y = np.where(X[:, 0] > 0, "b", "a")
-    clf = sn.Classifier(epochs=1, seed=0).fit(X, y)
+    clf = sn.Classifier(epochs=1, random_state=0).fit(X, y)
     clf.network_.set_params(
         W_O=np.zeros_like(clf.network_.W_O), b_O=np.zeros_like(clf.network_.b_O)
     )

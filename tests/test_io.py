@@ -29,7 +29,7 @@ def clf():
     X, y = _iris()
     names = np.array(["setosa", "versicolor", "virginica"])[y]
     df = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])
-    return Classifier(hidden_units=8, epochs=15, early_stopping=True, seed=0).fit(df, names)
+    return Classifier(hidden_units=8, epochs=15, early_stopping=True, random_state=0).fit(df, names)
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_classifier_round_trip(model_file, clf):
 def test_label_types_round_trip(tmp_path, labels):
     X, y = _iris()
     y = labels[(y > 0).astype(int)]
-    model = Classifier(hidden_units=4, epochs=3, seed=0).fit(X, y)
+    model = Classifier(hidden_units=4, epochs=3, random_state=0).fit(X, y)
     back = load(save(model, tmp_path / "m.safetensors"))
     assert back.classes_.dtype == model.classes_.dtype
     assert back.classes_.tolist() == model.classes_.tolist()
@@ -76,7 +76,7 @@ def test_regressor_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(50, 3))
     Y = rng.normal(size=(50, 2))
-    reg = Regressor(hidden_units=6, epochs=4, dtype="float64", seed=1).fit(X, Y)
+    reg = Regressor(hidden_units=6, epochs=4, dtype="float64", random_state=1).fit(X, Y)
     back = load(save(reg, tmp_path / "r.safetensors"))
     assert type(back) is Regressor and back.network_.dtype == np.float64
     np.testing.assert_array_equal(back.predict(X), reg.predict(X))

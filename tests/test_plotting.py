@@ -122,7 +122,7 @@ def test_plot_training_from_estimator(tmp_path):
     rng = np.random.default_rng(1)
     X = rng.standard_normal((60, 2))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
-    clf = sn.Classifier(hidden_units=3, epochs=3, batch_size=20, seed=0,
+    clf = sn.Classifier(hidden_units=3, epochs=3, batch_size=20, random_state=0,
                         early_stopping=True).fit(X, y)
     fig = plot_training(clf, tmp_path / "e.png")
     assert is_png(tmp_path / "e.png")

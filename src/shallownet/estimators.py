@@ -7,7 +7,8 @@ section 1, Problem 4 asks (``architecture.choose_architecture``) and hand the wo
 stopping, trailing-underscore attributes), and a few things its MLP lacks:
 
 * ``validation_loss_curve_`` beside ``loss_curve_`` (and ``validation_scores_``);
-* the best weights restored when early stopping ends training;
+* with early stopping, the best epoch's weights restored however training ended (patience,
+  a callback, or the epoch limit);
 * ``partial_fit`` that keeps the optimizer's state (Adam moments, momentum) across calls and says
   what it does with early stopping (see :meth:`Classifier.partial_fit`);
 * per-epoch ``callbacks`` receiving a ``shallownet.EpochInfo`` (return True to stop);
@@ -22,7 +23,8 @@ d identity outputs (7)/(20). N_h (``hidden_units``) and g_act (``activation``) a
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+import warnings
+from numbers import Integral
 
 import numpy as np
 from scipy.special import expit
@@ -37,6 +39,7 @@ from .architecture import choose_architecture
 from .network import Network, _all_finite
 from .optimizers import make_optimizer
 from .training import History, train
+from .validation import check_params, check_random_state
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _sk_validate_data
@@ -46,7 +49,6 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
 __all__ = ["Classifier", "Regressor"]
 
-_OPTIMIZERS = ("sgd", "momentum", "adam", "lbfgs")
 _DTYPES = ("float32", "float64")
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -98,22 +100,6 @@ def _check_float32_range(A: np.ndarray, name: str, dtype_name: str) -> None:
         )
 
 
-def _check_positive_int(name, value):
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
-def _check_number(name, value, low, high, *, low_open=False, high_open=False):
-    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        ok = (value > low if low_open else value >= low) and (
-            value < high if high_open else value <= high)
-    if not ok:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        raise ValueError(f"{name} must be a number in {lo}{low}, {high}{hi}, got {value!r}")
-
-
 # ---------------------------------------------------------------------------- the estimators
 class _BaseNetwork(BaseEstimator):
     """What Classifier and Regressor share; see their docstrings."""
@@ -123,8 +109,8 @@ class _BaseNetwork(BaseEstimator):
     def __init__(self, hidden_units=100, activation="relu", optimizer="adam",
                  learning_rate=None, momentum=0.9, nesterov=False, batch_size=32, epochs=200,
                  l2=0.0, early_stopping=False, validation_fraction=0.1, patience=10,
-                 min_delta=0.0, shuffle=True, seed=None, dtype="float32", warm_start=False,
-                 verbose=False, callbacks=None):
+                 min_delta=0.0, shuffle=True, random_state=None, dtype="float32",
+                 warm_start=False, verbose=False, callbacks=None, seed="deprecated"):
         self.hidden_units = hidden_units
         self.activation = activation
         self.optimizer = optimizer
@@ -139,38 +125,24 @@ class _BaseNetwork(BaseEstimator):
         self.patience = patience
         self.min_delta = min_delta
         self.shuffle = shuffle
-        self.seed = seed
+        self.random_state = random_state
         self.dtype = dtype
         self.warm_start = warm_start
         self.verbose = verbose
         self.callbacks = callbacks
+        self.seed = seed
 
     # ------------------------------------------------------------------ hyper-parameters
     def _check_hyperparameters(self) -> None:
-        _check_positive_int("hidden_units", self.hidden_units)
+        check_params(self.get_params(deep=False))
+        if not (isinstance(self.seed, str) and self.seed == "deprecated"):
+            check_params({"random_state": self.seed}, spelling={"random_state": "seed"})
         act = get_activation(self.activation)
         if not act.trainable:
             raise ValueError(
                 f"activation={self.activation!r} cannot be trained by gradient descent (the "
                 "threshold (2) has zero derivative almost everywhere); use 'relu' or 'sigmoid'"
             )
-        if not isinstance(self.optimizer, str) or self.optimizer.lower() not in _OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {list(_OPTIMIZERS)}, "
-                             f"got {self.optimizer!r}")
-        if self.learning_rate is not None:
-            _check_number("learning_rate", self.learning_rate, 0, math.inf, low_open=True,
-                          high_open=True)
-        _check_number("momentum", self.momentum, 0, 1, high_open=True)
-        _check_positive_int("batch_size", self.batch_size)
-        _check_positive_int("epochs", self.epochs)
-        _check_number("l2", self.l2, 0, math.inf, high_open=True)
-        _check_number("validation_fraction", self.validation_fraction, 0, 1, low_open=True,
-                      high_open=True)
-        _check_positive_int("patience", self.patience)
-        _check_number("min_delta", self.min_delta, 0, math.inf, high_open=True)
-        if self.seed is not None and (not isinstance(self.seed, Integral)
-                                      or isinstance(self.seed, bool) or self.seed < 0):
-            raise ValueError(f"seed must be None or a non-negative integer, got {self.seed!r}")
         self._dtype_name()
         if self.callbacks is not None:
             cbs = self.callbacks if isinstance(self.callbacks, list | tuple) else [self.callbacks]
@@ -196,12 +168,24 @@ class _BaseNetwork(BaseEstimator):
         return list(self.callbacks) if isinstance(self.callbacks, list | tuple) else [
             self.callbacks]
 
-    def _seeds(self, n: int, offset: int = 0) -> list:
-        """``n`` independent integer seeds from ``seed`` (and ``offset``, the epochs done)."""
-        if self.seed is None:
-            ss = np.random.SeedSequence()
+    def _random_state(self):
+        """``random_state``, or the deprecated ``seed`` when that was given (with a warning)."""
+        if isinstance(self.seed, str) and self.seed == "deprecated":
+            return self.random_state
+        warnings.warn(f"{type(self).__name__}(seed=...) is deprecated and will be removed; use "
+                      "random_state=... (as in scikit-learn)", FutureWarning, stacklevel=4)
+        return self.seed
+
+    @staticmethod
+    def _seeds(rs, n: int, offset: int = 0) -> list:
+        """``n`` independent integer seeds from ``rs``, a random_state (and ``offset``, the epochs
+        done): an int gives the same seeds every time; None, a ``RandomState`` or a
+        ``Generator`` give new ones on each call (the latter two are advanced)."""
+        if isinstance(rs, Integral):
+            ss = np.random.SeedSequence([int(rs), int(offset)])
         else:
-            ss = np.random.SeedSequence([int(self.seed), int(offset)])
+            ss = np.random.SeedSequence(None if rs is None else
+                                        int(check_random_state(rs).integers(2**32)))
         return [int(c.generate_state(1)[0]) for c in ss.spawn(n)]
 
     # ------------------------------------------------------------------ data checks
@@ -315,9 +299,11 @@ class _BaseNetwork(BaseEstimator):
             offset = self.history_.epochs
         else:
             offset = 0
-        init_seed, _, train_seed = self._seeds(3, offset)
+        rs = self._random_state()
+        init_seed, _, train_seed = self._seeds(rs, 3, offset)
         # the same validation split on every warm start, so the curve stays comparable
-        split_seed = self._seeds(3, 0)[1] if self.seed is not None else None
+        split_seed = self._seeds(rs, 3, 0)[1] if isinstance(rs, Integral) \
+            else train_seed
         if continuing:
             net, history = self.network_, self.history_
         else:
@@ -430,17 +416,20 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         Weight decay: (l2/2)(||W_H||^2 + ||W_O||^2) is added to the mean loss.
     early_stopping : bool, default False
         Hold out ``validation_fraction`` of the samples (stratified), stop when the validation
-        loss has not improved by ``min_delta`` for ``patience`` epochs, and restore the weights
-        of the best epoch.
+        loss has not improved by ``min_delta`` for ``patience`` epochs, and keep the weights
+        of the best epoch however training ended (also when ``epochs`` runs out first).
     validation_fraction : float, default 0.1
     patience : int, default 10
     min_delta : float, default 0.0
         The least decrease of the monitored loss that counts as an improvement (``tol``).
     shuffle : bool, default True
         Shuffle the samples each epoch.
-    seed : int or None, default None
-        Seeds the initial weights, the validation split and the shuffling; the same seed gives
-        the same model.
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default None
+        Seeds the initial weights, the validation split and the shuffling, as in scikit-learn:
+        an int gives the same model on every fit; None (fresh entropy), a ``RandomState`` or a
+        ``Generator`` (advanced by each fit) give different ones.
+    seed : deprecated
+        The old name of ``random_state``; still used when given, with a ``FutureWarning``.
     dtype : {"float32", "float64"}, default "float32"
         Training precision.
     warm_start : bool, default False
@@ -683,8 +672,8 @@ class Regressor(RegressorMixin, _BaseNetwork):
     Parameters
     ----------
     hidden_units, activation, optimizer, learning_rate, momentum, nesterov, batch_size, epochs,
-    l2, early_stopping, validation_fraction, patience, min_delta, shuffle, seed, dtype,
-    warm_start, verbose, callbacks
+    l2, early_stopping, validation_fraction, patience, min_delta, shuffle, random_state, dtype,
+    warm_start, verbose, callbacks, seed
         As for :class:`Classifier`; early stopping holds out a random (unstratified) fraction.
 
     Attributes

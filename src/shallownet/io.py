@@ -347,6 +347,10 @@ def _document(model) -> tuple[Network, dict]:
     params = model.get_params(deep=False)
     params["callbacks"] = None  # functions are not data; they are not saved
     hyper = {}
+    if isinstance(params.get("seed"), str):
+        del params["seed"]  # the deprecated name, unset
+    if not isinstance(params.get("random_state"), Integral | None):
+        params["random_state"] = None  # a RandomState or Generator: its state is not data
     for k, v in params.items():
         if k == "dtype":
             v = model._dtype_name()  # np.float32 or np.dtype("float32") is saved as "float32"

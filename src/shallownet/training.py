@@ -24,6 +24,7 @@ import numpy as np
 
 from .network import PARAM_NAMES, Network, Workspace
 from .optimizers import SGD, Optimizer, make_optimizer
+from .validation import check_params
 
 __all__ = ["train", "History", "EpochInfo", "score"]
 
@@ -100,11 +101,6 @@ def _validate(net: Network, X, T) -> tuple[float, float]:
     """Mean loss and score on validation data, from one forward pass."""
     z_O = net.forward(X).z_O
     return float(net.output.g_loss(z_O, T).mean()), _score_logits(net, z_O, T)
-
-
-def _check_positive_int(name, v):
-    if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
 
 
 @contextmanager
@@ -189,7 +185,9 @@ def train(
         Scored after each epoch: ``history.val_loss`` and ``history.val_score``.
     early_stopping, patience, min_delta, restore_best
         Stop when the monitored loss (validation loss if given, else training loss) has not
-        improved by ``min_delta`` for ``patience`` epochs; then restore the best weights.
+        improved by ``min_delta`` for ``patience`` epochs. With early stopping on (and
+        ``restore_best``), the network returned holds the best monitored epoch's weights
+        however training ended: patience, a callback, or the last of ``epochs``.
     callbacks : sequence of callables
         Each is called with an :class:`EpochInfo` after every epoch; returning True stops
         training (``history.stopped_early``).
@@ -216,11 +214,8 @@ def train(
             "activation='sigmoid' or 'relu' instead, or set threshold weights by hand as in "
             "Problems 1-3"
         )
-    _check_positive_int("epochs", epochs)
-    _check_positive_int("batch_size", batch_size)
-    _check_positive_int("patience", patience)
-    if not (l2 >= 0 and math.isfinite(l2)):
-        raise ValueError(f"l2 must be a non-negative number, got {l2!r}")
+    check_params({"epochs": epochs, "batch_size": batch_size, "patience": patience, "l2": l2,
+                  "min_delta": min_delta})
     if dtype is not None:
         net.astype(dtype)
     dt = net.dtype
@@ -335,8 +330,9 @@ def train(
                 hist.stopped_early = True
                 break
         bar.finish(hist.epochs - epochs_before)
-    if restore_best and hist.best_params is not None and (hist.stopped_early
-                                                          or hist.interrupted):
+    # early stopping keeps the best monitored epoch however training ended: patience ran
+    # out, a callback stopped it, or the epoch limit came first (as scikit-learn's MLP does)
+    if restore_best and hist.best_params is not None and (early_stopping or hist.interrupted):
         net.set_params(**hist.best_params)
     return hist
 

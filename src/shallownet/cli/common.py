@@ -30,17 +30,6 @@ def _model_features(model) -> tuple[list[str] | None, int | None]:
 
 
 
-def _metrics(model, X, y) -> list[tuple[str, float]]:
-    from sklearn import metrics
-
-    pred = model.predict(X)
-    if _is_classifier(model):
-        return [("accuracy", float(metrics.accuracy_score(y, pred)))]
-    return [("R^2", float(metrics.r2_score(y, pred))),
-            ("MSE", float(metrics.mean_squared_error(y, pred))),
-            ("MAE", float(metrics.mean_absolute_error(y, pred)))]
-
-
 def _print_metrics(console: Console, title: str, rows) -> None:
     console.print(f"[bold]{title}[/]", soft_wrap=True)
     table = Table()

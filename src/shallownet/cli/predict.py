@@ -12,13 +12,13 @@ import typer
 from rich.table import Table
 
 from .. import data as data_layer
+from ..workflow import metrics as _metrics
 from .app import DataArgument, DecimalOption, DropOption, ModelArgument, _console, app
 from .common import (
     _check_writable,
     _fmt,
     _is_classifier,
     _load_model,
-    _metrics,
     _model_features,
     _print_metrics,
 )

@@ -12,7 +12,7 @@ import numpy as np
 import typer
 
 from ..data import load as load_data
-from ..preprocessing import fold_standardisation, fold_target_standardisation
+from ..validation import check_params, draw_seed
 from .app import (
     _DATA_HELP,
     _TARGET_HELP,
@@ -25,7 +25,7 @@ from .app import (
     _console,
     app,
 )
-from .common import _check_writable, _is_classifier, _metrics, _print_metrics
+from .common import _check_writable, _is_classifier, _print_metrics
 from .errors import EXIT_INTERRUPT, _Fail, _friendly_errors, _one_line
 
 
@@ -119,7 +119,9 @@ def train(
              "scaling into W_H, b_H (and W_O, b_O), so the saved model still predicts on raw "
              "data.")] = True,
     seed: Annotated[int | None, typer.Option(
-        help="Seed for the split, the initial weights and the shuffling.")] = None,
+        min=0, max=2**32 - 1,
+        help="Seed for the split, the initial weights and the shuffling. Default: one is drawn, "
+             "printed and stored in the model; give it back to repeat the run.")] = None,
     dtype: Annotated[Precision, typer.Option(help="Training precision.")] = Precision.float32,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Where to save the model. Default: <DATA name>.safetensors in the "
@@ -134,17 +136,10 @@ def train(
 
     Ctrl-C finishes the current batch, saves the best model so far and exits with status 130.
     """
-    from sklearn.model_selection import train_test_split
+    from .. import workflow
 
-    from .. import io
-    from ..estimators import Classifier, Regressor
-
-    if not 0.0 <= test_size < 1.0:
-        raise _Fail(f"--test-size must be in [0, 1), got {test_size}")
-    if not 0.0 < validation_fraction < 1.0:
-        raise _Fail(f"--validation-fraction must be in (0, 1), got {validation_fraction}")
-    if learning_rate is not None and not (learning_rate > 0 and math.isfinite(learning_rate)):
-        raise _Fail(f"--learning-rate must be a positive number, got {learning_rate}")
+    check_params({"test_size": test_size, "validation_fraction": validation_fraction,
+                  "learning_rate": learning_rate}, spelling=_flag)
     console = _console()
     ds = load_data(data, target, task=None if task is None else task.value, drop=drop,
                    dtype=dtype.value, decimal=decimal)
@@ -155,80 +150,36 @@ def train(
             raise _Fail(f"--plot writes a PNG image; give a path ending in .png, not {plot}")
         _check_writable(Path(plot), "the plot to")
     classification = ds.task == "classification"
-    if classification:
-        classes, counts = np.unique(ds.y, return_counts=True)
-        if classes.size < 2:
-            raise _Fail(f"{ds.source}: the {ds.describe_target()} has a single class "
-                        f"({getattr(classes[0], 'item', lambda: classes[0])()!r}); classification "
-                        "needs at least two")
     console.print(ds.summary(), soft_wrap=True)
     console.print(_task_line(ds, data), soft_wrap=True)
-
-    X_train, y_train, X_test, y_test = ds.X, ds.y, None, None
-    if test_size > 0:
-        stratify = None
-        if classification and counts.min() >= 2 and \
-                math.ceil(test_size * ds.n_samples) >= classes.size:
-            stratify = ds.y
-        try:
-            X_train, X_test, y_train, y_test = train_test_split(
-                ds.X, ds.y, test_size=test_size, random_state=seed, stratify=stratify)
-        except ValueError as e:
-            raise _Fail(f"cannot hold out --test-size {test_size} of {ds.n_samples} samples "
-                        f"({_one_line(e)}); lower --test-size or use 0") from None
-
-    mean = scale_ = None
-    X_fit = X_train
-    if scale:
-        mean = X_train.mean(axis=0)
-        scale_ = X_train.std(axis=0)
-        scale_[scale_ == 0] = 1.0  # constant columns stay as they are
-        X_fit = (X_train - mean) / scale_
-    y_fit, y_mean, y_scale = y_train, None, None
-    if scale and not classification:  # a real-valued target is standardised too
-        y_mean = y_train.mean(axis=0)
-        y_scale = np.where(y_train.std(axis=0) > 0, y_train.std(axis=0), 1.0)
-        y_fit = (y_train - y_mean) / y_scale
-
-    Estimator = Classifier if classification else Regressor
-    model = Estimator(hidden_units=hidden, activation=activation.value,
-                      optimizer=optimizer.value, learning_rate=learning_rate,
-                      batch_size=batch_size, epochs=epochs, l2=l2,
-                      early_stopping=early_stopping, validation_fraction=validation_fraction,
-                      patience=patience, seed=seed, dtype=dtype.value, verbose=not quiet,
-                      callbacks=_epoch_callbacks() or None)
-    console.print(f"training on {X_train.shape[0]} samples"
-                  + (f", holding out {X_test.shape[0]} for testing" if X_test is not None else "")
+    if seed is None:
+        seed = draw_seed()
+    n_test = math.ceil(test_size * ds.n_samples) if test_size else 0
+    console.print(f"training on {ds.n_samples - n_test} samples"
+                  + (f", holding out {n_test} for testing" if n_test else "")
                   + ("" if not scale else " (inputs standardised)" if classification
-                     else " (inputs and target standardised)"), soft_wrap=True)
+                     else " (inputs and target standardised)")
+                  + f"; seed {seed} (--seed {seed} repeats this run)", soft_wrap=True)
     sys.stdout.flush()
     try:
-        model.fit(X_fit, y_fit, catch_interrupt=True)
+        result = workflow.train_dataset(
+            ds, data=str(data), test_size=test_size, scale=scale, random_state=seed,
+            catch_interrupt=True, hidden_units=hidden, activation=activation.value,
+            optimizer=optimizer.value, learning_rate=learning_rate, batch_size=batch_size,
+            epochs=epochs, l2=l2, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, patience=patience, dtype=dtype.value,
+            verbose=not quiet, callbacks=_epoch_callbacks() or None)
     except ValueError as e:  # the Python hint names the class; on the command line, the flag
         if "shallownet.Regressor" not in str(e):
-            raise
+            raise _Fail(_one_line(e).replace("test_size=", "--test-size ")
+                        .replace("lower test_size", "lower --test-size")) from None
         raise _Fail(f"{ds.source}: the {ds.describe_target()} holds no class labels "
                     f"({_one_line(e).split(' Classifier needs')[0]}); use --task regression "
                     "for a real-valued target") from None
-    if scale:
-        fold_standardisation(model.network_, mean, scale_)
-    if y_mean is not None:
-        fold_target_standardisation(model.network_, y_mean, y_scale)
-    if getattr(model, "feature_names_in_", None) is None:
-        model.feature_names_in_ = np.asarray(ds.feature_names, dtype=object)
-    interrupted = bool(getattr(model, "interrupted_", False))
-
-    rows = _metrics(model, X_test, y_test) if X_test is not None else []
-    metadata = {
-        "data": str(data), "target": ds.target_name, "task": ds.task,
-        "n_train": int(X_train.shape[0]),
-        "n_test": 0 if X_test is None else int(X_test.shape[0]),
-        "standardised": bool(scale),
-        **({"dropped": list(ds.dropped)} if ds.dropped else {}),
-        **{f"test_{name}": value for name, value in rows},
-    }
-    saved = io.save(model, out, metadata=metadata)
+    model, rows, interrupted = result.model, result.metrics, result.interrupted
+    saved = result.save(out)
     saved = Path(saved) if isinstance(saved, str | os.PathLike) else out
+    X_test = result.split.test_rows
 
     n_iter = getattr(model, "n_iter_", None)
     best = getattr(getattr(model, "history_", None), "best_epoch", None)
@@ -260,6 +211,10 @@ def _task_line(ds, data: str) -> str:
         return line
     other = "regression" if ds.task == "classification" else "classification"
     return f"{line}; to change it use --task {other}"
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def _stop_line(n_iter, epochs: int, best, patience: int) -> str:

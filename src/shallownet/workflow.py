@@ -1,0 +1,268 @@
+"""The train workflow: split -> scale -> fit -> fold -> record, in one function.
+
+``shallownet train`` on the command line, the playground and streaming all call
+:func:`train_dataset` (or :func:`train` with a data set's name or a file), then report or save
+what it returns; none of them repeats the steps:
+
+1. **split**: hold out ``test_size`` of the rows for the final metrics (stratified for
+   classification when every class can be represented), with the seed drawn once and recorded;
+2. **scale**: standardise the inputs with the training split's mean and standard deviation
+   (and a regression target too);
+3. **fit**: a :class:`~shallownet.Classifier` or :class:`~shallownet.Regressor` on the
+   standardised data (early stopping holds out part of the training split);
+4. **fold**: fold the scalings into W_H, b_H (and W_O, b_O) -- see
+   :mod:`shallownet.preprocessing` -- so the model predicts on raw data;
+5. **record**: the held-out metrics and the metadata that :func:`shallownet.save` stores beside
+   the weights: the data, the target, the task, the seed, the sizes and, for a data set shipped
+   with shallownet, the held-out rows, so ``shallownet evaluate`` can score exactly those.
+
+The seed: ``random_state=None`` draws one (:func:`shallownet.validation.draw_seed`), and it is
+used for the split, the initial weights, the validation split and the shuffling, and recorded
+in ``TrainResult.random_state`` and the metadata; passing it back reproduces the run bit for
+bit on the same machine.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import data as data_layer
+from .preprocessing import fold_standardisation, fold_target_standardisation
+from .validation import check_params, draw_seed
+
+__all__ = ["TrainResult", "Split", "train", "train_dataset", "metrics", "held_out_rows"]
+
+
+@dataclass
+class Split:
+    """Which rows of the data set trained the model and which were held out.
+
+    ``train_rows`` and ``test_rows`` index the rows of ``Dataset.X`` (0-based, sorted).
+    """
+
+    train_rows: np.ndarray
+    test_rows: np.ndarray
+    stratified: bool
+
+    @property
+    def n_train(self) -> int:
+        return int(self.train_rows.size)
+
+    @property
+    def n_test(self) -> int:
+        return int(self.test_rows.size)
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_dataset` returns.
+
+    Attributes
+    ----------
+    model : Classifier or Regressor
+        Fitted, with any standardisation folded into its network: it predicts on raw data.
+    metrics : list of (name, value)
+        Held-out metrics: accuracy (classification), or R^2, MSE and MAE (regression); empty
+        when ``test_size`` is 0.
+    metadata : dict
+        What :func:`shallownet.save` should store with the model (JSON-serialisable).
+    split : Split
+        The rows used for training and held out.
+    dataset : shallownet.data.Dataset
+        The data the model was trained on.
+    random_state : int
+        The seed actually used (drawn when none was given).
+    interrupted : bool
+        True when Ctrl-C ended training (``catch_interrupt=True``): the model holds the best
+        weights so far.
+    """
+
+    model: object
+    metrics: list
+    metadata: dict
+    split: Split
+    dataset: object
+    random_state: int
+    interrupted: bool = False
+    notes: list = field(default_factory=list)
+
+    def save(self, path) -> Path:
+        """Write the model and its metadata to ``path`` (see :func:`shallownet.save`)."""
+        from . import io
+
+        return io.save(self.model, path, metadata=self.metadata)
+
+
+def train(data, *, target: str | None = None, task: str | None = None, drop=None,
+          decimal: str | None = None, **options) -> TrainResult:
+    """Load ``data`` (an embedded data set's name or a CSV/Parquet file) and train on it.
+
+    ``target``, ``task``, ``drop`` and ``decimal`` choose and read the columns as in
+    :func:`shallownet.data.load`; ``options`` are those of :func:`train_dataset`.
+    """
+    ds = data_layer.load(data, target, task=task, drop=drop, decimal=decimal,
+                         dtype=options.get("dtype", "float32"))
+    return train_dataset(ds, data=str(data), **options)
+
+
+def train_dataset(ds, *, data: str | None = None, test_size: float = 0.2, scale: bool = True,
+                  random_state: int | None = None, catch_interrupt: bool = False,
+                  **hyperparameters) -> TrainResult:
+    """Split, scale, fit, fold and record, on a loaded data set.
+
+    Parameters
+    ----------
+    ds : shallownet.data.Dataset
+        Inputs, target and task (classification or regression).
+    data : str, optional
+        How the data was named (recorded in the metadata); default ``ds.source``.
+    test_size : float in [0, 1), default 0.2
+        Share of the rows held out for the final metrics (0 for none).
+    scale : bool, default True
+        Standardise the inputs (and a regression target) and fold the maps into the network.
+    random_state : int or None
+        The seed of the whole run; None draws one, which is returned and recorded.
+    catch_interrupt : bool
+        Ctrl-C finishes the current batch and keeps the best weights so far.
+    **hyperparameters
+        Passed to :class:`~shallownet.Classifier` / :class:`~shallownet.Regressor`
+        (``hidden_units``, ``epochs``, ``early_stopping``, ``verbose``, ``callbacks``...).
+
+    Returns
+    -------
+    TrainResult
+    """
+    from .estimators import Classifier, Regressor
+
+    check_params({"test_size": test_size, "scale": scale})
+    if random_state is None:
+        random_state = draw_seed()
+    check_params({"random_state": random_state})
+    if isinstance(random_state, np.random.RandomState | np.random.Generator):
+        raise ValueError("the train workflow records its seed: give random_state as an "
+                         "integer (or None to draw one)")
+    random_state = int(random_state)
+    classification = ds.task == "classification"
+    if classification:
+        _check_two_classes(ds)
+    split = _split(ds, test_size, random_state)
+    X_train, y_train = ds.X[split.train_rows], ds.y[split.train_rows]
+
+    mean = std = y_mean = y_std = None
+    X_fit, y_fit = X_train, y_train
+    if scale:
+        mean, std = _moments(X_train)
+        X_fit = (X_train - mean) / std
+        if not classification:  # a real-valued target is standardised too
+            y_mean, y_std = _moments(y_train)
+            y_fit = (y_train - y_mean) / y_std
+
+    Estimator = Classifier if classification else Regressor
+    model = Estimator(random_state=random_state, **hyperparameters)
+    model.fit(X_fit, y_fit, catch_interrupt=catch_interrupt)
+    if scale:
+        fold_standardisation(model.network_, mean, std)
+    if y_mean is not None:
+        fold_target_standardisation(model.network_, y_mean, y_std)
+    if getattr(model, "feature_names_in_", None) is None:
+        model.feature_names_in_ = np.asarray(ds.feature_names, dtype=object)
+
+    rows = metrics(model, ds.X[split.test_rows], ds.y[split.test_rows]) if split.n_test else []
+    metadata = {
+        "data": data if data is not None else (ds.source or ds.name),
+        "target": ds.target_name, "task": ds.task,
+        "seed": random_state,
+        "n_train": split.n_train, "n_test": split.n_test,
+        "test_size": float(test_size),
+        "standardised": bool(scale),
+        **({"dropped": list(ds.dropped)} if ds.dropped else {}),
+        **{f"test_{name}": value for name, value in rows},
+    }
+    if split.n_test and data_layer.is_embedded(metadata["data"]):
+        # the rows themselves, so `evaluate MODEL <data set>` can score just those
+        metadata["test_rows"] = [int(i) for i in split.test_rows]
+    return TrainResult(model=model, metrics=rows, metadata=metadata, split=split, dataset=ds,
+                       random_state=random_state,
+                       interrupted=bool(getattr(model, "interrupted_", False)))
+
+
+def held_out_rows(metadata: dict | None, data: str, n_samples: int) -> np.ndarray | None:
+    """The rows a model held out, when ``data`` is the embedded data set it was trained on.
+
+    ``metadata`` is what :func:`train_dataset` recorded (``describe(path)["metadata"]``).
+    Returns None when nothing applies (a file, another data set, no held-out rows).
+    """
+    if not metadata or not data_layer.is_embedded(data):
+        return None
+    rows = metadata.get("test_rows")
+    trained_on = metadata.get("data")
+    if not isinstance(rows, list) or not isinstance(trained_on, str) \
+            or not data_layer.is_embedded(trained_on):
+        return None
+    if _key(trained_on) != _key(data):
+        return None
+    if not rows or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n_samples
+                           for i in rows):
+        return None
+    return np.asarray(rows, dtype=np.intp)
+
+
+def metrics(model, X, y) -> list[tuple[str, float]]:
+    """Accuracy for a classifier; R^2, MSE and MAE for a regressor."""
+    from sklearn import metrics as skm
+
+    with warnings.catch_warnings():  # X is an array whose columns are the model's features
+        warnings.filterwarnings("ignore", message=".*does not have valid feature names")
+        pred = model.predict(X)
+    if hasattr(model, "classes_"):
+        return [("accuracy", float(skm.accuracy_score(y, pred)))]
+    return [("R^2", float(skm.r2_score(y, pred))),
+            ("MSE", float(skm.mean_squared_error(y, pred))),
+            ("MAE", float(skm.mean_absolute_error(y, pred)))]
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
+
+
+# ---------------------------------------------------------------------------- the steps
+def _check_two_classes(ds) -> None:
+    classes = np.unique(ds.y)
+    if classes.size < 2:
+        shown = getattr(classes[0], "item", lambda: classes[0])() if classes.size else None
+        raise ValueError(f"{ds.source}: the {ds.describe_target()} has a single class "
+                         f"({shown!r}); classification needs at least two")
+
+
+def _split(ds, test_size: float, seed: int) -> Split:
+    """Hold out ``test_size`` of the rows (stratified when every class fits in both parts)."""
+    from sklearn.model_selection import train_test_split
+
+    n = ds.n_samples
+    rows = np.arange(n)
+    if test_size == 0:
+        return Split(rows, rows[:0], stratified=False)
+    stratify = None
+    if ds.task == "classification":
+        classes, counts = np.unique(ds.y, return_counts=True)
+        if counts.min() >= 2 and math.ceil(test_size * n) >= classes.size:
+            stratify = ds.y
+    try:
+        train_rows, test_rows = train_test_split(rows, test_size=test_size, random_state=seed,
+                                                 stratify=stratify)
+    except ValueError as e:
+        raise ValueError(f"cannot hold out test_size={test_size} of {n} samples "
+                         f"({' '.join(str(e).split())}); lower test_size or use 0") from None
+    return Split(np.sort(train_rows), np.sort(test_rows), stratified=stratify is not None)
+
+
+def _moments(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations; a constant column keeps scale 1."""
+    mean = A.mean(axis=0)
+    std = A.std(axis=0)
+    return mean, np.where(std > 0, std, 1.0)

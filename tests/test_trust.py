@@ -1,0 +1,212 @@
+"""Issue 7, "trust the everyday paths": each finding as a test that failed before its fix.
+
+The train workflow (``shallownet.workflow``), the one table of hyper-parameter ranges
+(``shallownet.validation``), best weights under early stopping, ``random_state``, seeds that
+reproduce a command-line run, and the everyday label types of ``evaluate``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from typer.testing import CliRunner
+
+import shallownet as sn
+from shallownet import Classifier, Regressor, validation, workflow
+from shallownet import io as model_io
+from shallownet.cli import EPOCH_CALLBACKS, app
+
+pytestmark = pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def _blobs(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
+    return X, y
+
+
+# ---------------------------------------------------------------------------- item 2
+class _Recorder:
+    """Copies of the weights after every epoch, indexed 1.."""
+
+    def __init__(self):
+        self.params = {}
+
+    def __call__(self, info):
+        self.params[info.epoch] = {k: v.copy() for k, v in info.network.params.items()}
+
+
+def test_train_restores_the_best_epoch_when_the_epoch_limit_comes_first():
+    X, y = _blobs()
+    net = sn.Network.init(3, 8, 1, "relu", "binary", seed=0, dtype="float64")
+    rec = _Recorder()
+    # a validation set with flipped labels: its loss is lowest early, then rises
+    h = sn.train(net, X[20:], y[20:], epochs=30, learning_rate=0.05, seed=0,
+                 validation_data=(X[:20], 1 - y[:20]), early_stopping=True, patience=40,
+                 callbacks=[rec])
+    assert h.epochs == 30 and not h.stopped_early and h.best_epoch < 30
+    for k, v in rec.params[h.best_epoch].items():
+        np.testing.assert_array_equal(net.params[k], v)
+
+
+def test_estimator_restores_the_best_epoch_when_the_epoch_limit_comes_first():
+    X, y = load_iris(return_X_y=True)
+    rec = _Recorder()
+    clf = Classifier(epochs=15, early_stopping=True, patience=50, learning_rate=0.05,
+                     random_state=0, callbacks=[rec]).fit(X, y)
+    assert clf.n_iter_ == 15 and not clf.stopped_early_
+    best = clf.best_epoch_
+    assert best == 1 + int(np.argmin(clf.validation_loss_curve_))
+    assert best < 15, "the test needs a run whose last epoch is not its best"
+    for k, v in rec.params[best].items():
+        np.testing.assert_array_equal(clf.network_.params[k], v)
+
+
+def test_cli_saves_the_best_epoch_when_the_epoch_limit_comes_first(tmp_path):
+    rec = _Recorder()
+    EPOCH_CALLBACKS.append(rec)
+    try:
+        model = tmp_path / "m.safetensors"
+        result = run("train", "diabetes", "--epochs", 30, "--patience", 50, "--learning-rate",
+                     0.1, "--no-scale", "--seed", 0, "--out", model, "-q")
+    finally:
+        EPOCH_CALLBACKS.remove(rec)
+    assert result.exit_code == 0, result.output
+    saved = model_io.load(model)
+    best = saved.best_epoch_
+    assert saved.n_iter_ == 30 and best < 30, result.output
+    for k, v in rec.params[best].items():
+        np.testing.assert_array_equal(saved.network_.params[k], v)
+
+
+# ---------------------------------------------------------------------------- item 3
+@pytest.mark.parametrize("Estimator", [Classifier, Regressor])
+def test_random_state_takes_what_scikit_learn_takes(Estimator):
+    X, y = _blobs(60)
+    def fit(rs):
+        return Estimator(epochs=3, random_state=rs).fit(X, y).network_.params["W_H"]
+    np.testing.assert_array_equal(fit(7), fit(7))
+    np.testing.assert_array_equal(fit(np.int64(7)), fit(7))
+    # one RandomState / Generator, advanced by each fit: two fits differ, a re-seeded one repeats
+    for make in (np.random.RandomState, np.random.default_rng):
+        state = make(3)
+        first, second = fit(state), fit(state)
+        assert not np.array_equal(first, second)
+        np.testing.assert_array_equal(fit(make(3)), first)
+    assert not np.array_equal(fit(None), fit(None))
+
+
+@pytest.mark.parametrize("bad", [-1, 2**32, 1.5, "0", True])
+def test_random_state_out_of_range_is_named(bad):
+    X, y = _blobs(30)
+    with pytest.raises(ValueError, match=r"random_state must be None or an integer in \[0, "):
+        Classifier(epochs=1, random_state=bad).fit(X, y)
+
+
+def test_seed_still_works_with_a_deprecation_warning():
+    X, y = _blobs(40)
+    with pytest.warns(FutureWarning, match="random_state"):
+        old = Classifier(epochs=2, seed=4).fit(X, y)
+    new = Classifier(epochs=2, random_state=4).fit(X, y)
+    np.testing.assert_array_equal(old.network_.params["W_H"], new.network_.params["W_H"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Classifier(epochs=1, random_state=0).fit(X, y)  # no warning without seed=
+
+
+def test_a_model_fitted_with_a_generator_can_be_saved(tmp_path):
+    X, y = _blobs(40)
+    clf = Classifier(epochs=2, random_state=np.random.default_rng(0)).fit(X, y)
+    back = model_io.load(model_io.save(clf, tmp_path / "g.safetensors"))
+    assert back.random_state is None
+    np.testing.assert_array_equal(back.predict(X), clf.predict(X))
+
+
+# ---------------------------------------------------------------------------- validation.py
+def test_one_table_checks_every_hyper_parameter_with_a_range():
+    params = Classifier().get_params()
+    ranged = set(validation.CONSTRAINTS) - {"test_size", "scale"}
+    assert ranged <= set(params), ranged - set(params)
+    for name in ranged:  # the defaults are valid
+        validation.check_params({name: params[name]})
+
+
+@pytest.mark.parametrize("name, bad", [
+    ("hidden_units", 0), ("batch_size", 2.0), ("epochs", True), ("patience", -3),
+    ("l2", -0.1), ("l2", float("nan")), ("momentum", 1.0), ("validation_fraction", 0.0),
+    ("learning_rate", 0.0), ("optimizer", "rmsprop"), ("test_size", 1.0), ("shuffle", "yes"),
+])
+def test_out_of_range_values_are_refused_in_one_place(name, bad):
+    with pytest.raises(ValueError, match=rf"^{name} must be .*, got {bad!r}$"):
+        validation.check_params({name: bad})
+    # the same rule wherever the value enters: the estimators and shallownet.train
+    X, y = _blobs(20)
+    if name in Classifier().get_params():
+        with pytest.raises(ValueError, match=rf"{name} must be"):
+            Classifier(**{name: bad}).fit(X, y)
+    if name in ("batch_size", "epochs", "patience", "l2"):
+        net = sn.Network.init(3, 2, 1, "relu", "binary", seed=0)
+        with pytest.raises(ValueError, match=rf"{name} must be"):
+            sn.train(net, X, y, **{name: bad})
+
+
+def test_spelling_names_the_flag():
+    with pytest.raises(ValueError, match=r"^--test-size must be"):
+        validation.check_params({"test_size": 2.0}, spelling=lambda n: "--" + n.replace("_", "-"))
+
+
+# ---------------------------------------------------------------------------- workflow.py
+def test_workflow_splits_scales_fits_folds_and_records():
+    result = workflow.train("iris", epochs=40, learning_rate=0.01, random_state=3)
+    ds, split, model = result.dataset, result.split, result.model
+    assert split.n_train + split.n_test == 150 and split.n_test == 30 and split.stratified
+    assert not set(split.train_rows) & set(split.test_rows)
+    # folded: the model predicts on raw inputs, and the recorded metric is on the held-out rows
+    acc = float(np.mean(model.predict(ds.X[split.test_rows]) == ds.y[split.test_rows]))
+    assert result.metrics == [("accuracy", pytest.approx(acc))]
+    meta = result.metadata
+    assert meta["seed"] == 3 and meta["test_rows"] == [int(i) for i in split.test_rows]
+    assert meta["n_train"] == 120 and meta["task"] == "classification"
+    # the same seed repeats the run bit for bit
+    again = workflow.train("iris", epochs=40, learning_rate=0.01, random_state=3)
+    for k, v in model.network_.params.items():
+        np.testing.assert_array_equal(again.model.network_.params[k], v)
+
+
+def test_workflow_draws_and_returns_a_seed():
+    a = workflow.train("iris", epochs=2, test_size=0.0)
+    assert isinstance(a.random_state, int) and a.metadata["seed"] == a.random_state
+    assert a.split.n_test == 0 and a.metrics == [] and "test_rows" not in a.metadata
+    b = workflow.train("iris", epochs=2, test_size=0.0, random_state=a.random_state)
+    np.testing.assert_array_equal(a.model.network_.W_H, b.model.network_.W_H)
+
+
+def test_workflow_standardises_a_regression_target_and_folds_it():
+    result = workflow.train("diabetes", epochs=60, random_state=0)
+    ds, split = result.dataset, result.split
+    pred = result.model.predict(ds.X[split.test_rows])
+    assert 50 < pred.mean() < 250  # raw target units, not standardised ones
+    assert dict(result.metrics)["R^2"] > 0.1
+
+
+# ---------------------------------------------------------------------------- item 4
+def test_cli_draws_prints_stores_and_reproduces_the_seed(tmp_path):
+    first, second = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    result = run("train", "iris", "--epochs", 5, "--out", first, "-q")
+    assert result.exit_code == 0, result.output
+    seed = model_io.describe(first)["metadata"]["seed"]
+    assert isinstance(seed, int) and f"--seed {seed}" in result.output
+    assert model_io.load(first).random_state == seed
+    again = run("train", "iris", "--epochs", 5, "--out", second, "-q", "--seed", seed)
+    assert again.exit_code == 0, again.output
+    assert first.read_bytes() == second.read_bytes()  # bit for bit, metadata included
+    info = run("info", first)
+    assert str(seed) in info.output
