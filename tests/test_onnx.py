@@ -104,7 +104,7 @@ LABELS = {
 def test_classifier_labels_of_any_type(kind):
     X, y = blobs()
     labels = LABELS[kind](y)
-    clf = Classifier(hidden_units=6, epochs=5, seed=0).fit(X, labels)
+    clf = Classifier(hidden_units=6, epochs=5, random_state=0).fit(X, labels)
     out = run_onnx(sn.to_onnx(clf), X)
     np.testing.assert_allclose(out["probabilities"], clf.predict_proba(X), atol=TOL)
     got = out["label"]
@@ -118,7 +118,7 @@ def test_classifier_labels_of_any_type(kind):
 def test_regressor_values(d):
     X, y = blobs()
     Y = np.column_stack([X[:, j] * (j + 1) for j in range(d)])
-    reg = Regressor(hidden_units=6, epochs=5, seed=0).fit(X, Y[:, 0] if d == 1 else Y)
+    reg = Regressor(hidden_units=6, epochs=5, random_state=0).fit(X, Y[:, 0] if d == 1 else Y)
     out = run_onnx(sn.to_onnx(reg), X)["variable"]
     assert out.shape == (X.shape[0], d)
     np.testing.assert_allclose(out[:, 0] if d == 1 else out, reg.predict(X), atol=TOL)
@@ -128,7 +128,7 @@ def test_a_saved_file_keeps_its_names_and_metadata(tmp_path):
     pd = pytest.importorskip("pandas")
     X, y = blobs()
     frame = pd.DataFrame(X, columns=["sepal length", "sepal width", "petal", "stem"])
-    clf = Classifier(hidden_units=6, epochs=3, seed=0).fit(frame, np.array(list("abc"))[y])
+    clf = Classifier(hidden_units=6, epochs=3, random_state=0).fit(frame, np.array(list("abc"))[y])
     path = model_io.save(clf, tmp_path / "m.safetensors", metadata={"data": "blobs"})
     proto = sn.to_onnx(path, tmp_path / "m.onnx")
     assert onnx.load(tmp_path / "m.onnx") == proto
@@ -164,7 +164,7 @@ def test_bad_models_and_paths(tmp_path):
 
 def test_cli_export(tmp_path):
     X, y = blobs()
-    clf = Classifier(hidden_units=6, epochs=3, seed=0).fit(X, y)
+    clf = Classifier(hidden_units=6, epochs=3, random_state=0).fit(X, y)
     model = model_io.save(clf, tmp_path / "m.safetensors")
     result = CliRunner().invoke(app, ["export", str(model), str(tmp_path / "m.onnx")])
     assert result.exit_code == 0, result.output
@@ -191,7 +191,7 @@ def test_a_pipeline_converts_with_skl2onnx(kind):
     register_skl2onnx()
     X, y = blobs()
     labels = LABELS[kind](y)
-    pipe = make_pipeline(StandardScaler(), Classifier(hidden_units=6, epochs=5, seed=0))
+    pipe = make_pipeline(StandardScaler(), Classifier(hidden_units=6, epochs=5, random_state=0))
     pipe.fit(X, labels)
     proto = skl2onnx.to_onnx(pipe, X[:1], options={id(pipe[-1]): {"zipmap": False}})
     out = run_onnx(proto, X)
@@ -212,7 +212,7 @@ def test_a_regression_pipeline_converts_with_skl2onnx():
 
     register_skl2onnx()
     X, y = blobs()
-    pipe = make_pipeline(StandardScaler(), Regressor(hidden_units=6, epochs=5, seed=0))
+    pipe = make_pipeline(StandardScaler(), Regressor(hidden_units=6, epochs=5, random_state=0))
     pipe.fit(X, X[:, 0] - 2 * X[:, 1])
     out = list(run_onnx(skl2onnx.to_onnx(pipe, X[:1]), X).values())[0]
     np.testing.assert_allclose(out[:, 0], pipe.predict(X), atol=TOL)
