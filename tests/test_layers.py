@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "shallownet"
 LAYERS = {
     # the notes' building blocks and small pure helpers
     "activations": 0, "outputs": 0, "architecture": 0, "optimizers": 0, "validation": 0,
-    "preprocessing": 0,
+    "preprocessing": 0, "_safe_json": 0,
     # the network and its fast kernels
     "network": 1, "_kernels": 1,
     # training, and the notes' other engines built on the network

@@ -210,3 +210,22 @@ def test_cli_draws_prints_stores_and_reproduces_the_seed(tmp_path):
     assert first.read_bytes() == second.read_bytes()  # bit for bit, metadata included
     info = run("info", first)
     assert str(seed) in info.output
+
+
+def test_a_file_written_with_seed_loads_with_that_random_state(tmp_path):
+    import json
+
+    from safetensors.numpy import load_file, save_file
+
+    X, y = _blobs(40)
+    path = model_io.save(Classifier(epochs=2, random_state=5).fit(X, y), tmp_path / "m.st")
+    from safetensors import safe_open
+
+    with safe_open(path, "np") as f:
+        meta = f.metadata()
+    doc = json.loads(meta["shallownet"])
+    doc["hyperparameters"]["seed"] = doc["hyperparameters"].pop("random_state")
+    old = tmp_path / "old.st"  # as a file from before random_state
+    save_file(load_file(path), old, metadata={"shallownet": json.dumps(doc)})
+    model = model_io.load(old)
+    assert model.random_state == 5 and model.seed == "deprecated"

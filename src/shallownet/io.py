@@ -91,7 +91,7 @@ _MAX_CLASS_BYTES = 64 * 2**20
 _FORMAT_1_HYPERPARAMETERS = frozenset({
     "hidden_units", "activation", "optimizer", "learning_rate", "momentum", "nesterov",
     "batch_size", "epochs", "l2", "early_stopping", "validation_fraction", "patience",
-    "min_delta", "shuffle", "seed", "dtype", "warm_start", "verbose", "callbacks"})
+    "min_delta", "shuffle", "random_state", "dtype", "warm_start", "verbose", "callbacks"})
 
 
 # ---------------------------------------------------------------------------- save
@@ -720,6 +720,9 @@ def _check_hyperparameters(doc, path) -> None:
         raise _bad(path, "hyperparameters must be a JSON object")
     cls = Classifier if doc["kind"] == "classifier" else Regressor
     defaults = cls().get_params(deep=False)
+    if "random_state" not in hyper and "seed" in hyper:
+        # written before random_state replaced seed: the same number under its new name
+        hyper["random_state"] = hyper.pop("seed")
     unknown = sorted(set(hyper) - set(defaults))
     if unknown:
         raise _bad(path, f"unknown hyper-parameter(s) {_shown(unknown)} for {cls.__name__}")
