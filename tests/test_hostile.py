@@ -26,7 +26,7 @@ def valid(tmp_path_factory):
 
     X, y = load_iris(return_X_y=True)
     df = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])
-    model = Classifier(hidden_units=5, epochs=3, seed=0).fit(df, y)
+    model = Classifier(hidden_units=5, epochs=3, random_state=0).fit(df, y)
     return save(model, tmp_path_factory.mktemp("valid") / "valid.safetensors")
 
 
@@ -87,7 +87,7 @@ def test_what_loads_is_exactly_what_was_saved(valid, tmp_path):
     for labels in (np.array(["ab", "ac", "ad"]), np.array([0.0, 1.0, 2.0**52]),
                    np.array([-5, 0, 300], dtype=np.int16), np.array([0, 2**64 - 1], np.uint64)):
         X = np.arange(12, dtype=float).reshape(6, 2)
-        model = Classifier(hidden_units=2, epochs=1, seed=0).fit(X, labels[np.arange(6) %
+        model = Classifier(hidden_units=2, epochs=1, random_state=0).fit(X, labels[np.arange(6) %
                                                                            len(labels)])
         back = load(save(model, tmp_path / "m.safetensors"))
         assert back.classes_.dtype == model.classes_.dtype
@@ -96,7 +96,7 @@ def test_what_loads_is_exactly_what_was_saved(valid, tmp_path):
 
 def test_save_refuses_what_load_would_refuse(tmp_path):
     X = np.arange(12, dtype=float).reshape(6, 2)
-    model = Classifier(hidden_units=2, epochs=1, seed=0).fit(X, [0, 1] * 3)
+    model = Classifier(hidden_units=2, epochs=1, random_state=0).fit(X, [0, 1] * 3)
     deep: dict = {}
     inner = deep
     for _ in range(20):

@@ -123,7 +123,7 @@ def test_float32_on_request_and_estimator_api():
     net, X, y = problem("binary", dtype=np.float32)
     hist = sn.train(net, X, y, optimizer="lbfgs", epochs=30)
     assert net.dtype == np.float32 and hist.loss[-1] < hist.loss[0]
-    clf = sn.Classifier(optimizer="lbfgs", hidden_units=8, epochs=50, seed=0).fit(X, y)
+    clf = sn.Classifier(optimizer="lbfgs", hidden_units=8, epochs=50, random_state=0).fit(X, y)
     assert clf.n_iter_ <= 50 and clf.score(X, y) > 0.9
     assert clf.network_.dtype == np.float32
     with pytest.raises(ValueError, match="partial_fit needs a mini-batch optimizer"):
@@ -135,7 +135,7 @@ def test_float32_on_request_and_estimator_api():
 def test_regressor_with_lbfgs_and_early_stopping_split():
     net, X, y = problem("regression", N=200)
     reg = sn.Regressor(optimizer="lbfgs", hidden_units=16, epochs=300, dtype="float64",
-                       early_stopping=True, patience=20, seed=0).fit(X, y)
+                       early_stopping=True, patience=20, random_state=0).fit(X, y)
     assert reg.validation_scores_ is not None and reg.best_validation_score_ > 0.95
 
 
@@ -168,7 +168,7 @@ def test_held_out_score_matches_scikit_learn_lbfgs(load, classification):
         Theirs = MLPClassifier if classification else MLPRegressor
         ours.append(Ours(optimizer="lbfgs", hidden_units=100, epochs=200, dtype="float64",
                          l2=alpha / len(X_tr) * (1 if classification else 2),
-                         seed=seed).fit(X_tr, y_tr).score(X_te, y_te))
+                         random_state=seed).fit(X_tr, y_tr).score(X_te, y_te))
         theirs.append(Theirs(solver="lbfgs", hidden_layer_sizes=(100,), max_iter=200,
                              alpha=alpha, random_state=seed).fit(X_tr, y_tr).score(X_te, y_te))
     assert np.median(ours) >= np.median(theirs) - 0.01, (ours, theirs)
