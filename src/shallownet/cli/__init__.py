@@ -1,4 +1,4 @@
-"""The ``shallownet`` command: train, predict, evaluate, info, export, problems.
+"""The ``shallownet`` command: train, predict, evaluate, info, export, problems, playground.
 
 Built with typer (commands and ``--help``) and rich (progress bar and tables). Every command
 turns bad input into one line ``error: ...`` on stderr and exit status 2, never a traceback
@@ -23,7 +23,7 @@ so the saved model is an ordinary shallownet model that predicts on the raw data
 from __future__ import annotations
 
 from ..preprocessing import fold_standardisation, fold_target_standardisation
-from . import export, info, predict, problems, train  # noqa: F401  (each registers a command)
+from . import export, info, playground, predict, problems, train  # noqa: F401  (register commands)
 from .app import app, main
 from .errors import EXIT_FAILURE, EXIT_INPUT, EXIT_INTERRUPT, ExitStatus
 from .train import plot_curves

@@ -1,0 +1,457 @@
+"""The playground's API (every endpoint, good and bad requests), with Starlette's test client.
+
+Numbers are checked against the notes (Problem 2's Table 1 test column, Problem 3's regions)
+and against the library called directly.
+"""
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("starlette",
+                    reason="the playground extra: pip install 'shallownet[playground]'")
+pytest.importorskip("httpx", reason="Starlette's test client needs httpx")
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # newer Starlette prefers another HTTP client package
+    from starlette.testclient import TestClient
+
+import shallownet as sn
+from shallownet import explain, io, problems
+from shallownet.playground import app as pg
+
+TOKEN = "test-token"
+H = {"X-Playground-Token": TOKEN}
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture
+def client():
+    return TestClient(pg.create_app(TOKEN, {"testserver"}))
+
+
+def _net_json(net):
+    return pg.network_json(net)
+
+
+def _decode(b64, dtype):
+    return np.frombuffer(base64.b64decode(b64), dtype=dtype)
+
+
+# ---------------------------------------------------------------------------- token and host
+@pytest.mark.parametrize("path", ["/", "/api/config", "/static/app.js", "/static/style.css"])
+def test_every_request_needs_the_token(client, path):
+    assert client.get(path).status_code == 403
+    assert client.get(path, headers={"X-Playground-Token": "wrong"}).status_code == 403
+    assert client.get(path, params={"token": "wrong"}).status_code == 403
+    assert "token" in client.get(path).json()["error"]
+    assert client.get(path, headers=H).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/evaluate", "/api/session", "/api/train", "/api/model",
+                                  "/api/trace", "/api/open"])
+def test_post_endpoints_need_the_token(client, path):
+    assert client.post(path, json={}).status_code == 403
+
+
+def test_page_with_token_sets_a_strict_cookie_that_loads_the_script(client):
+    r = client.get("/", params={"token": TOKEN})
+    assert r.status_code == 200 and "<script src=\"static/app.js\">" in r.text
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    fresh = TestClient(client.app)
+    name, value = cookie.split(";")[0].split("=", 1)
+    assert value == TOKEN
+    assert fresh.get("/static/app.js", headers={"Cookie": f"{name}={value}"}).status_code == 200
+    assert fresh.get("/static/app.js", headers={"Cookie": f"{name}=nope"}).status_code == 403
+
+
+def test_wrong_host_is_refused_even_with_the_token(client):
+    r = client.get("/api/config", headers={**H, "Host": "evil.example"})
+    assert r.status_code == 403 and "host" in r.json()["error"]
+    r = client.get("/api/config", headers={**H, "Host": "testserver"})
+    assert r.status_code == 200
+
+
+def test_allowed_hosts_refuse_rebinding_names():
+    loop = pg.allowed_hosts("127.0.0.1")
+    ok = pg._host_ok
+    assert ok("127.0.0.1:8765", loop, 8765) and ok("localhost:8765", loop, 8765)
+    assert ok("[::1]:8765", loop, 8765)
+    assert not ok("127.0.0.1:9999", loop, 8765)          # another port
+    assert not ok("attacker.example:8765", loop, 8765)   # DNS rebinding
+    assert not ok("", loop, 8765)
+    anywhere = pg.allowed_hosts("0.0.0.0")
+    assert ok("192.168.1.20:8765", anywhere, 8765) and ok("[fe80::1]:8765", anywhere, 8765)
+    assert not ok("attacker.example:8765", anywhere, 8765)
+
+
+# ---------------------------------------------------------------------------- config, presets
+def test_presets_are_the_notes_networks(client):
+    cfg = client.get("/api/config", headers=H).json()
+    for name, make in (("problem1", problems.problem1), ("problem2", problems.problem2),
+                       ("problem3", problems.problem3)):
+        got = cfg["presets"][name]["network"]
+        net = make()
+        for k, v in net.params.items():
+            np.testing.assert_array_equal(np.array(got[k]), v)
+        assert got["activation"] == "threshold" and got["output"] == "binary"
+    assert cfg["limits"]["N_h"] >= 32
+    assert {"blobs", "xor", "circles", "moons", "spiral", "iris", "curve"} <= set(cfg["datasets"])
+
+
+# ---------------------------------------------------------------------------- evaluate
+def test_problem2_at_3_5_gives_the_corrected_table1_test_column(client):
+    body = {"network": _net_json(problems.problem2()), "bounds": [-1, 6], "point": [3.5]}
+    r = client.post("/api/evaluate", headers=H, json=body)
+    assert r.status_code == 200
+    rows = {row["key"]: row for row in r.json()["table"]["rows"]}
+    # the notes' corrected Table 1, test column: z_H = (1.5, -0.5), u_H = (1, 0), z_O = 0.5
+    assert [rows[k]["value"] for k in ("z_H1", "z_H2", "u_H1", "u_H2", "z_O", "y_hat")] == \
+        [1.5, -0.5, 1, 0, 0.5, 1]
+    assert rows["z_O"]["text"] == "0.5" and rows["z_O"]["eq"] == "(8), (9b)"
+    assert rows["y_hat"]["eq"] == "(4)" and rows["u_H1"]["eq"] == "(1a), (2)"
+    pw = r.json()["piecewise"]
+    assert pw["y_hat_text"] == "y_hat = 1 for x in [2, 4), 0 otherwise"
+    ones = [p for p in pw["y_hat_intervals"] if p["y_hat"] == 1]
+    assert ones == [{"lo": 2.0, "hi": 4.0, "lo_closed": True, "hi_closed": False, "z_O": None,
+                     "y_hat": 1}]
+
+
+def test_the_1d_curve_is_the_networks_own(client):
+    net = sn.Network(W_H=[[1.5], [-2]], b_H=[0.5, 1], W_O=[1, -0.5], b_O=0.25,
+                     activation="sigmoid", output="regression")
+    r = client.post("/api/evaluate", headers=H,
+                    json={"network": _net_json(net), "bounds": [-2, 2], "samples": 9})
+    c = r.json()["curve"]
+    x = np.linspace(-2, 2, 9)
+    tr = net.forward(x[:, None])
+    np.testing.assert_allclose(c["x"], x)
+    np.testing.assert_allclose(c["y_hat"], tr.z_O[:, 0])
+    np.testing.assert_allclose(np.array(c["u_H"]).T, tr.u_H)
+    assert "piecewise" not in r.json()  # sigmoid units have no piecewise-constant description
+
+
+def test_problem3_grid_and_regions(client):
+    body = {"network": _net_json(problems.problem3()), "bounds": [-1, 2, -1, 2], "grid": 31,
+            "point": [0.25, 0.25]}
+    r = client.post("/api/evaluate", headers=H, json=body).json()
+    g = r["grid"]
+    labels = _decode(g["label"], np.uint8).reshape(31, 31)
+    # independent reference: the notes' region x_1 >= 0, x_2 >= 0, x_1 + x_2 < 1 (Problem 3)
+    xs, ys = np.linspace(-1, 2, 31), np.linspace(2, -1, 31)
+    X1, X2 = np.meshgrid(xs, ys)
+    inside = (X1 >= 0) & (X2 >= 0) & (X1 + X2 < 1)
+    np.testing.assert_array_equal(labels.astype(bool), inside)
+    assert r["regions"][-1] == "y_hat = 1 where x_1 >= 0, x_2 >= 0, x_1 + x_2 < 1; 0 elsewhere"
+    rows = {row["key"]: row["value"] for row in r["table"]["rows"]}
+    assert rows["z_O"] == 0.5 and rows["y_hat"] == 1
+
+
+def test_multiclass_grid_values_are_the_softmax_maximum(client):
+    net = sn.Network.init(2, 5, 3, activation="sigmoid", output="multiclass", seed=1,
+                          dtype=np.float64)
+    r = client.post("/api/evaluate", headers=H,
+                    json={"network": _net_json(net), "bounds": [-1, 1, -1, 1], "grid": 4}).json()
+    xs, ys = np.linspace(-1, 1, 4), np.linspace(1, -1, 4)
+    G = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    np.testing.assert_allclose(_decode(r["grid"]["value"], "<f4"),
+                               net.predict_proba(G).max(axis=1), rtol=1e-6)
+    np.testing.assert_array_equal(_decode(r["grid"]["label"], np.uint8), net.predict(G))
+
+
+def _bad(client, body, status=400, path="/api/evaluate"):
+    r = client.post(path, headers=H, json=body) if not isinstance(body, bytes) else \
+        client.post(path, headers={**H, "Content-Type": "application/json"}, content=body)
+    assert r.status_code == status, r.text
+    return r.json()["error"]
+
+
+def test_evaluate_refuses_bad_networks(client):
+    good = _net_json(problems.problem2())
+    assert "N_h must be in [1, 64]" in _bad(client, {"network": {
+        **good, "W_H": [[1]] * 65, "b_H": [0] * 65, "W_O": [[1] * 65]}})
+    assert "N_i = 1 or 2" in _bad(client, {"network": {**good, "W_H": [[1, 2, 3], [1, 2, 3]]}})
+    assert "activation must be one of" in _bad(client, {"network": {**good,
+                                                                    "activation": "tanh"}})
+    assert "output must be one of" in _bad(client, {"network": {**good, "output": None}})
+    assert "finite numbers" in _bad(client, {"network": {**good, "b_O": [1e300]}})
+    assert "b_H must have shape (2,)" in _bad(client, {"network": {**good, "b_H": [1, 2, 3]}})
+    assert "W_O must be a matrix" in _bad(client, {"network": {**good, "W_O": [1, -2]}})
+    assert "W_H must be a list of numbers" in _bad(client, {"network": {
+        **good, "W_H": [["a"], ["b"]]}})
+    assert "network must be an object" in _bad(client, {"network": [1, 2]})
+    assert "one unit" in _bad(client, {"network": {**good, "output": "multiclass"}})
+
+
+def test_evaluate_refuses_bad_views_and_bodies(client):
+    good = _net_json(problems.problem2())
+    assert "grid must be an integer in [2, 200]" in _bad(
+        client, {"network": _net_json(problems.problem3()), "grid": 201})
+    assert "samples must be an integer" in _bad(client, {"network": good, "samples": 2.5})
+    assert "minimum below its maximum" in _bad(client, {"network": good, "bounds": [3, 1]})
+    assert "bounds must be" in _bad(client, {"network": good, "bounds": [0, 1, 2, 3]})
+    assert "point must be a list" in _bad(client, {"network": good, "point": [1, 2]})
+    assert "not valid JSON" in _bad(client, b"{not json")
+    assert "NaN is not a number JSON allows" in _bad(client, b'{"network": {"b_O": NaN}}')
+    assert "must be a JSON object" in _bad(client, b"[1, 2]")
+
+
+def test_oversize_bodies_are_refused(client):
+    big = b'{"pad": "' + b"x" * (pg.LIMITS["body_bytes"] + 10) + b'"}'
+    assert "larger than" in _bad(client, big, 413)
+
+    def chunks():  # no Content-Length: the limit holds on the bytes that arrive
+        yield b'{"pad": "'
+        for _ in range(20):
+            yield b"x" * 100_000
+        yield b'"}'
+
+    r = client.post("/api/evaluate", headers={**H, "Content-Type": "application/json"},
+                    content=chunks())
+    assert r.status_code == 413
+
+
+def test_no_file_system_through_the_api(client):
+    for path in ["/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2F__init__.py",
+                 "/api/open?path=/etc/passwd", "/etc/passwd"]:
+        r = client.get(path, headers=H)
+        assert r.status_code in (404, 405), path
+        assert b"import" not in r.content and b"root:" not in r.content
+
+
+# ---------------------------------------------------------------------------- training
+def test_training_xor_step_by_step_reaches_high_validation_accuracy(client):
+    r = client.post("/api/session", headers=H, json={
+        "dataset": "xor", "n": 400, "noise": 0, "seed": 0, "N_h": 8, "activation": "relu",
+        "learning_rate": 0.03, "batch_size": 16})
+    assert r.status_code == 200
+    s = r.json()
+    assert len(s["data"]["X"]) == 400 and sum(s["data"]["validation"]) == 80
+    assert "grid" in s and len(s["network"]["W_H"]) == 8
+    sid, epochs = s["session"], 0
+    for _ in range(3):
+        t = client.post("/api/train", headers=H, json={"session": sid, "epochs": 50}).json()
+        assert t["history"]["from"] == epochs and len(t["history"]["loss"]) == 50
+        epochs = t["history"]["epochs"]
+    assert epochs == 150
+    assert t["history"]["val_score"][-1] >= 0.95
+    assert t["history"]["loss"][-1] < t["history"]["loss"][0]
+
+
+def test_training_matches_the_library_called_directly(client):
+    body = {"dataset": "moons", "n": 100, "noise": 0.1, "seed": 3, "N_h": 4,
+            "activation": "sigmoid", "optimizer": "sgd", "learning_rate": 0.1, "batch_size": 10}
+    s = client.post("/api/session", headers=H, json=body).json()
+    t = client.post("/api/train", headers=H, json={"session": s["session"], "epochs": 3}).json()
+    # the same split, network and three epochs through shallownet.train
+    session, _ = pg.new_session(body)
+    net = session.net
+    hist = sn.train(net, session.X_train, session.y_train, epochs=3, batch_size=10,
+                    optimizer="sgd", learning_rate=0.1, seed=3,
+                    validation_data=(session.X_val, session.y_val))
+    np.testing.assert_allclose(np.array(t["network"]["W_H"]), net.W_H, rtol=1e-5)
+    np.testing.assert_allclose(t["history"]["val_loss"], hist.val_loss, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name,output,N_i,N_o", [
+    ("blobs", "binary", 2, 1), ("circles", "binary", 2, 1), ("spiral", "binary", 2, 1),
+    ("iris", "multiclass", 2, 3), ("curve", "regression", 1, 1)])
+def test_every_data_set_trains(client, name, output, N_i, N_o):
+    s = client.post("/api/session", headers=H, json={"dataset": name, "n": 60,
+                                                     "features": [0, 2]}).json()
+    assert s["data"]["output"] == output
+    assert np.array(s["network"]["W_H"]).shape == (8, N_i) and len(s["network"]["b_O"]) == N_o
+    t = client.post("/api/train", headers=H, json={"session": s["session"], "epochs": 2})
+    assert t.status_code == 200 and len(t.json()["history"]["val_score"]) == 2
+    assert ("curve" if N_i == 1 else "grid") in t.json()
+
+
+def test_threshold_training_shows_the_librarys_explanation(client):
+    s = client.post("/api/session", headers=H,
+                    json={"dataset": "xor", "activation": "threshold"}).json()
+    r = client.post("/api/train", headers=H, json={"session": s["session"], "epochs": 1})
+    assert r.status_code == 422
+    with pytest.raises(ValueError) as direct:
+        sn.train(sn.Network.init(2, 2, activation="threshold"), [[0, 0]], [0])
+    assert r.json()["error"] == str(direct.value)
+
+
+def test_training_refuses_bad_requests(client, monkeypatch):
+    assert "dataset must be one of" in _bad(client, {"dataset": "mnist"}, path="/api/session")
+    assert "n must be an integer in [10, 2000]" in _bad(client, {"dataset": "xor", "n": 5000},
+                                                       path="/api/session")
+    assert "N_h must be an integer in [1, 64]" in _bad(client, {"dataset": "xor", "N_h": 0},
+                                                      path="/api/session")
+    assert "learning_rate must be a number in (0, 10]" in _bad(
+        client, {"dataset": "xor", "learning_rate": 0}, path="/api/session")
+    assert "features must be two different" in _bad(
+        client, {"dataset": "iris", "features": [1, 1]}, path="/api/session")
+    assert "no such training session" in _bad(client, {"session": "nope"}, 404, "/api/train")
+    sid = client.post("/api/session", headers=H, json={"dataset": "xor", "n": 20}).json()
+    sid = sid["session"]
+    assert "epochs must be an integer in [1, 100]" in _bad(
+        client, {"session": sid, "epochs": 101}, path="/api/train")
+    assert "does not match the session" in _bad(
+        client, {"session": sid, "network": _net_json(problems.problem3())}, path="/api/train")
+    monkeypatch.setitem(pg.LIMITS, "epochs_per_session", 3)
+    assert client.post("/api/train", headers=H, json={"session": sid, "epochs": 3}).is_success
+    assert "press reset" in _bad(client, {"session": sid, "epochs": 1}, 422, "/api/train")
+
+
+def test_edited_weights_reach_the_session(client):
+    s = client.post("/api/session", headers=H, json={"dataset": "blobs", "n": 20, "N_h": 2,
+                                                     "optimizer": "sgd",
+                                                     "learning_rate": 1e-9}).json()
+    edited = {**s["network"], "W_H": [[3.0, -1.0], [0.5, 2.0]]}
+    t = client.post("/api/train", headers=H,
+                    json={"session": s["session"], "epochs": 1, "network": edited}).json()
+    np.testing.assert_allclose(t["network"]["W_H"], edited["W_H"], rtol=1e-5)
+
+
+def test_sessions_are_bounded(client, monkeypatch):
+    monkeypatch.setitem(pg.LIMITS, "sessions", 2)
+    ids = [client.post("/api/session", headers=H, json={"dataset": "xor", "n": 10}).json()
+           ["session"] for _ in range(3)]
+    assert _bad(client, {"session": ids[0]}, 404, "/api/train")
+    assert client.post("/api/train", headers=H, json={"session": ids[2]}).is_success
+
+
+# ---------------------------------------------------------------------------- files
+def test_download_model_is_a_shallownet_model_file(client, tmp_path):
+    net = problems.problem2()
+    r = client.post("/api/model", headers=H, json={"network": _net_json(net), "state": "abc"})
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(r.content)
+    loaded = io.load(path)
+    for k, v in net.params.items():
+        np.testing.assert_array_equal(loaded.params[k], v)
+    assert loaded.activation.name == "threshold"
+    assert io.describe(path)["metadata"]["playground_state"] == "abc"
+
+
+def test_download_trace_is_table1_as_markdown(client):
+    r = client.post("/api/trace", headers=H, json={
+        "network": _net_json(problems.problem2()), "points": [[0], [1], [3], [5], [3.5]]})
+    assert r.status_code == 200
+    expected = explain.trace(problems.problem2(), [0, 1, 3, 5, 3.5]).to_markdown()
+    assert expected in r.text
+    assert "y_hat = 1 for x in [2, 4), 0 otherwise" in r.text
+    assert "at most 50" in _bad(client, {"network": _net_json(problems.problem2()),
+                                         "points": [[0]] * 51}, path="/api/trace")
+
+
+def test_open_model_round_trip(client):
+    net = sn.Network.init(2, 5, 3, activation="relu", output="multiclass", seed=0)
+    data = client.post("/api/model", headers=H, json={"network": _net_json(net)}).content
+    r = client.post("/api/open", headers={**H, "X-Filename": "mine.safetensors"}, content=data)
+    assert r.status_code == 200
+    got = r.json()["network"]
+    np.testing.assert_array_equal(np.array(got["W_O"], dtype=np.float32), net.W_O)
+    assert got["output"] == "multiclass"
+
+
+def test_open_model_refuses_invalid_files_with_the_loaders_message(client, tmp_path):
+    good = client.post("/api/model", headers=H,
+                       json={"network": _net_json(problems.problem2())}).content
+    for data in [b"", b"not a model file at all", good[:-3], good + b"xx",
+                 good[:-1] + bytes([good[-1] ^ 1])]:
+        r = client.post("/api/open", headers={**H, "X-Filename": "../../evil name?.safetensors"},
+                        content=data)
+        assert r.status_code == 422, data[:30]
+        msg = r.json()["error"]
+        path = tmp_path / "x.safetensors"
+        path.write_bytes(data)
+        with pytest.raises(ValueError) as direct:
+            io.load(path)
+        # the loader's own message, naming the upload (cleaned) instead of a temporary path
+        assert msg == str(direct.value).replace(str(path), "....evil name.safetensors")
+        assert "/tmp" not in msg
+
+
+def test_open_model_refuses_networks_the_page_cannot_show(client, tmp_path):
+    path = io.save(sn.Network.init(4, 3, seed=0), tmp_path / "wide.safetensors")
+    r = client.post("/api/open", headers=H, content=path.read_bytes())
+    assert r.status_code == 422 and "N_i = 4" in r.json()["error"]
+    r = client.post("/api/open", headers=H, content=b"x" * (pg.LIMITS["body_bytes"] + 1))
+    assert r.status_code == 413
+
+
+def test_open_model_accepts_a_trained_estimator(client, tmp_path):
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(60, random_state=0)
+    clf = sn.Classifier(hidden_units=4, epochs=2, seed=0).fit(X, y)
+    path = io.save(clf, tmp_path / "clf.safetensors")
+    r = client.post("/api/open", headers=H, content=path.read_bytes())
+    assert r.status_code == 200
+    np.testing.assert_array_equal(np.array(r.json()["network"]["W_H"], np.float32),
+                                  clf.network_.W_H)
+
+
+# ---------------------------------------------------------------------------- the command
+def test_command_prints_the_url_first_and_stops_on_ctrl_c():
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "shallownet.cli", "playground", "--port", "0",
+                             "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:") and "/?token=" in url
+        import time
+
+        for _ in range(100):  # the server starts listening right after printing the URL
+            try:
+                page = urllib.request.urlopen(url, timeout=5).read().decode()
+                break
+            except urllib.error.URLError:
+                time.sleep(0.05)
+        assert "shallownet playground" in page
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(url.split("?")[0] + "api/config", timeout=5)
+        assert denied.value.code == 403
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "playground stopped" in out and "Traceback" not in err
+
+
+def test_command_warns_when_not_on_loopback(capsys, monkeypatch):
+    import shallownet.playground as play
+
+    assert play.is_loopback("127.0.0.1") and play.is_loopback("::1")
+    assert play.is_loopback("localhost") and not play.is_loopback("0.0.0.0")
+    assert not play.is_loopback("192.168.0.2")
+
+
+def test_static_files_ship_as_package_data():
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = spec["package-data"]["shallownet.playground"]
+    static = root / "src" / "shallownet" / "playground" / "static"
+    shipped = {p.name for pat in patterns for p in static.parent.glob(pat)}
+    assert shipped == {p.name for p in static.iterdir()} == {"index.html", "app.js",
+                                                             "style.css"}
+    # no file the page loads comes from elsewhere (offline; no CDN)
+    for name in shipped:
+        text = (static / name).read_text()
+        assert "http://" not in text.replace("http://www.w3.org/2000/svg", "")
+        assert "https://" not in text
+    assert json.loads(json.dumps(pg.LIMITS)) == pg.LIMITS

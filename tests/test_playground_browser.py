@@ -1,0 +1,262 @@
+"""The playground in a real browser: Playwright driving Debian's Chromium.
+
+Playwright cannot download its own browser here, so these tests use the system's
+(``/usr/bin/chromium``, or ``SHALLOWNET_CHROMIUM``). Without it they skip, naming the package;
+CI (``.ci/run``) installs it and sets ``SHALLOWNET_REQUIRE_BROWSER=1`` so they cannot skip there.
+Set ``SHALLOWNET_SCREENSHOTS=DIR`` to keep the screenshots of each view (docs/playground/).
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import shallownet as sn
+from shallownet import explain, io, problems
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = os.environ.get("SHALLOWNET_CHROMIUM") or shutil.which("chromium") or \
+    "/usr/bin/chromium"
+_MISSING = None
+try:
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+    from playwright.sync_api import sync_playwright
+except ImportError as e:  # pragma: no cover - the test extra installs them
+    _MISSING = f"the browser tests need {e.name} (pip install -e '.[test,playground]')"
+if _MISSING is None and not Path(CHROMIUM).exists():
+    _MISSING = ("the browser tests need a Chromium: install Debian's chromium package "
+                "(apt-get install chromium) or set SHALLOWNET_CHROMIUM")
+if _MISSING and os.environ.get("SHALLOWNET_REQUIRE_BROWSER"):
+    raise RuntimeError(_MISSING)
+if _MISSING:
+    pytest.skip(_MISSING, allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server():
+    from shallownet.playground import start_in_thread
+
+    url, stop = start_in_thread()
+    yield url
+    stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+    p = ctx.new_page()
+    p.errors = []
+    p.on("console", lambda m: p.errors.append(m.text) if m.type == "error" else None)
+    p.on("pageerror", lambda e: p.errors.append(str(e)))
+    p.goto(server)
+    p.wait_for_function("window.playground && window.playground.metrics.draws > 0")
+    yield p
+    ctx.close()
+
+
+def _drawn(page, before=None):
+    n = page.evaluate("window.playground.metrics.draws") if before is None else before
+    page.wait_for_function(f"window.playground.metrics.draws > {n}")
+
+
+def _row(page, key):
+    return page.locator(f'#table1 tr[data-key="{key}"] td.value').inner_text()
+
+
+def _set(page, selector, value):
+    page.fill(selector, str(value))
+    page.dispatch_event(selector, "change")
+
+
+def _preset(page, name):
+    n = page.evaluate("window.playground.metrics.draws")
+    page.click(f"[data-preset={name}]")
+    _drawn(page, n)
+
+
+def _point(page, x):
+    n = page.evaluate("window.playground.metrics.draws")
+    _set(page, "#point-x", x)
+    _drawn(page, n)
+
+
+def test_page_loads_with_no_console_errors(page):
+    for name in ("problem1", "problem3", "problem2"):
+        _preset(page, name)
+    page.click("[data-mode=train]")
+    page.wait_for_function("document.querySelector('#train-status').textContent.length > 0 "
+                           "&& window.playground.view && window.playground.view.grid")
+    page.click("#step")
+    page.wait_for_function("document.querySelector('#train-status').dataset.epochs == '1'")
+    n = page.evaluate("window.playground.metrics.draws")
+    page.click("[data-mode=hand]")
+    _drawn(page, n)
+    assert page.errors == []
+    assert page.locator("#message").is_hidden()
+
+
+def test_problem2_preset_then_3_5_shows_the_corrected_table1_column(page):
+    _preset(page, "problem2")
+    _point(page, 1)
+    assert (_row(page, "z_O"), _row(page, "y_hat")) == ("-0.5", "0")
+    _point(page, 3.5)
+    # the notes' Table 1, test column as corrected: z_O = 0.5, y_hat = 1
+    assert (_row(page, "z_H1"), _row(page, "z_H2")) == ("1.5", "-0.5")
+    assert (_row(page, "u_H1"), _row(page, "u_H2")) == ("1", "0")
+    assert (_row(page, "z_O"), _row(page, "y_hat")) == ("0.5", "1")
+    eq = page.locator('#table1 tr[data-key="z_O"] td.eq').inner_text()
+    assert eq == "(8), (9b)"
+    desc = page.locator("#description").inner_text()
+    assert "y_hat = 1 for x in [2, 4), 0 otherwise" in desc
+    assert page.errors == []
+
+
+def test_weight_edit_redraws_with_the_librarys_description(page, server):
+    _preset(page, "problem2")
+    n = page.evaluate("window.playground.metrics.draws")
+    page.fill('#weights input[data-name="W_O,0,1"]', "-1")
+    _drawn(page, n)
+    edited = sn.Network(W_H=[[1], [1]], b_H=[-2, -4], W_O=[1, -1], b_O=-0.5,
+                        activation="threshold", output="binary")
+    expected = explain.describe_piecewise(edited)
+    page.wait_for_function("document.querySelector('#description').textContent"
+                           f".includes({expected.y_hat_text!r})")
+    assert expected.z_O_text in page.locator("#description").inner_text()
+    # the whole state is in the URL: a new page opened on it shows the edited network
+    page.wait_for_function("location.hash.startsWith('#s=')")
+    page.wait_for_timeout(400)  # the URL is updated at most every 300 ms
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.wait_for_function("window.playground && window.playground.metrics.draws > 0")
+    assert other.evaluate("window.playground.state.net.W_O") == [[1, -1]]
+    assert expected.y_hat_text in other.locator("#description").inner_text()
+    other.close()
+    assert page.errors == []
+
+
+def test_2d_regions_are_drawn_from_the_librarys_grid(page):
+    _preset(page, "problem3")
+    # canvas pixels inside and outside Problem 3's region x_1, x_2 >= 0, x_1 + x_2 < 1
+    colour = """([x, y]) => {
+        const cv = document.getElementById('plot'), b = window.playground.view.bounds;
+        const px = Math.round((x - b[0]) / (b[1] - b[0]) * cv.width);
+        const py = Math.round((1 - (y - b[2]) / (b[3] - b[2])) * cv.height);
+        return Array.from(cv.getContext('2d').getImageData(px, py, 1, 1).data.slice(0, 3));
+    }"""
+    inside = page.evaluate(colour, [0.4, 0.3])
+    outside = [page.evaluate(colour, p) for p in ([1.5, 1.5], [-0.5, 0.5], [0.5, -0.7])]
+    net = problems.problem3()
+    assert net.predict([0.4, 0.3]) == 1 and all(net.predict(p) == 0
+                                                for p in ([1.5, 1.5], [-0.5, 0.5]))
+    assert inside[2] > inside[0]            # blue: y_hat = 1
+    assert all(o[0] > o[2] for o in outside)  # orange: y_hat = 0
+    assert "x_1 + x_2 < 1" in page.locator("#description").inner_text()
+
+
+def test_training_xor_relu_8_reaches_095_validation_accuracy(page):
+    page.click("[data-mode=train]")
+    page.wait_for_function("window.playground.view && window.playground.view.grid")
+    page.select_option("#dataset", "xor")
+    _set(page, "#train-N_h", 8)
+    page.select_option("#train-activation", "relu")
+    page.wait_for_function("window.playground.state.train.N_h === 8")
+    page.click("#play")
+    page.wait_for_function("+document.querySelector('#train-status').dataset.valScore >= 0.95",
+                           timeout=120_000)
+    page.click("#pause")
+    state = page.evaluate("window.playground.state")
+    assert state["data"]["dataset"] == "xor" and state["train"]["activation"] == "relu"
+    assert len(state["net"]["W_H"]) == 8
+    score = float(page.locator("#train-status").get_attribute("data-val-score"))
+    assert score >= 0.95
+    assert page.errors == []
+
+
+def test_threshold_and_play_shows_why_it_cannot_be_trained(page):
+    page.click("[data-mode=train]")
+    page.wait_for_function("window.playground.view && window.playground.view.grid")
+    page.select_option("#train-activation", "threshold")
+    page.wait_for_function("window.playground.state.net.activation === 'threshold'")
+    page.click("#play")
+    page.wait_for_selector("#message:not([hidden])")
+    with pytest.raises(ValueError) as direct:
+        sn.train(sn.Network.init(2, 2, activation="threshold"), [[0, 0]], [0])
+    assert page.locator("#message").inner_text() == str(direct.value)
+
+
+def test_download_model_and_trace_then_open_files(page, tmp_path):
+    _preset(page, "problem2")
+    with page.expect_download() as dl:
+        page.click("#download-model")
+    path = tmp_path / "model.safetensors"
+    dl.value.save_as(path)
+    net = io.load(path)
+    for k, v in problems.problem2().params.items():
+        np.testing.assert_array_equal(net.params[k], v)
+    with page.expect_download() as dl:
+        page.click("#download-trace")
+    md = tmp_path / "trace.md"
+    dl.value.save_as(md)
+    assert explain.trace(problems.problem2(), [3.5]).to_markdown() in md.read_text()
+    # open: a valid file replaces the network; an invalid one shows the loader's message
+    other = tmp_path / "other.safetensors"
+    io.save(problems.problem3(), other)
+    n = page.evaluate("window.playground.metrics.draws")
+    page.set_input_files("#open-model", str(other))
+    _drawn(page, n)
+    assert page.evaluate("window.playground.state.net.W_O") == [[1, 1, -1]]
+    bad = tmp_path / "broken.safetensors"
+    bad.write_bytes(b"\x05\x00\x00\x00\x00\x00\x00\x00{}")
+    page.set_input_files("#open-model", str(bad))
+    page.wait_for_selector("#message:not([hidden])")
+    with pytest.raises(ValueError) as direct:
+        io.load(bad)
+    assert page.locator("#message").inner_text() == \
+        str(direct.value).replace(str(bad), "broken.safetensors")
+    assert page.evaluate("window.playground.state.net.W_O") == [[1, 1, -1]]
+
+
+def test_screenshot_of_each_view(page, tmp_path):
+    out = Path(os.environ.get("SHALLOWNET_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    _preset(page, "problem2")
+    _point(page, 3.5)
+    page.locator("#function-view").screenshot(path=out / "function-1d.png")
+    page.locator("#table-view").screenshot(path=out / "table1.png")
+    _preset(page, "problem3")
+    page.locator("#network-view").screenshot(path=out / "network.png")
+    page.locator("#function-view").screenshot(path=out / "function-2d.png")
+    page.click("[data-mode=train]")
+    page.wait_for_function("window.playground.view && window.playground.view.grid")
+    page.select_option("#dataset", "spiral")
+    _set(page, "#n", 400)
+    _set(page, "#train-N_h", 16)
+    page.wait_for_function("window.playground.state.train.N_h === 16 && "
+                           "window.playground.state.data.n === 400")
+    page.wait_for_function("document.querySelector('#train-status').textContent "
+                           "=== 'not trained yet'")
+    _set(page, "#epochs_per_step", 10)
+    page.click("#play")
+    page.wait_for_function("+document.querySelector('#train-status').dataset.epochs >= 300",
+                           timeout=120_000)
+    page.click("#pause")
+    page.wait_for_timeout(300)
+    page.locator("#function-view").screenshot(path=out / "training-regions.png")
+    page.locator("#training-view").screenshot(path=out / "training-curves.png")
+    names = {"function-1d.png", "table1.png", "network.png", "function-2d.png",
+             "training-regions.png", "training-curves.png"}
+    assert {p.name for p in out.iterdir()} >= names
+    assert all((out / n).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for n in names)
+    assert page.errors == []
