@@ -31,6 +31,7 @@ _LAZY = {
     "trace": "explain",
     "describe_piecewise": "explain",
     "graph": None,
+    "data": None,
     "datasets": None,
     "plotting": None,
     "problems": None,

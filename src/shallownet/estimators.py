@@ -38,6 +38,7 @@ from .activations import get_activation
 from .architecture import choose_architecture
 from .network import Network, _all_finite
 from .optimizers import make_optimizer
+from .solvers.minibatch import BatchSource
 from .training import History, train
 from .validation import check_params, check_random_state
 
@@ -338,6 +339,41 @@ class _BaseNetwork(BaseEstimator):
         self._set_learned(history)
         return self
 
+    def _fit_source(self, source, catch_interrupt: bool):
+        """Fit on a batch source such as ``shallownet.data.FileSource`` (a streamed file).
+
+        The source's first pass gives the classes (or the target's scale), N_i and the
+        validation rows; its standardisation is folded into the weights afterwards, so the
+        model predicts on raw rows. Always a new network (``warm_start`` does not apply).
+        """
+        self._check_hyperparameters()
+        source.prepare()
+        wanted = "classification" if self._kind == "classes" else "regression"
+        if source.task != wanted:
+            raise ValueError(
+                f"{source.source}: the {source.what} makes a {source.task} task; use "
+                f"shallownet.{'Classifier' if source.task == 'classification' else 'Regressor'}"
+                f", or give FileSource(task='{wanted}')")
+        self.n_features_in_ = source.n_features
+        self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
+        if self._kind == "classes":
+            self.classes_ = source.classes
+        init_seed, _, train_seed = self._seeds(self._random_state(), 3)
+        net = self._make_network(source.n_outputs, init_seed)
+        opt, history = self._new_optimizer(net), History()
+        validation = source.validation_data() if self.early_stopping else None
+        train(net, source, None, epochs=int(self.epochs), batch_size=int(self.batch_size),
+              optimizer=opt, l2=float(self.l2), shuffle=bool(self.shuffle), seed=train_seed,
+              validation_data=validation, early_stopping=validation is not None,
+              patience=int(self.patience), min_delta=float(self.min_delta), restore_best=True,
+              callbacks=self._callbacks(), progress=bool(self.verbose), dtype=self._dtype_name(),
+              catch_interrupt=bool(catch_interrupt), history=history)
+        source.fold_into(net)
+        self.network_ = net
+        self._optimizer = opt
+        self._set_learned(history)
+        return self
+
     def _set_learned(self, history: History) -> None:
         """The trailing-underscore attributes that summarise ``history``."""
         self.history_ = history
@@ -477,12 +513,14 @@ class Classifier(ClassifierMixin, _BaseNetwork):
 
     _kind = "classes"
 
-    def fit(self, X, y, *, catch_interrupt: bool = False):
+    def fit(self, X, y=None, *, catch_interrupt: bool = False):
         """Train on ``(X, y)``.
 
         Parameters
         ----------
-        X : array-like or data frame (n_samples, n_features)
+        X : array-like or data frame (n_samples, n_features), or a batch source
+            A ``shallownet.data.FileSource`` streams a file larger than memory (y is then
+            None: the source holds the labels).
         y : array-like (n_samples,)
             Class labels of any type.
         catch_interrupt : bool, default False
@@ -493,6 +531,8 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         -------
         self
         """
+        if isinstance(X, BatchSource) and y is None:
+            return self._fit_source(X, catch_interrupt)
         self._check_hyperparameters()
         continuing = self.warm_start and hasattr(self, "network_")
         X = self._validate_X(X, reset=not continuing)
@@ -700,8 +740,10 @@ class Regressor(RegressorMixin, _BaseNetwork):
     def _more_tags(self):  # pragma: no cover - scikit-learn < 1.6
         return {"multioutput": True}
 
-    def fit(self, X, y, *, catch_interrupt: bool = False):
-        """Train on ``(X, y)``; see :meth:`Classifier.fit` for ``catch_interrupt``."""
+    def fit(self, X, y=None, *, catch_interrupt: bool = False):
+        """Train on ``(X, y)`` (or a batch source); see :meth:`Classifier.fit`."""
+        if isinstance(X, BatchSource) and y is None:
+            return self._fit_source(X, catch_interrupt)
         self._check_hyperparameters()
         continuing = self.warm_start and hasattr(self, "network_")
         X = self._validate_X(X, reset=not continuing)

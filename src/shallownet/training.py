@@ -24,6 +24,7 @@ import numpy as np
 
 from .network import PARAM_NAMES, Network, Workspace
 from .optimizers import SGD, Optimizer, make_optimizer
+from .solvers.minibatch import ArrayBatches, BatchSource
 from .validation import check_params
 
 __all__ = ["train", "History", "EpochInfo", "score"]
@@ -164,8 +165,10 @@ def train(
     net : Network
         Updated in place. Its activation must be differentiable: a threshold network (2) has
         zero gradient almost everywhere and cannot be trained by gradient descent.
-    X : array-like (N, N_i)
-    y : array-like
+    X : array-like (N, N_i), or a ``solvers.minibatch.BatchSource``
+        The samples; a source (e.g. ``shallownet.data.FileSource`` for a file larger than
+        memory) yields the mini-batches itself, targets included.
+    y : array-like, or None with a source
         0/1 labels (binary), class indices 0..K-1 (multiclass) or (N,)/(N, d) values.
     epochs, batch_size : int
         Passes over the data, and samples per step (the last batch may be smaller).
@@ -220,13 +223,19 @@ def train(
         net.astype(dtype)
     dt = net.dtype
 
-    X2, _ = net.as_batch(X)
-    X2 = np.ascontiguousarray(X2, dtype=dt)
-    N = X2.shape[0]
+    if isinstance(X, BatchSource):
+        if y is not None:
+            raise ValueError("y must be None when X is a batch source: it yields the targets")
+        source = X
+    else:
+        X2, _ = net.as_batch(X)
+        X2 = np.ascontiguousarray(X2, dtype=dt)
+        if X2.shape[0] == 0:
+            raise ValueError("X has no samples; training needs at least one")
+        source = ArrayBatches(X2, np.ascontiguousarray(net.encode_targets(y, X2.shape[0])))
+    N = source.n_rows
     if N == 0:
         raise ValueError("X has no samples; training needs at least one")
-    T = net.encode_targets(y, N)
-    T = np.ascontiguousarray(T)
     if validation_data is not None:
         if len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (X_val, y_val)")
@@ -257,10 +266,8 @@ def train(
 
     B = min(batch_size, N)
     ws = Workspace(net, B)
-    Xb = np.empty((B, net.N_i), dt)
-    Tb = np.empty((B,) + T.shape[1:], T.dtype)
+    source.bind(net, B)
     rng = np.random.default_rng(seed)
-    order = np.arange(N)
     hist = history if history is not None else History()
     monitor = hist.val_loss if validation_data is not None else hist.loss
     best = min(monitor) if monitor else math.inf
@@ -272,31 +279,25 @@ def train(
     epochs_before = hist.epochs
     with _interrupt_flag(catch_interrupt) as interrupted, bar:
         for _ in range(epochs):
-            if shuffle:
-                order = rng.permutation(N)
             start_params = {k: v.copy() for k, v in params.items()}
-            total = 0.0
-            for start in range(0, N, B):
-                idx = order[start:start + B]
-                n = idx.shape[0]
-                # mode="clip" skips a bounds check that would stage the rows through a
-                # temporary buffer; idx is a permutation of 0..N-1, always in range
-                np.take(X2, idx, axis=0, out=Xb[:n], mode="clip")
-                np.take(T, idx, axis=0, out=Tb[:n], mode="clip")
+            total, seen = 0.0, 0
+            for Xb, Tb in source.epoch(rng if shuffle else None):
+                n = Xb.shape[0]
                 if plain_sgd:  # (21) written into the weights by the gradient products
-                    total += ws.sgd_step(Xb[:n], Tb[:n], n, opt.learning_rate, l2)
+                    total += ws.sgd_step(Xb, Tb, n, opt.learning_rate, l2)
                     opt.t += 1
                 else:
-                    total += ws.backprop(Xb[:n], Tb[:n], n, scale=1.0 / n)
+                    total += ws.backprop(Xb, Tb, n, scale=1.0 / n)
                     if l2:
                         ws.grads["W_H"] += l2 * weights[0]
                         ws.grads["W_O"] += l2 * weights[1]
                     opt.step(ws.grads)
                 hist.steps += 1
-                bar.advance(total / min(start + n, N))
+                seen += n
+                bar.advance(total / seen)
                 if interrupted["set"]:
                     break
-            epoch_loss = total / min(start + n, N)
+            epoch_loss = total / max(seen, 1)
             if not math.isfinite(epoch_loss) or not all(np.all(np.isfinite(p))
                                                         for p in params.values()):
                 net.set_params(**start_params)

@@ -35,7 +35,8 @@ from . import data as data_layer
 from .preprocessing import fold_standardisation, fold_target_standardisation
 from .validation import check_params, draw_seed
 
-__all__ = ["TrainResult", "Split", "train", "train_dataset", "metrics", "held_out_rows"]
+__all__ = ["TrainResult", "Split", "train", "train_dataset", "train_stream", "metrics",
+           "held_out_rows"]
 
 
 @dataclass
@@ -71,9 +72,10 @@ class TrainResult:
         when ``test_size`` is 0.
     metadata : dict
         What :func:`shallownet.save` should store with the model (JSON-serialisable).
-    split : Split
-        The rows used for training and held out.
-    dataset : shallownet.data.Dataset
+    split : Split or None
+        The rows used for training and held out (None when streamed: a hash of each row's
+        index chose its part, see :func:`shallownet.data.stream.row_roles`).
+    dataset : shallownet.data.Dataset or shallownet.data.FileSource
         The data the model was trained on.
     random_state : int
         The seed actually used (drawn when none was given).
@@ -187,6 +189,38 @@ def train_dataset(ds, *, data: str | None = None, test_size: float = 0.2, scale:
         # the rows themselves, so `evaluate MODEL <data set>` can score just those
         metadata["test_rows"] = [int(i) for i in split.test_rows]
     return TrainResult(model=model, metrics=rows, metadata=metadata, split=split, dataset=ds,
+                       random_state=random_state,
+                       interrupted=bool(getattr(model, "interrupted_", False)))
+
+
+def train_stream(source, *, data: str | None = None, random_state: int | None = None,
+                 catch_interrupt: bool = False, **hyperparameters) -> TrainResult:
+    """The workflow on a file streamed in record batches (:class:`shallownet.data.FileSource`).
+
+    The same steps as :func:`train_dataset`, in passes over the file: the source's first pass
+    finds the classes (or the target's scale) and the standardisation statistics; it holds out
+    its ``test_fraction`` and ``validation_fraction`` of the rows by a hash of the row index;
+    the estimator trains on its shuffled batches and folds the scaling into the network; the
+    test rows are scored block by block. ``random_state`` defaults to the source's seed.
+    """
+    from .estimators import Classifier, Regressor
+
+    source.prepare()
+    random_state = source.seed if random_state is None else int(random_state)
+    Estimator = Classifier if source.task == "classification" else Regressor
+    model = Estimator(random_state=random_state, **hyperparameters)
+    model.fit(source, catch_interrupt=catch_interrupt)
+    rows = source.score(model) if source.n_test else []
+    metadata = {
+        "data": data if data is not None else source.source,
+        "target": source.target_name, "task": source.task, "seed": random_state,
+        "n_train": source.n_rows + source.n_validation, "n_test": source.n_test,
+        "test_size": source.test_fraction, "standardised": bool(source.standardise),
+        "streamed": True,
+        **({"dropped": list(source.columns.dropped)} if source.columns.dropped else {}),
+        **{f"test_{name}": value for name, value in rows},
+    }
+    return TrainResult(model=model, metrics=rows, metadata=metadata, split=None, dataset=source,
                        random_state=random_state,
                        interrupted=bool(getattr(model, "interrupted_", False)))
 

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from .. import data as data_layer
 from ..workflow import metrics as _metrics
+from . import streamed
 from .app import DataArgument, DecimalOption, DropOption, ModelArgument, _console, app
 from .common import (
     _check_writable,
@@ -66,6 +67,8 @@ def predict(
         "--out", "-o", help="Write the CSV here instead of to stdout.")] = None,
     drop: DropOption = None,
     decimal: DecimalOption = None,
+    stream: streamed.StreamOption = False,
+    memory_limit: streamed.MemoryLimitOption = None,
 ) -> None:
     """Predict for every row of DATA and write CSV: a 'prediction' column (and probabilities).
 
@@ -75,6 +78,8 @@ def predict(
     model = _load_model(model_path)
     if proba and not _is_classifier(model):
         raise _Fail(f"--proba needs a classifier; {model_path} is a regression model")
+    if streamed.wanted(data, stream, memory_limit, decimal):
+        return streamed.predict(model, data, proba=proba, out=out, drop=drop, decimal=decimal)
     ds = _data_for(model, data, None, require_target=False, drop=drop, decimal=decimal)
     pred = np.asarray(model.predict(ds.X))
     if pred.ndim == 2 and pred.shape[1] == 1:
@@ -117,6 +122,8 @@ def evaluate(
                                "on, else as for train.")] = None,
     drop: DropOption = None,
     decimal: DecimalOption = None,
+    stream: streamed.StreamOption = False,
+    memory_limit: streamed.MemoryLimitOption = None,
 ) -> None:
     """Score a model on labelled DATA.
 
@@ -125,6 +132,10 @@ def evaluate(
     from sklearn import metrics
 
     model = _load_model(model_path)
+    if streamed.wanted(data, stream, memory_limit, decimal):
+        return streamed.evaluate(
+            model, data, target=target, drop=drop, decimal=decimal,
+            model_target=None if target is not None else _trained_target(model_path))
     ds = _data_for(model, data, target, require_target=True, drop=drop,
                    model_target=None if target is not None else _trained_target(model_path),
                    decimal=decimal)

@@ -13,6 +13,7 @@ import typer
 
 from ..data import load as load_data
 from ..validation import check_params, draw_seed
+from . import streamed
 from .app import (
     _DATA_HELP,
     _TARGET_HELP,
@@ -129,6 +130,8 @@ def train(
     plot: Annotated[Path | None, typer.Option(
         help="Write the loss and validation curves to this PNG file.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    stream: streamed.StreamOption = False,
+    memory_limit: streamed.MemoryLimitOption = None,
 ) -> None:
     """Train a network on DATA, report held-out metrics and save the model.
 
@@ -141,6 +144,18 @@ def train(
     check_params({"test_size": test_size, "validation_fraction": validation_fraction,
                   "learning_rate": learning_rate}, spelling=_flag)
     console = _console()
+    if streamed.wanted(data, stream, memory_limit, decimal):
+        return streamed.train(
+            console, data=data, target=target, task=None if task is None else task.value,
+            drop=drop, decimal=decimal, limit_text=memory_limit, test_size=test_size,
+            scale=scale, seed=seed, out=out, plot=plot, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, patience=patience, epochs=epochs,
+            estimator=dict(
+                hidden_units=hidden, activation=activation.value, optimizer=optimizer.value,
+                learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, l2=l2,
+                early_stopping=early_stopping, validation_fraction=validation_fraction,
+                patience=patience, dtype=dtype.value, verbose=not quiet,
+                callbacks=_epoch_callbacks() or None))
     ds = load_data(data, target, task=None if task is None else task.value, drop=drop,
                    dtype=dtype.value, decimal=decimal)
     out = Path(out) if out is not None else Path(f"{ds.name}.safetensors")

@@ -15,6 +15,7 @@ from .dataset import Column, Dataset, Table, load, read_table
 from .embedded import EMBEDDED, is_embedded
 from .readers import CSV_SUFFIXES, PARQUET_SUFFIXES, DataError, open_file
 from .schema import MAX_INTEGER_CLASSES, TARGET_NAMES, TASKS, detect_task
+from .stream import FileSource, RunningMoments
 
 #: Kept for programs written against earlier versions: reading Parquet needs nothing extra now.
 MissingDependencyError = ImportError
@@ -22,5 +23,5 @@ MissingDependencyError = ImportError
 __all__ = [
     "Dataset", "DataError", "MissingDependencyError", "load", "read_table", "Table", "Column",
     "EMBEDDED", "TARGET_NAMES", "MAX_INTEGER_CLASSES", "TASKS", "detect_task", "is_embedded",
-    "open_file", "CSV_SUFFIXES", "PARQUET_SUFFIXES",
+    "open_file", "CSV_SUFFIXES", "PARQUET_SUFFIXES", "FileSource", "RunningMoments",
 ]

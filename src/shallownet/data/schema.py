@@ -269,13 +269,19 @@ def _detect(values, numeric, name) -> tuple[str, str]:
         return "classification", "the target holds text"
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v)]
-    if not v.size or not np.all(v == np.round(v)):
+    whole = bool(v.size) and bool(np.all(v == np.round(v)))
+    return _detect_counts(v.size, np.unique(v).size, True, whole, name)
+
+
+def _detect_counts(n, k, numeric, whole, name) -> tuple[str, str]:
+    if not numeric:
+        return "classification", "the target holds text"
+    if not whole:
         return "regression", "the target has fractional values"
-    k = np.unique(v).size
     if k <= MAX_INTEGER_CLASSES:
         return "classification", (f"{k} distinct whole numbers (at most "
                                   f"{MAX_INTEGER_CLASSES} are class labels)")
-    if name is not None and _words(name) & set(CLASS_WORDS) and 2 * k <= v.size:
+    if name is not None and _words(name) & set(CLASS_WORDS) and 2 * k <= n:
         return "classification", (f"{k} distinct whole numbers in a column named like class "
                                   "labels")
     return "regression", f"{k} distinct whole numbers, more than {MAX_INTEGER_CLASSES}"
@@ -284,22 +290,30 @@ def _detect(values, numeric, name) -> tuple[str, str]:
 def choose_task(labels: Labels, name: str, task: str | None, source: str,
                 what: str) -> tuple[str, str]:
     """The task and why, refusing targets that cannot be learned."""
-    n = labels.values.shape[0]
+    v = labels.values if labels.numeric else labels.values.astype(str)
+    return decide_task(labels.values.shape[0], np.unique(v), labels.numeric, name, task,
+                       source, what)
+
+
+def decide_task(n: int, distinct: np.ndarray, numeric: bool, name: str, task: str | None,
+                source: str, what: str, n_distinct: int | None = None) -> tuple[str, str]:
+    """:func:`choose_task` from a summary: ``n`` rows, their ``distinct`` values (or, for a
+    stream, a sample of them with ``n_distinct`` counting them all)."""
+    k = distinct.size if n_distinct is None else n_distinct
+    whole = numeric and bool(np.all(distinct == np.round(distinct)))
     if task is None:
-        task, why = _detect(labels.values, labels.numeric, name)
+        task, why = _detect_counts(n, k, numeric, whole, name)
     else:
         why = "given with --task"
-    if task == "classification" and n >= _MIN_ROWS_TO_JUDGE:
-        k = np.unique(labels.values.astype(str) if not labels.numeric else labels.values).size
-        if 2 * k > n:
-            kind = "text" if not labels.numeric else "values"
-            raise DataError(
-                f"{source}: the {what} has {k} distinct {kind} in {n} rows, a different one in "
-                "most rows (an identifier or free text?): too few rows per class to learn; "
-                "name the label column with --target, leave this one out with --drop"
-                + (", or use --task regression for a numeric target" if labels.numeric else ""))
-    if task == "regression" and labels.whole and n >= _MIN_ROWS_TO_JUDGE and \
-            _words(name) & set(ID_WORDS) and np.unique(labels.values).size == n:
+    if task == "classification" and n >= _MIN_ROWS_TO_JUDGE and 2 * k > n:
+        kind = "text" if not numeric else "values"
+        raise DataError(
+            f"{source}: the {what} has {k} distinct {kind} in {n} rows, a different one in "
+            "most rows (an identifier or free text?): too few rows per class to learn; "
+            "name the label column with --target, leave this one out with --drop"
+            + (", or use --task regression for a numeric target" if numeric else ""))
+    if task == "regression" and whole and n >= _MIN_ROWS_TO_JUDGE and \
+            _words(name) & set(ID_WORDS) and k == n:
         raise DataError(f"{source}: the {what} looks like a row identifier (a different whole "
                         "number in every row, named like an id), which cannot be learned; name "
                         "the real target with --target, or leave this column out with --drop")

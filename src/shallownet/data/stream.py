@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from ..solvers.minibatch import BatchSource
 from .readers import DataError, FileFormat, _ConversionError, columns_list, looks_like_decimal_comma
 
-__all__ = ["blocks", "stack_blocks", "RunningMoments"]
+__all__ = ["blocks", "stack_blocks", "RunningMoments", "FileSource", "row_roles", "parse_size",
+           "default_memory_limit", "should_stream", "float32_size", "buffer_bytes"]
 
 _FLOAT_TYPES = {np.dtype(np.float32): pa.float32(), np.dtype(np.float64): pa.float64()}
 
@@ -67,12 +69,13 @@ class _Bad:
 
 
 def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
-           dtype=np.float32, batch_rows: int | None = None, check: bool = True,
+           dtype=np.float32, batch_rows: int | None = None, check: bool | str = True,
            units=None) -> Iterator[tuple[np.ndarray, pa.Array | None]]:
     """(X block, target column) per record batch; X in ``dtype``, the target as arrow.
 
     ``check`` refuses NaN, missing and infinite features (after the whole pass, so the message
-    counts every row) and names values too large for float32.
+    counts every row) and names values too large for float32; ``check="block"`` refuses them
+    before the block that holds them is handed out (for output written as it goes).
     """
     dtype = np.dtype(dtype)
     _check_feature_types(fmt, features)
@@ -92,6 +95,8 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
             block = _to_block(batch, len(features), dtype)
             if check and not np.isfinite(block).all():
                 bad.add(block, n)
+                if check == "block":
+                    break
             n += batch.num_rows
             yield block, (batch.column(len(features)) if target is not None else None)
     except _ConversionError as e:
@@ -199,3 +204,442 @@ class RunningMoments:
     @property
     def std(self) -> np.ndarray:
         return np.sqrt(self.var)
+
+
+# ------------------------------------------------------------------------------ streaming
+def row_roles(index: np.ndarray, seed: int, test_fraction: float,
+              validation_fraction: float) -> np.ndarray:
+    """0 (train), 1 (validation) or 2 (test) for each global row index, from a hash of it.
+
+    The same row gets the same role in every pass and every epoch (a splitmix64 hash of the
+    row index and the seed), so the held-out rows never change while the file is streamed.
+    """
+    with np.errstate(over="ignore"):
+        z = index.astype(np.uint64) + np.uint64(seed % 2 ** 63) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+    u = (z >> np.uint64(11)).astype(np.float64) / 2.0 ** 53
+    val_edge = test_fraction + validation_fraction * (1.0 - test_fraction)
+    return np.where(u < test_fraction, 2, np.where(u < val_edge, 1, 0)).astype(np.int8)
+
+
+_UNIQUE_CAP = 100_000  # distinct target values tracked by the first pass
+
+
+class FileSource(BatchSource):
+    """A CSV/Parquet file (or folder of Parquet files) streamed for training, in bounded memory.
+
+    Give it to ``Classifier.fit`` / ``Regressor.fit`` (or ``shallownet.train``) in place of
+    ``X, y``. A first pass reads what training in memory computes up front: the row count,
+    the classes (or the target's mean and spread) and the standardisation statistics
+    (:class:`RunningMoments`); then each epoch reads the file again: Parquet row groups in a
+    fresh random order, every file's rows mixed in a :class:`~shallownet.solvers.minibatch.
+    ShuffleBuffer`. Columns, task and labels follow the same rules as :func:`shallownet.data.load`.
+
+    Parameters
+    ----------
+    path : str or path
+        A .csv/.tsv/.parquet/.pq file or a folder of Parquet files.
+    target, task, drop, features, decimal
+        As for :func:`shallownet.data.load`.
+    standardise : bool, default True
+        Train on (x - mean) / std and fold it into W_H, b_H afterwards (and a regression target
+        into W_O, b_O), as the ``train`` command does: the fitted model predicts on raw rows.
+    validation_fraction, test_fraction : float
+        Rows held out by a hash of their index (the same rows in every epoch): validation rows
+        (kept in memory, up to ``memory`` / 4 bytes of them) for early stopping, test rows for
+        :meth:`evaluate`.
+    seed : int
+        Chooses the held-out rows.
+    memory : int
+        Bytes for the shuffle buffer (and the cap on validation rows kept in memory).
+    """
+
+    def __init__(self, path, target: str | None = None, *, task: str | None = None, drop=None,
+                 features=None, decimal: str | None = None, standardise: bool = True,
+                 validation_fraction: float = 0.0, test_fraction: float = 0.0, seed: int = 0,
+                 memory: int = 64 << 20, require_target: bool = True,
+                 model_target: str | None = None, n_features: int | None = None):
+        from . import schema
+        from .readers import open_file
+
+        if task is not None and task not in schema.TASKS:
+            raise DataError(f"task must be 'classification' or 'regression', got {task!r}")
+        for name, v in (("validation_fraction", validation_fraction),
+                        ("test_fraction", test_fraction)):
+            if not 0.0 <= v < 1.0:
+                raise DataError(f"{name} must be in [0, 1), got {v}")
+        self.fmt = open_file(path, decimal)
+        drop = [] if drop is None else list(dict.fromkeys(str(d) for d in drop))
+        cols = schema.choose_columns(self.fmt.names, self.fmt.source, target=target,
+                                     features=None if features is None else list(features),
+                                     drop=drop, require_target=require_target,
+                                     model_target=model_target, n_features=n_features)
+        self.columns = cols
+        self.feature_names = cols.features
+        self.target_name = cols.target
+        self.n_features = len(cols.features)
+        self.task_given = task
+        self.standardise = standardise
+        self.validation_fraction = float(validation_fraction)
+        self.test_fraction = float(test_fraction)
+        self.seed = int(seed)
+        self.memory = int(memory)
+        self.dtype = np.dtype(np.float32)
+        self.source = self.fmt.source
+        self.what = schema.describe_target(cols.target, cols.note)
+        self._prepared = False
+
+    # ------------------------------------------------------------------ first pass
+    def _labels(self, col):
+        from . import schema
+        return schema.labels_from_arrow(col, self.source, self.what, self.fmt.decimal,
+                                        parse_text=self.fmt.kind == "csv")
+
+    def raw_labels(self, col) -> np.ndarray:
+        """A batch's labels as ``load`` gives them, without the first pass: whole numbers as
+        int64, other numbers as float64, text as str."""
+        lab = self._labels(col)
+        if lab.numeric:
+            return lab.values.astype(np.int64) if lab.whole else lab.values
+        return lab.values.astype(str).astype(object)
+
+    def features_and_labels(self, dtype=np.float64, check: bool | str = True):
+        """(X block, raw labels or None) through the whole file, in file order."""
+        for block, col, _ in self._blocks(dtype, check=check):
+            yield block, (None if col is None else self.raw_labels(col))
+
+    def _blocks(self, dtype=np.float64, units=None, batch_rows=None, check=True):
+        """(X block, target column, row roles) per record batch, with global row indices."""
+        start = 0
+        # a float64 block is an eighth of the memory budget at most
+        rows = batch_rows or max(1024, min(65536, self.memory // (64 * self.n_features)))
+        for block, y in blocks(self.fmt, self.feature_names, self.target_name, dtype=dtype,
+                               batch_rows=rows, units=units, check=check):
+            n = block.shape[0]
+            yield block, y, np.arange(start, start + n)
+            start += n
+
+    def prepare(self) -> FileSource:
+        """The first pass: counts, classes or target statistics, moments, validation rows."""
+        if self._prepared:
+            return self
+        from . import schema
+
+        d = self.n_features
+        moments, y_moments = RunningMoments(d), RunningMoments(1)
+        counts = np.zeros(3, np.int64)
+        numeric = whole = True
+        text_integers = False
+        uniq_num, uniq_text, n_distinct_capped = np.empty(0), set(), False
+        val_X, val_y, val_rows = [], [], 0
+        val_cap = max(1, (self.memory // 4) // (8 * d))
+        missing, first_missing = 0, -1
+        # the same row order as the file: row indices give the roles
+        for block, col, index in self._blocks(np.float64):
+            roles = row_roles(index, self.seed, self.test_fraction, self.validation_fraction)
+            counts += np.bincount(roles, minlength=3)
+            keep = roles != 2
+            moments.update(block[keep])
+            try:
+                lab = self._labels(col)
+            except DataError as e:
+                if "missing or non-finite" not in str(e):
+                    raise
+                bad = _missing(col)
+                if first_missing < 0:
+                    first_missing = int(index[np.argmax(bad)])
+                missing += int(bad.sum())
+                continue
+            numeric &= lab.numeric
+            whole &= lab.whole
+            text_integers |= lab.text_integers
+            if not n_distinct_capped:
+                u = np.unique(lab.values)
+                if lab.numeric:
+                    uniq_num = np.union1d(uniq_num, u)
+                    u = u.astype(np.int64) if lab.whole else u
+                uniq_text.update(str(v) for v in u)
+                n_distinct_capped = len(uniq_text) > _UNIQUE_CAP
+            if lab.numeric:
+                y_moments.update(lab.values[keep][:, None])
+            take = roles == 1
+            if take.any() and val_rows < val_cap:
+                sel = np.flatnonzero(take)[:val_cap - val_rows]
+                val_X.append(block[sel])
+                val_y.append(lab.values[sel])
+                val_rows += sel.size
+        if missing:
+            raise DataError(f"{self.source}: the {self.what} has {missing} "
+                            f"row{'s' if missing != 1 else ''} with missing or non-finite "
+                            f"values (NaN/inf) (first at data row {first_missing + 1}); drop "
+                            "those rows")
+        n = int(counts.sum())
+        if n == 0:
+            raise DataError(f"{self.source} has a header but no data rows")
+        self.n_total, self.n_rows = n, int(counts[0])
+        self.n_validation, self.n_test = int(counts[1]), int(counts[2])
+        if self.n_rows == 0:
+            raise DataError(f"{self.source}: no rows are left to train on after holding out "
+                            "test and validation rows; lower the fractions")
+        self.numeric_labels = numeric and not text_integers
+        distinct = uniq_num if self.numeric_labels else np.asarray(sorted(uniq_text), object)
+        self.task, self.task_note = schema.decide_task(
+            n, distinct, self.numeric_labels, self.target_name, self.task_given, self.source,
+            self.what, n_distinct=None if not n_distinct_capped else _UNIQUE_CAP + 1)
+        if self.task == "classification":
+            if self.numeric_labels:
+                if not np.all(distinct == np.round(distinct)):
+                    schema.labels_for_task(schema.Labels(distinct, True, False), self.task,
+                                           self.source, self.what)  # raises: fractions
+                self.classes = distinct.astype(np.int64)
+            else:
+                self.classes = distinct.astype(str).astype(object)
+            if self.classes.size < 2:
+                raise DataError(f"{self.source}: the {self.what} has a single class "
+                                f"({self.classes[0]!r}); classification needs at least two")
+            self.n_outputs = int(self.classes.size)
+        else:
+            if not self.numeric_labels:
+                schema.labels_for_task(schema.Labels(distinct, False, False), self.task,
+                                       self.source, self.what)  # raises: not numeric
+            self.n_outputs = 1
+        self.mean = moments.mean if self.standardise else np.zeros(d)
+        std = moments.std
+        self.scale = np.where(std > 0, std, 1.0) if self.standardise else np.ones(d)
+        self.y_mean, self.y_scale = 0.0, 1.0
+        if self.task == "regression" and self.standardise:
+            self.y_mean = float(y_moments.mean[0])
+            self.y_scale = float(y_moments.std[0]) or 1.0
+        self._val = (np.concatenate(val_X) if val_X else np.empty((0, d)),
+                     np.concatenate(val_y) if val_y else np.empty(0))
+        self._prepared = True
+        return self
+
+    # ------------------------------------------------------------------ conversions
+    def _y(self, col) -> np.ndarray:
+        """The labels of a batch as ``Dataset.y`` holds them (classes, or float values)."""
+        lab = self._labels(col)
+        if self.task == "classification":
+            if self.numeric_labels:
+                return lab.values.astype(np.int64)
+            return lab.values.astype(str).astype(object)
+        return lab.values.astype(np.float64)
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        """``y`` in the form ``train`` takes: class indices, or standardised values."""
+        if self.task == "classification":
+            return np.searchsorted(self.classes, y)
+        return (y - self.y_mean) / self.y_scale
+
+    def _standardised(self, X: np.ndarray) -> np.ndarray:
+        if not self.standardise:
+            return X.astype(self.dtype, copy=False)
+        return ((X - self.mean) / self.scale).astype(self.dtype, copy=False)
+
+    def validation_data(self):
+        """(X_val, y_val) for ``train``: the held-out validation rows, prepared like batches."""
+        self.prepare()
+        X, y = self._val
+        if X.shape[0] == 0:
+            return None
+        return self._standardised(X), self._targets(y)
+
+    # ------------------------------------------------------------------ BatchSource
+    def bind(self, net, batch_size: int) -> None:
+        self.prepare()
+        from ..solvers.minibatch import ShuffleBuffer
+
+        self.dtype = np.dtype(net.dtype)
+        self.net = net
+        sample = self.classes[:1] if self.task == "classification" else np.zeros(1)
+        T = net.encode_targets(self._targets(sample), 1)
+        rows = max(batch_size, self.memory // max(1, self.n_features * self.dtype.itemsize))
+        self.buffer = ShuffleBuffer(rows, self.n_features, self.dtype, T.shape[1:], T.dtype,
+                                    batch_size)
+
+    def _units(self, rng):
+        if self.fmt.kind == "csv":
+            return None
+        units = self.fmt.parquet_units()
+        if rng is not None:
+            units = [units[i] for i in rng.permutation(len(units))]
+        return units
+
+    def _train_blocks(self, rng):
+        units = self._units(rng)
+        if units is None:
+            parts = self._blocks(self.dtype)
+        else:  # row groups in a fresh order: the row indices come from the unit's offset
+            offsets = self._unit_offsets()
+            parts = (
+                (block, col, offsets[u] + index)
+                for u in units
+                for block, col, index in self._blocks(self.dtype, units=[u]))
+        for block, col, index in parts:
+            roles = row_roles(index, self.seed, self.test_fraction, self.validation_fraction)
+            keep = roles == 0
+            if not keep.any():
+                continue
+            X = self._standardised(block[keep] if not keep.all() else block)
+            y = self._y(col)
+            yield X, self.net.encode_targets(self._targets(y[keep]), X.shape[0])
+
+    def _unit_offsets(self) -> dict:
+        if not hasattr(self, "_offsets"):
+            import pyarrow.parquet as pq
+
+            self._offsets, start = {}, 0
+            for f, g in self.fmt.parquet_units():
+                self._offsets[(f, g)] = start
+                with pq.ParquetFile(f) as pf:
+                    start += pf.metadata.row_group(g).num_rows
+        return self._offsets
+
+    def epoch(self, rng):
+        yield from self.buffer.feed(self._train_blocks(rng), rng)
+
+    # ------------------------------------------------------------------ after training
+    def fold_into(self, net) -> None:
+        """Fold the standardisation into the trained network so that it takes raw rows."""
+        from ..preprocessing import fold_standardisation, fold_target_standardisation
+
+        if self.standardise:
+            fold_standardisation(net, self.mean, self.scale)
+            if self.task == "regression":
+                fold_target_standardisation(net, self.y_mean, self.y_scale)
+
+    def held_out(self, role: str = "test"):
+        """(X, y) blocks of the test (or validation) rows, raw, for scoring a fitted model."""
+        self.prepare()
+        want = {"validation": 1, "test": 2, "train": 0}[role]
+        for block, col, index in self._blocks(np.float64):
+            roles = row_roles(index, self.seed, self.test_fraction, self.validation_fraction)
+            take = roles == want
+            if take.any():
+                yield block[take], self._y(col)[take]
+
+
+    def score(self, model, role: str = "test") -> list[tuple[str, float]]:
+        """Accuracy (classifier) or R^2, MSE, MAE (regressor) of a fitted model on the held-out
+        rows, accumulated block by block."""
+        import warnings
+
+        acc = ScoreAccumulator(hasattr(model, "classes_"))
+        with warnings.catch_warnings():  # the columns were matched by name already
+            warnings.filterwarnings("ignore", message=".*does not have valid feature names")
+            for X, y in self.held_out(role):
+                acc.add(y, model.predict(X))
+        return acc.rows()
+
+
+class ScoreAccumulator:
+    """Metrics of predictions that arrive block by block."""
+
+    def __init__(self, classifier: bool):
+        self.classifier = classifier
+        self.n, self.correct, self.sq, self.abs = 0, 0, 0.0, 0.0
+        self.y = RunningMoments(1)
+
+    def add(self, y, pred) -> None:
+        self.n += len(y)
+        if self.classifier:
+            self.correct += int(np.sum(np.asarray(pred) == np.asarray(y)))
+            return
+        y = np.asarray(y, np.float64).reshape(len(y), -1)[:, 0]
+        r = y - np.asarray(pred, np.float64).reshape(len(y), -1)[:, 0]
+        self.sq += float(r @ r)
+        self.abs += float(np.abs(r).sum())
+        self.y.update(y[:, None])
+
+    def rows(self) -> list[tuple[str, float]]:
+        if not self.n:
+            return []
+        if self.classifier:
+            return [("accuracy", self.correct / self.n)]
+        total = float(self.y.m2[0])
+        r2 = 1.0 - self.sq / total if total > 0 else (1.0 if self.sq == 0 else 0.0)
+        return [("R^2", r2), ("MSE", self.sq / self.n), ("MAE", self.abs / self.n)]
+
+
+def _missing(col) -> np.ndarray:
+    """Missing target cells of a batch (null, empty text, NaN or inf)."""
+    import pyarrow.compute as pc
+
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        text = pc.utf8_trim_whitespace(col)
+        bad = np.asarray(pc.or_kleene(pc.is_null(text), pc.equal(text, "")).fill_null(True))
+        lower = np.asarray(pc.utf8_lower(text).fill_null(""), dtype=object)
+        return bad | np.isin(lower, ["nan", "inf", "-inf", "+inf"])
+    if pa.types.is_floating(col.type):
+        v = col.to_numpy(zero_copy_only=False)
+        return ~np.isfinite(v) | np.asarray(col.is_null())
+    return np.asarray(col.is_null())
+
+
+# ------------------------------------------------------------------------- memory budget
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20,
+          "g": 1 << 30, "gb": 1 << 30, "t": 1 << 40, "tb": 1 << 40}
+#: In-memory training holds about this many float32 copies of the data at its peak (the
+#: matrix, the split, the standardised copy); measured with benchmarks/data.py.
+IN_MEMORY_COPIES = 4
+_BASE_BYTES = 300 << 20
+
+
+def parse_size(text: str) -> int:
+    """Bytes from ``"600M"``, ``"2G"``, ``"1.5GB"``, ``"1048576"`` (powers of 1024)."""
+    import re
+
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", str(text))
+    unit = m.group(2).lower().replace("ib", "b") if m else None
+    if unit not in _UNITS:
+        raise DataError(f"memory size {text!r} is not a size; write it like 600M or 2G")
+    value = int(float(m.group(1)) * _UNITS[unit])
+    if value < 32 << 20:
+        raise DataError(f"memory size {text!r} is too small; give at least 32M")
+    return value
+
+
+def available_memory() -> int:
+    """MemAvailable from /proc/meminfo (bytes), or 4 GiB where the system does not say."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4 << 30
+
+
+def default_memory_limit() -> int:
+    """Half of the memory available now: the budget when --memory-limit is not given."""
+    return available_memory() // 2
+
+
+def float32_size(fmt: FileFormat, n_columns: int | None = None) -> int:
+    """The float32 size of a file's data, in bytes (estimated from its first rows for CSV)."""
+    import os
+
+    d = len(fmt.names) if n_columns is None else n_columns
+    rows = fmt.count_rows()
+    if rows is None:  # CSV: file size over the bytes of a row in the first lines
+        size = os.stat(fmt.path).st_size
+        with open(fmt.path, "rb") as f:
+            head = f.read(1 << 20)
+        lines = head.split(b"\n")
+        sample = lines[1:-1] if len(lines) > 2 else lines
+        per_row = max(1.0, sum(len(x) + 1 for x in sample) / max(1, len(sample)))
+        rows = int(size / per_row)
+    return int(rows) * d * 4
+
+
+def should_stream(fmt: FileFormat, limit: int, n_columns: int | None = None) -> bool:
+    """True when training in memory would need more than ``limit`` bytes."""
+    return IN_MEMORY_COPIES * float32_size(fmt, n_columns) + _BASE_BYTES > limit
+
+
+def buffer_bytes(limit: int) -> int:
+    """The shuffle buffer for a memory limit: an eighth of it, between 8 MiB and 256 MiB."""
+    return int(min(256 << 20, max(8 << 20, limit // 8)))

@@ -1,0 +1,220 @@
+"""``train``, ``predict`` and ``evaluate`` on files larger than the memory budget: streamed.
+
+A command streams when ``--stream`` is given or when training the file in memory would need
+more than ``--memory-limit`` (default: half the memory available). The model, the messages and
+the output are those of the in-memory path; only the way rows reach them differs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from ..data import is_embedded, open_file
+from ..data.stream import (
+    FileSource,
+    ScoreAccumulator,
+    buffer_bytes,
+    default_memory_limit,
+    parse_size,
+    should_stream,
+)
+from .errors import EXIT_INTERRUPT, _Fail
+
+StreamOption = Annotated[bool, typer.Option(
+    "--stream", help="Read DATA in record batches instead of loading it whole (automatic when "
+                     "it would not fit in --memory-limit).")]
+MemoryLimitOption = Annotated[str | None, typer.Option(
+    "--memory-limit", metavar="SIZE", help="Memory to stay within, e.g. 600M or 4G; larger "
+    "files are streamed. Default: half the memory available.")]
+
+
+def memory_limit(text: str | None) -> int:
+    return default_memory_limit() if text is None else parse_size(text)
+
+
+def wanted(data: str, stream: bool, limit_text: str | None, decimal: str | None) -> bool:
+    """Stream ``data``? Never an embedded data set; a file when asked or too large."""
+    if is_embedded(data) or not Path(data).suffix and not Path(data).exists():
+        if stream and is_embedded(data):
+            raise _Fail(f"--stream reads files; {data} is a data set that always fits in memory")
+        return False
+    limit = memory_limit(limit_text)
+    if stream:
+        return True
+    return should_stream(open_file(data, decimal), limit)
+
+
+def train(console, *, data, target, task, drop, decimal, limit_text, test_size, scale, seed,
+          out, plot, early_stopping, validation_fraction, patience, epochs,
+          estimator: dict) -> None:
+    """The streamed ``train``: first pass, epochs over the file, metrics on the test rows."""
+    from .. import workflow
+    from ..validation import draw_seed
+    from .common import _check_writable, _print_metrics
+    from .train import _stop_line, _task_line, plot_curves
+
+    limit = memory_limit(limit_text)
+    seed = draw_seed() if seed is None else seed
+    source = FileSource(data, target, task=task, drop=drop, decimal=decimal,
+                        standardise=scale, test_fraction=test_size,
+                        validation_fraction=validation_fraction if early_stopping else 0.0,
+                        seed=seed, memory=buffer_bytes(limit))
+    out = Path(out) if out is not None else Path(f"{Path(data).stem}.safetensors")
+    _check_writable(out, "the model to")
+    if plot is not None:
+        _check_writable(Path(plot), "the plot to")
+    console.print(f"{source.source}: streaming record batches (memory limit "
+                  f"{limit / 2 ** 20:.0f} MiB); a first pass reads the row count, the "
+                  "target's values and the statistics", soft_wrap=True)
+    sys.stdout.flush()
+    source.prepare()
+    summary = (f"{source.source}: {source.n_total} samples, {source.n_features} features, "
+               f"target {source.target_name!r}" + (f" ({source.columns.note})"
+                                                   if source.columns.note else ""))
+    summary += (f", classification with {source.classes.size} classes"
+                if source.task == "classification" else ", regression")
+    console.print(summary, soft_wrap=True)
+    console.print(_task_line(source, data), soft_wrap=True)
+    console.print(f"training on {source.n_rows} samples"
+                  + (f", holding out {source.n_test} for testing" if source.n_test else "")
+                  + (f" and {source.n_validation} for validation" if source.n_validation else "")
+                  + (" (inputs standardised)" if scale and source.task == "classification" else
+                     " (inputs and target standardised)" if scale else "")
+                  + f", streamed; seed {seed} (--seed {seed} repeats this run)", soft_wrap=True)
+    sys.stdout.flush()
+    result = workflow.train_stream(source, data=str(data), random_state=seed,
+                                   catch_interrupt=True, **estimator)
+    model, rows, interrupted = result.model, result.metrics, result.interrupted
+    saved = result.save(out)
+    saved = Path(saved) if isinstance(saved, str | os.PathLike) else out
+    n_iter = getattr(model, "n_iter_", None)
+    best = getattr(getattr(model, "history_", None), "best_epoch", None)
+    if getattr(model, "stopped_early_", False) and not interrupted:
+        console.print(_stop_line(n_iter, epochs, best, patience), soft_wrap=True)
+    if rows:
+        _print_metrics(console, f"held-out metrics ({source.n_test} samples)", rows)
+    else:
+        console.print("no held-out set (--test-size 0): no test metrics")
+    console.print(f"epochs run: {n_iter}" + (f", best epoch: {best}" if best else ""))
+    if plot is not None:
+        plot_curves(model, plot, title=f"{Path(data).stem}: {source.task}")
+        console.print(f"curves written to {plot}")
+    console.print(f"model saved to {saved}")
+    if interrupted:
+        sys.stdout.flush()
+        kept = f" (epoch {best})" if best else ""
+        sys.stderr.write(f"interrupted: training stopped in epoch {n_iter}; the best weights so "
+                         f"far{kept} were saved to {saved}\n")
+        raise typer.Exit(EXIT_INTERRUPT)
+
+
+def _source_for(model, data, *, target=None, require_target, drop, decimal, model_target=None):
+    from .common import _model_features
+
+    names, n = _model_features(model)
+    return FileSource(data, target, features=names, n_features=None if names else n,
+                      require_target=require_target, drop=drop, decimal=decimal,
+                      model_target=model_target, standardise=False)
+
+
+def predict(model, data, *, proba, out, drop, decimal) -> None:
+    """Predictions written block by block; ``--out`` appears only when complete."""
+    import csv
+
+    from .app import _console
+    from .common import _check_writable, _fmt
+
+    source = _source_for(model, data, require_target=False, drop=drop, decimal=decimal)
+    tmp = None
+    if out is not None:
+        _check_writable(Path(out), "predictions to")
+        tmp = Path(out).with_name(f".{Path(out).name}.partial")
+        f = open(tmp, "w", newline="", encoding="utf-8")
+    else:
+        f = sys.stdout
+    n = 0
+    try:
+        writer = csv.writer(f, lineterminator="\n")
+        for X, _ in source.features_and_labels(check="block"):
+            pred = np.asarray(model.predict(X))
+            if pred.ndim == 2 and pred.shape[1] == 1:
+                pred = pred[:, 0]
+            columns = [pred] if pred.ndim == 1 else list(pred.T)
+            if n == 0:
+                header = (["prediction"] if pred.ndim == 1 else
+                          [f"prediction_{j}" for j in range(pred.shape[1])])
+                writer.writerow(header + ([f"proba_{c}" for c in model.classes_] if proba
+                                          else []))
+            if proba:
+                columns += list(np.asarray(model.predict_proba(X)).T)
+            writer.writerows([_fmt(v) for v in row] for row in zip(*columns, strict=True))
+            n += X.shape[0]
+        if out is not None:
+            f.close()
+            os.replace(tmp, out)
+    finally:
+        if out is not None:
+            f.close()
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+    if out is not None:
+        _console().print(f"{n} predictions written to {out} (streamed)")
+    if source.columns.ignored:
+        sys.stderr.write(f"note: ignored columns not used by the model: "
+                         f"{', '.join(source.columns.ignored)}\n")
+
+
+def evaluate(model, data, *, target, drop, decimal, model_target) -> None:
+    """Metrics accumulated block by block (and the confusion matrix of a classifier)."""
+    from rich.table import Table
+
+    from .app import _console
+    from .common import _is_classifier, _print_metrics
+    from .predict import _labels_like
+
+    source = _source_for(model, data, target=target, require_target=True, drop=drop,
+                         decimal=decimal, model_target=model_target)
+    classifier = _is_classifier(model)
+    acc = ScoreAccumulator(classifier)
+    classes = list(model.classes_) if classifier else []
+    index = {str(c): j for j, c in enumerate(classes)}
+    unseen: dict[str, int] = {}
+    cm = np.zeros((len(classes), len(classes)), np.int64)
+    extra_rows: dict[str, np.ndarray] = {}
+    for X, y in source.features_and_labels():
+        pred = model.predict(X)
+        if classifier:
+            y = _labels_like(y, model.classes_)
+            for t, p in zip(map(str, y), map(str, pred), strict=True):
+                if t in index:
+                    cm[index[t], index[p]] += 1
+                else:
+                    unseen.setdefault(t, len(unseen))
+                    extra_rows.setdefault(t, np.zeros(len(classes), np.int64))[index[p]] += 1
+        acc.add(y, pred)
+    console = _console()
+    what = source.what
+    console.print(f"{source.source}: {acc.n} samples, {source.n_features} features, {what}, "
+                  "streamed", soft_wrap=True)
+    _print_metrics(console, f"{acc.n} samples", acc.rows())
+    if classifier:
+        console.print("[bold]confusion matrix[/] (rows: true class, columns: predicted)",
+                      soft_wrap=True)
+        table = Table()
+        table.add_column("true \\ predicted", style="bold")
+        for c in classes:
+            table.add_column(str(c), justify="right")
+        for c, row in zip(classes, cm, strict=True):
+            table.add_row(str(c), *[str(int(v)) for v in row])
+        for t, row in extra_rows.items():
+            table.add_row(t, *[str(int(v)) for v in row])
+        console.print(table)
+        if unseen:
+            sys.stderr.write(f"note: labels not seen in training: {', '.join(unseen)}\n")

@@ -1,0 +1,114 @@
+"""Where the epoch loop gets its mini-batches: an array in memory or a stream of blocks.
+
+``training.train`` runs (21) over whatever a :class:`BatchSource` yields, so training in
+memory and training on a file larger than memory share one loop (as JAX's ``data_stream``
+feeds its ``update``). A source hands out ``(X_b, T_b)`` pairs: X_b (n, N_i) in the network's
+dtype and T_b the targets in the loss's form (``Network.encode_targets``), valid until the
+next pair is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+__all__ = ["BatchSource", "ArrayBatches", "ShuffleBuffer"]
+
+
+class BatchSource:
+    """Mini-batches for the epoch loop; subclasses define :meth:`epoch`.
+
+    Attributes
+    ----------
+    n_rows : int
+        Training samples per epoch (N).
+    n_features : int
+        N_i.
+    """
+
+    n_rows: int = 0
+    n_features: int = 0
+
+    def bind(self, net, batch_size: int) -> None:
+        """Called by ``train`` before the first epoch with the network being trained."""
+
+    def epoch(self, rng: np.random.Generator | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """One pass over the training samples; ``rng`` None keeps the stored order."""
+        raise NotImplementedError
+
+
+class ArrayBatches(BatchSource):
+    """Batches gathered from arrays in memory, in a fresh permutation each epoch."""
+
+    def __init__(self, X: np.ndarray, T: np.ndarray):
+        self.X, self.T = X, T
+        self.n_rows, self.n_features = X.shape
+
+    def bind(self, net, batch_size: int) -> None:
+        B = min(batch_size, self.n_rows)
+        self.B = B
+        self.Xb = np.empty((B, self.n_features), self.X.dtype)
+        self.Tb = np.empty((B,) + self.T.shape[1:], self.T.dtype)
+
+    def epoch(self, rng):
+        N, B, Xb, Tb = self.n_rows, self.B, self.Xb, self.Tb
+        order = rng.permutation(N) if rng is not None else np.arange(N)
+        for start in range(0, N, B):
+            idx = order[start:start + B]
+            n = idx.shape[0]
+            # mode="clip" skips a bounds check that would stage the rows through a
+            # temporary buffer; idx is a permutation of 0..N-1, always in range
+            np.take(self.X, idx, axis=0, out=Xb[:n], mode="clip")
+            np.take(self.T, idx, axis=0, out=Tb[:n], mode="clip")
+            yield Xb[:n], Tb[:n]
+
+
+class ShuffleBuffer:
+    """Mixes the rows of a stream of blocks: fill ``rows`` rows, permute, hand out batches.
+
+    The rows left over when a buffer does not divide into whole batches move on to the next
+    buffer, so every batch but the epoch's last one is full.
+    """
+
+    def __init__(self, rows: int, n_features: int, dtype, t_shape: tuple, t_dtype,
+                 batch_size: int):
+        self.B = batch_size
+        rows = max(rows, 2 * batch_size)
+        self.X = np.empty((rows, n_features), dtype)
+        self.T = np.empty((rows,) + t_shape, t_dtype)
+        self.Xb = np.empty((batch_size, n_features), dtype)
+        self.Tb = np.empty((batch_size,) + t_shape, t_dtype)
+        self.fill = 0
+
+    def feed(self, blocks, rng) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Batches from ``blocks`` ((X, T) pairs), shuffled within each buffer of rows."""
+        self.fill = 0
+        cap = self.X.shape[0]
+        for Xs, Ts in blocks:
+            start = 0
+            while start < Xs.shape[0]:
+                k = min(cap - self.fill, Xs.shape[0] - start)
+                self.X[self.fill:self.fill + k] = Xs[start:start + k]
+                self.T[self.fill:self.fill + k] = Ts[start:start + k]
+                self.fill += k
+                start += k
+                if self.fill == cap:
+                    yield from self._drain(rng, keep_partial=True)
+        yield from self._drain(rng, keep_partial=False)
+
+    def _drain(self, rng, keep_partial: bool):
+        n = self.fill
+        order = rng.permutation(n) if rng is not None else np.arange(n)
+        full = n - n % self.B if keep_partial else n
+        for start in range(0, full, self.B):
+            idx = order[start:start + self.B]
+            m = idx.shape[0]
+            np.take(self.X, idx, axis=0, out=self.Xb[:m], mode="clip")
+            np.take(self.T, idx, axis=0, out=self.Tb[:m], mode="clip")
+            yield self.Xb[:m], self.Tb[:m]
+        rest = order[full:]
+        if rest.size:  # carry the leftover rows to the front of the next buffer
+            self.X[:rest.size] = self.X[rest]
+            self.T[:rest.size] = self.T[rest]
+        self.fill = rest.size

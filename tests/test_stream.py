@@ -1,0 +1,249 @@
+"""Streaming: record batches, the shuffle buffer, running statistics, FileSource training, and
+the commands on files beyond --memory-limit (same predictions, bounded memory)."""
+
+from __future__ import annotations
+
+import csv
+import io as stdio
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+import shallownet as sn
+from shallownet.cli import app
+from shallownet.data import DataError, FileSource, RunningMoments, load
+from shallownet.data.stream import parse_size, row_roles
+from shallownet.solvers.minibatch import ShuffleBuffer
+
+pytestmark = pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def blobs(n=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4)) * [1, 5, 0.1, 2] + [0, 10, 0, -1]
+    y = (X[:, 0] + (X[:, 1] - 10) / 5 > 0).astype(int) + (X[:, 3] > 0)
+    return X, y
+
+
+def write_csv(path, X, y, name="label"):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([f"x{j}" for j in range(X.shape[1])] + [name])
+        w.writerows([*map(float, x), v] for x, v in zip(X, y, strict=True))
+    return path
+
+
+# ----------------------------------------------------------------------- building blocks
+def test_running_moments_match_numpy_and_survive_a_large_offset():
+    rng = np.random.default_rng(0)
+    X = 1e8 + rng.normal(size=(10_001, 3))
+    m = RunningMoments(3)
+    for start in range(0, X.shape[0], 997):
+        m.update(X[start:start + 997])
+    assert m.n == X.shape[0]
+    np.testing.assert_allclose(m.mean, X.mean(axis=0), rtol=1e-14)
+    exact = ((X.astype(np.longdouble) - X.astype(np.longdouble).mean(axis=0)) ** 2).mean(axis=0)
+    np.testing.assert_allclose(m.var, exact.astype(np.float64), rtol=1e-7)
+    naive = (X ** 2).mean(axis=0) - X.mean(axis=0) ** 2  # what a running sum of squares gives
+    assert np.max(np.abs(naive - exact.astype(np.float64))) > 0.1
+
+
+def test_row_roles_are_a_fixed_function_of_the_row_index():
+    index = np.arange(200_000)
+    roles = row_roles(index, 7, 0.2, 0.1)
+    np.testing.assert_array_equal(roles[5000:6000], row_roles(index[5000:6000], 7, 0.2, 0.1))
+    share = np.bincount(roles, minlength=3) / index.size
+    np.testing.assert_allclose(share, [0.72, 0.08, 0.2], atol=0.005)
+    assert (row_roles(index, 8, 0.2, 0.1) != roles).any()  # the seed chooses other rows
+
+
+def test_shuffle_buffer_hands_out_every_row_once_in_full_batches():
+    X = np.arange(1000, dtype=np.float32)[:, None]
+    T = np.arange(1000)
+    buf = ShuffleBuffer(96, 1, np.float32, (), T.dtype, 10)
+    blocks = [(X[i:i + 77], T[i:i + 77]) for i in range(0, 1000, 77)]
+    seen, sizes = [], []
+    for Xb, Tb in buf.feed(iter(blocks), np.random.default_rng(0)):
+        np.testing.assert_array_equal(Xb[:, 0], Tb)
+        seen += Tb.tolist()
+        sizes.append(len(Tb))
+    assert sorted(seen) == list(range(1000)) and seen != list(range(1000))
+    assert sizes == [10] * 100
+
+
+def test_parse_size():
+    assert parse_size("600M") == 600 << 20 and parse_size("2g") == 2 << 30
+    assert parse_size("1.5GiB") == 3 << 29
+    with pytest.raises(DataError, match="not a size"):
+        parse_size("lots")
+    with pytest.raises(DataError, match="too small"):
+        parse_size("1k")
+
+
+# ------------------------------------------------------------------------ FileSource + fit
+def test_streamed_training_equals_training_in_memory_step_for_step(tmp_path):
+    """Same rows in the same order (no shuffling, no scaling): the same weights."""
+    X, y = blobs(1000)
+    f = write_csv(tmp_path / "b.csv", X, y)
+    kw = dict(hidden_units=8, epochs=3, batch_size=32, shuffle=False, random_state=0)
+    a = sn.Classifier(**kw).fit(FileSource(f, standardise=False, memory=64 << 10))
+    b = sn.Classifier(**kw).fit(load(f).X, y)
+    for k in ("W_H", "b_H", "W_O", "b_O"):
+        np.testing.assert_allclose(a.network_.params[k], b.network_.params[k], rtol=1e-5,
+                                   atol=1e-6)
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-5)
+
+
+def test_parquet_row_groups_stream_with_standardisation_folded(tmp_path):
+    X, y = blobs(4000, seed=1)
+    pq.write_table(pa.table({**{f"x{j}": X[:, j] for j in range(4)}, "label": y}),
+                   tmp_path / "b.parquet", row_group_size=500)
+    source = FileSource(tmp_path / "b.parquet", validation_fraction=0.1, test_fraction=0.25,
+                        seed=3, memory=256 << 10)
+    clf = sn.Classifier(hidden_units=16, epochs=15, early_stopping=True, random_state=0).fit(source)
+    assert source.n_rows + source.n_validation + source.n_test == 4000
+    assert list(clf.feature_names_in_) == ["x0", "x1", "x2", "x3"]
+    (name, acc), = source.score(clf)
+    assert name == "accuracy" and acc > 0.9
+    # the folded model predicts raw rows: its held-out accuracy recomputed in memory
+    roles = row_roles(np.arange(4000), 3, 0.25, 0.1)
+    assert np.mean(clf.predict(X[roles == 2]) == y[roles == 2]) == pytest.approx(acc)
+
+
+def test_streamed_regression_scores_like_sklearn(tmp_path):
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 3))
+    t = 100 + 30 * np.sin(X[:, 0]) + 10 * X[:, 1]
+    f = write_csv(tmp_path / "r.csv", X, t, name="price")
+    source = FileSource(f, test_fraction=0.2, seed=0, memory=128 << 10)
+    reg = sn.Regressor(hidden_units=32, epochs=30, random_state=0).fit(source)
+    rows = dict(source.score(reg))
+    test = row_roles(np.arange(2000), 0, 0.2, 0.0) == 2
+    p = reg.predict(X[test])
+    assert rows["R^2"] == pytest.approx(r2_score(t[test], p), rel=1e-9)
+    assert rows["MSE"] == pytest.approx(mean_squared_error(t[test], p), rel=1e-9)
+    assert rows["MAE"] == pytest.approx(mean_absolute_error(t[test], p), rel=1e-9)
+    assert rows["R^2"] > 0.9
+
+
+def test_missing_targets_are_counted_across_batches(tmp_path):
+    X, y = blobs(3000)
+    y = y.astype(object)
+    y[[5, 2500, 2900]] = ""
+    f = write_csv(tmp_path / "m.csv", X, y)
+    source = FileSource(f)
+    source.fmt.block_size = 1 << 14  # many small record batches
+    with pytest.raises(DataError, match=r"has 3 rows with missing.*first at data row 6"):
+        source.prepare()
+
+
+def test_a_source_is_checked_against_the_estimator_kind(tmp_path):
+    X, y = blobs(200)
+    f = write_csv(tmp_path / "b.csv", X, y)
+    with pytest.raises(ValueError, match="classification task; use shallownet.Classifier"):
+        sn.Regressor(epochs=1).fit(FileSource(f))
+    fifo = tmp_path / "p.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match="FIFO"):
+        FileSource(fifo)
+
+
+# ---------------------------------------------------------------------------- the commands
+def test_cli_streams_beyond_the_memory_limit_with_the_same_predictions(tmp_path):
+    X, y = blobs(2000, seed=2)
+    f = write_csv(tmp_path / "b.csv", X, y)
+    model = tmp_path / "m.safetensors"
+    r = run("train", f, "--memory-limit", "32M", "--epochs", 20, "--seed", 0, "--out", model,
+            "-q")
+    assert r.exit_code == 0, r.output
+    assert "streaming record batches" in r.stdout and "streamed" in r.stdout
+    assert sn.io.describe(model)["metadata"]["streamed"] is True
+    streamed = run("predict", model, f, "--proba", "--memory-limit", "32M")
+    in_memory = run("predict", model, f, "--proba")
+    assert streamed.exit_code == 0 and in_memory.exit_code == 0, streamed.output
+    a = list(csv.reader(stdio.StringIO(streamed.stdout)))
+    b = list(csv.reader(stdio.StringIO(in_memory.stdout)))
+    assert a[0] == b[0] and len(a) == len(b) == 2001
+    assert [r[0] for r in a] == [r[0] for r in b]
+    np.testing.assert_allclose(np.array([r[1:] for r in a[1:]], float),
+                               np.array([r[1:] for r in b[1:]], float), rtol=1e-6)
+    # evaluate accumulates the same accuracy as predicting in memory
+    acc = np.mean(sn.load(model).predict(X) == y)
+    e = run("evaluate", model, f, "--stream")
+    assert e.exit_code == 0, e.output
+    assert f"{acc:.4f}" in e.stdout and "confusion matrix" in e.stdout
+
+
+def test_cli_streamed_predict_writes_its_file_only_when_complete(tmp_path):
+    X, y = blobs(300)
+    f = write_csv(tmp_path / "b.csv", X, y)
+    model = tmp_path / "m.safetensors"
+    assert run("train", f, "--epochs", 2, "--out", model, "-q").exit_code == 0
+    bad = X.copy()
+    bad[250, 1] = np.nan
+    g = write_csv(tmp_path / "g.csv", bad, y)
+    out = tmp_path / "pred.csv"
+    r = run("predict", model, g, "--stream", "--out", out)
+    assert r.exit_code == 2 and "missing or non-finite" in r.stderr
+    assert not out.exists() and not list(tmp_path.glob(".pred.csv*"))
+    r = run("predict", model, f, "--stream", "--out", out)
+    assert r.exit_code == 0 and len(out.read_text().splitlines()) == 301
+
+
+def test_cli_stream_refuses_embedded_sets_and_bad_sizes(tmp_path):
+    r = run("train", "iris", "--stream")
+    assert r.exit_code == 2 and "--stream reads files" in r.stderr
+    X, y = blobs(100)
+    f = write_csv(tmp_path / "b.csv", X, y)
+    r = run("train", f, "--memory-limit", "lots")
+    assert r.exit_code == 2 and "not a size" in r.stderr
+
+
+@pytest.mark.slow
+def test_streamed_training_memory_stays_bounded(tmp_path):
+    """2,000,000 x 20 rows (160 MB as float32) trained under --memory-limit 64M: the peak
+    resident memory (VmHWM) grows far less than the data's size."""
+    n, d = 2_000_000, 20
+    rng = np.random.default_rng(0)
+    path = tmp_path / "big.parquet"
+    with pq.ParquetWriter(path, pa.schema([(f"x{j}", pa.float32()) for j in range(d)]
+                                          + [("label", pa.int8())])) as w:
+        for _ in range(0, n, 250_000):
+            X = rng.normal(size=(250_000, d)).astype(np.float32)
+            w.write_table(pa.table({**{f"x{j}": X[:, j] for j in range(d)},
+                                    "label": (X[:, 0] > 0).astype(np.int8)}))
+    code = textwrap.dedent(f"""
+        import re, sys
+        import shallownet.estimators, shallownet.io, sklearn.model_selection, pyarrow.parquet
+        from shallownet.cli import main
+        def hwm():
+            return int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1])
+        base = hwm()
+        try:
+            main(["train", {str(path)!r}, "--memory-limit", "64M", "--epochs", "1",
+                  "--batch-size", "256", "--test-size", "0.05", "-q",
+                  "--out", {str(tmp_path / "m.safetensors")!r}])
+        except SystemExit as e:
+            assert not e.code, e.code
+        print("PEAK_KB", hwm(), "GROWTH_KB", hwm() - base)
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    growth_mb = int(r.stdout.split("GROWTH_KB")[1]) / 1024
+    peak_mb = int(r.stdout.split("PEAK_KB")[1].split()[0]) / 1024
+    assert peak_mb < 600, peak_mb  # the issue's bound, whatever the file's size
+    assert growth_mb < 160, growth_mb  # the data alone is 160 MB as float32
+    assert "accuracy" in r.stdout
