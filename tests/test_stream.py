@@ -247,3 +247,13 @@ def test_streamed_training_memory_stays_bounded(tmp_path):
     assert peak_mb < 600, peak_mb  # the bound, whatever the file's size
     assert growth_mb < 160, growth_mb  # the data alone is 160 MB as float32
     assert "accuracy" in r.stdout
+
+
+def test_lbfgs_needs_the_data_in_memory(tmp_path):
+    X, y = blobs(200)
+    f = write_csv(tmp_path / "b.csv", X, y)
+    with pytest.raises(ValueError, match="lbfgs.*in memory.*adam"):
+        sn.Classifier(optimizer="lbfgs", epochs=2).fit(FileSource(f))
+    r = run("train", f, "--stream", "--optimizer", "lbfgs", "--epochs", 2,
+            "--out", tmp_path / "m.safetensors")
+    assert r.exit_code == 2 and "lbfgs" in r.stderr and len(r.stderr.splitlines()) == 1

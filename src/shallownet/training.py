@@ -246,9 +246,14 @@ def train(
 
     if isinstance(optimizer, str) and optimizer.lower() == "lbfgs":
         from .solvers import lbfgs
-        return lbfgs.fit(net, X2, T, validation_data=None if validation_data is None else
-                         (Xv, Tv), max_iter=epochs, tol=lbfgs.DEFAULT_TOL if tol is None
-                         else tol, l2=l2, early_stopping=early_stopping, patience=patience,
+        if not isinstance(source, ArrayBatches):
+            raise ValueError("optimizer='lbfgs' takes the whole training set in memory each "
+                             "iteration; train a streamed source with 'adam', 'sgd' or "
+                             "'momentum' (mini-batches)")
+        return lbfgs.fit(net, source.X, source.T,
+                         validation_data=None if validation_data is None else (Xv, Tv),
+                         max_iter=epochs, tol=lbfgs.DEFAULT_TOL if tol is None else tol, l2=l2,
+                         early_stopping=early_stopping, patience=patience,
                          min_delta=min_delta, restore_best=restore_best, callbacks=callbacks,
                          progress=progress, catch_interrupt=catch_interrupt, history=history)
     params = net.params
