@@ -29,7 +29,13 @@ QUICK = dict(hidden_units=16, epochs=20, learning_rate=0.01, random_state=0)
     Classifier(**QUICK, early_stopping=True, patience=3, optimizer="momentum", nesterov=True,
                activation="sigmoid"),
     Regressor(**QUICK, early_stopping=True, dtype="float64"),
-])
+], expected_failed_checks=lambda est: {
+    # as for scikit-learn's own MLP: integer weights equal repeated rows only in expectation
+    # under shuffled mini-batches; tests/test_trust.py checks the exact equality for full
+    # batches (one step on the whole data), where it must hold
+    "check_sample_weight_equivalence_on_dense_data":
+        "mini-batch SGD on shuffled batches is not equivalent to repeating rows",
+})
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 

@@ -229,3 +229,127 @@ def test_a_file_written_with_seed_loads_with_that_random_state(tmp_path):
     save_file(load_file(path), old, metadata={"shallownet": json.dumps(doc)})
     model = model_io.load(old)
     assert model.random_state == 5 and model.seed == "deprecated"
+
+
+# ---------------------------------------------------------------------------- item 3: weights
+def _problem(output, N=12, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N, 3))
+    if output == "binary":
+        y, N_o = (X[:, 0] > 0).astype(int), 1
+    elif output == "multiclass":
+        y, N_o = rng.integers(0, 3, N), 3
+    else:
+        y, N_o = rng.normal(size=(N, 2)), 2
+    net = sn.Network.init(3, 4, N_o, "sigmoid", output, seed=seed, dtype="float64")
+    return net, X, y
+
+
+@pytest.mark.parametrize("output", ["binary", "multiclass", "regression"])
+def test_weighted_loss_gradient_matches_central_differences(output):
+    from shallownet.network import Workspace
+
+    net, X, y = _problem(output)
+    w = np.random.default_rng(1).uniform(0, 3, X.shape[0])
+    T = net.encode_targets(y, X.shape[0])
+    ws = Workspace(net, X.shape[0])
+    L = ws.backprop(np.ascontiguousarray(X), T, X.shape[0], weights=w)
+
+    def weighted_loss():  # sum_i s_i g_loss(i), from the per-sample losses of (17)/(18)/(20)
+        return float(net.output.g_loss(net.forward(X).z_O, T) @ w)
+
+    assert L == pytest.approx(weighted_loss(), rel=1e-12)
+    h = 1e-6
+    for name, P in net.params.items():
+        for idx in np.ndindex(P.shape):
+            old = P[idx]
+            P[idx] = old + h
+            up = weighted_loss()
+            P[idx] = old - h
+            down = weighted_loss()
+            P[idx] = old
+            assert ws.grads[name][idx] == pytest.approx((up - down) / (2 * h), abs=1e-7)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("output", ["binary", "multiclass", "regression"])
+def test_integer_weights_equal_repeated_rows_for_full_batches(output, optimizer):
+    net, X, y = _problem(output, N=15)
+    counts = np.random.default_rng(2).integers(0, 4, X.shape[0])
+    counts[0] = max(counts[0], 1)
+    weighted, repeated = net.copy(), net.copy()
+    opts = dict(epochs=5, batch_size=1000, optimizer=optimizer, seed=0)
+    hw = sn.train(weighted, X, y, sample_weight=counts, **opts)
+    hr = sn.train(repeated, np.repeat(X, counts, axis=0), np.repeat(y, counts, axis=0), **opts)
+    for k in net.params:
+        np.testing.assert_allclose(weighted.params[k], repeated.params[k], rtol=1e-9,
+                                   atol=1e-12)
+    np.testing.assert_allclose(hw.loss, hr.loss, rtol=1e-9)
+
+
+def test_estimator_sample_weight_equals_repeated_rows_and_class_weight_is_a_sample_weight():
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["setosa", "versicolor", "virginica"], dtype=object)[y]
+    counts = np.random.default_rng(0).integers(1, 4, X.shape[0])
+    full = dict(batch_size=10_000, optimizer="sgd", epochs=20, learning_rate=0.05,
+                random_state=0, dtype="float64", shuffle=False)
+    a = Classifier(**full).fit(X, labels, sample_weight=counts)
+    b = Classifier(**full).fit(np.repeat(X, counts, axis=0), np.repeat(labels, counts))
+    np.testing.assert_allclose(a.network_.W_H, b.network_.W_H, rtol=1e-9, atol=1e-12)
+    # class_weight: a dict, and "balanced" = n / (K * count) as scikit-learn computes it
+    from sklearn.utils.class_weight import compute_class_weight
+
+    keep = np.r_[0:50, 50:80, 100:150]  # unbalanced: 50 / 30 / 50
+    Xu, yu = X[keep], labels[keep]
+    cw = dict(zip(np.unique(yu), compute_class_weight("balanced", classes=np.unique(yu), y=yu),
+                  strict=True))
+    c = Classifier(**full, class_weight="balanced").fit(Xu, yu)
+    d = Classifier(**full, class_weight=cw).fit(Xu, yu)
+    e = Classifier(**full).fit(Xu, yu, sample_weight=np.array([cw[v] for v in yu]))
+    np.testing.assert_allclose(c.network_.W_H, e.network_.W_H, rtol=1e-12)
+    np.testing.assert_allclose(d.network_.W_H, e.network_.W_H, rtol=1e-12)
+    assert not np.allclose(Classifier(**full).fit(Xu, yu).network_.W_H, e.network_.W_H)
+
+
+def test_zero_weight_is_the_same_as_leaving_the_row_out():
+    X, y = _blobs(40)
+    w = np.ones(40)
+    w[::3] = 0
+    full = dict(batch_size=100, optimizer="adam", epochs=10, random_state=0, dtype="float64")
+    a = Regressor(**full).fit(X, y.astype(float), sample_weight=w)
+    b = Regressor(**full).fit(X[w > 0], y[w > 0].astype(float))
+    np.testing.assert_allclose(a.network_.W_O, b.network_.W_O, rtol=1e-9)
+
+
+def test_partial_fit_takes_sample_weight():
+    X, y = _blobs(40)
+    w = np.random.default_rng(0).integers(1, 3, 40)
+    a = Classifier(batch_size=100, dtype="float64", random_state=0, shuffle=False)
+    b = Classifier(batch_size=100, dtype="float64", random_state=0, shuffle=False)
+    for _ in range(3):
+        a.partial_fit(X, y, classes=[0, 1], sample_weight=w)
+        b.partial_fit(np.repeat(X, w, axis=0), np.repeat(y, w), classes=[0, 1])
+    np.testing.assert_allclose(a.network_.W_H, b.network_.W_H, rtol=1e-9)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda X, y: Classifier(epochs=1).fit(X, y, sample_weight=-np.ones(len(y))),
+     "non-negative"),
+    (lambda X, y: Classifier(epochs=1).fit(X, y, sample_weight=np.ones(3)), "one number per"),
+    (lambda X, y: Classifier(epochs=1).fit(X, y, sample_weight=np.zeros(len(y))), "zero for every"),
+    (lambda X, y: Classifier(epochs=1, class_weight={7: 2.0}).fit(X, y), "not among the classes"),
+    (lambda X, y: Classifier(epochs=1, class_weight="heavy").fit(X, y), "class_weight must be"),
+    (lambda X, y: Classifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1]),
+     "partial_fit never sees"),
+])
+def test_bad_weights_are_named(call, match):
+    X, y = _blobs(30)
+    with pytest.raises(ValueError, match=match):
+        call(X, y)
+
+
+@pytest.mark.parametrize("Estimator", [Classifier, Regressor])
+def test_loss_is_the_final_training_loss(Estimator):
+    X, y = _blobs(40)
+    est = Estimator(epochs=4, random_state=0, early_stopping=True).fit(X, y)
+    assert est.loss_ == est.loss_curve_[-1] and est.best_loss_ is not None

@@ -39,7 +39,7 @@ from .architecture import choose_architecture
 from .network import Network, _all_finite
 from .optimizers import make_optimizer
 from .solvers.minibatch import BatchSource
-from .training import History, train
+from .training import History, check_sample_weight, train
 from .validation import check_params, check_random_state
 
 try:  # scikit-learn >= 1.6
@@ -269,8 +269,9 @@ class _BaseNetwork(BaseEstimator):
                 "warm_start=False (or call fit) to start a new network"
             )
 
-    def _split(self, X, T, seed: int):
-        """Hold out ``validation_fraction`` of the samples (stratified when possible)."""
+    def _split(self, X, T, seed: int, sw=None):
+        """Hold out ``validation_fraction`` of the samples (stratified when possible); the
+        sample weights ``sw`` of the training part come along."""
         n = X.shape[0]
         n_val = math.ceil(self.validation_fraction * n)
         if n_val < 1 or n - n_val < 1:
@@ -285,12 +286,16 @@ class _BaseNetwork(BaseEstimator):
             k = np.count_nonzero(counts)
             if counts[counts > 0].min() >= 2 and n_val >= k and n - n_val >= k:
                 stratify = T
-        X_tr, X_val, T_tr, T_val = train_test_split(X, T, test_size=n_val, random_state=seed,
-                                                    stratify=stratify)
-        return X_tr, T_tr, (X_val, T_val)
+        rows_tr, rows_val = train_test_split(np.arange(n), test_size=n_val, random_state=seed,
+                                             stratify=stratify)
+        if sw is None:
+            return X[rows_tr], T[rows_tr], None, (X[rows_val], T[rows_val])
+        return X[rows_tr], T[rows_tr], sw[rows_tr], (X[rows_val], T[rows_val], sw[rows_val])
 
-    def _run(self, X, T, n_targets, *, incremental, validation_data=None, catch_interrupt=False):
+    def _run(self, X, T, n_targets, *, incremental, validation_data=None, catch_interrupt=False,
+             sample_weight=None):
         """Choose or continue the network, then call ``shallownet.train``."""
+        sw = self._sample_weight(sample_weight, T, X.shape[0], incremental)
         _check_float32_range(X, "X", self._dtype_name())
         if self._kind != "classes":
             _check_float32_range(T, "y", self._dtype_name())
@@ -326,20 +331,20 @@ class _BaseNetwork(BaseEstimator):
             epochs, early = int(self.epochs), bool(self.early_stopping)
             opt = self._new_optimizer(net)
             if early:
-                X, T, validation_data = self._split(X, T, split_seed)
+                X, T, sw, validation_data = self._split(X, T, split_seed, sw)
         history.stopped_early = history.interrupted = False
         train(net, X, T, epochs=epochs, batch_size=int(self.batch_size), optimizer=opt,
               l2=float(self.l2), shuffle=bool(self.shuffle), seed=train_seed,
               validation_data=validation_data, early_stopping=early,
               patience=int(self.patience), min_delta=float(self.min_delta), restore_best=True,
               callbacks=self._callbacks(), progress=bool(self.verbose), dtype=self._dtype_name(),
-              catch_interrupt=bool(catch_interrupt), history=history)
+              catch_interrupt=bool(catch_interrupt), history=history, sample_weight=sw)
         self.network_ = net
         self._optimizer = opt
         self._set_learned(history)
         return self
 
-    def _fit_source(self, source, catch_interrupt: bool):
+    def _fit_source(self, source, catch_interrupt: bool, sample_weight=None):
         """Fit on a batch source such as ``shallownet.data.FileSource`` (a streamed file).
 
         The source's first pass gives the classes (or the target's scale), N_i and the
@@ -347,6 +352,9 @@ class _BaseNetwork(BaseEstimator):
         model predicts on raw rows. Always a new network (``warm_start`` does not apply).
         """
         self._check_hyperparameters()
+        if sample_weight is not None or getattr(self, "class_weight", None) is not None:
+            raise ValueError("sample_weight and class_weight apply to X and y in memory; a "
+                             "streamed source is trained unweighted")
         source.prepare()
         wanted = "classification" if self._kind == "classes" else "regression"
         if source.task != wanted:
@@ -374,11 +382,23 @@ class _BaseNetwork(BaseEstimator):
         self._set_learned(history)
         return self
 
+    def _sample_weight(self, sample_weight, T, n_samples: int, incremental: bool):
+        """``sample_weight`` (checked), times the class weights of a classifier; or None."""
+        sw = None
+        if sample_weight is not None:
+            sw = check_sample_weight(sample_weight, n_samples)
+        class_weight = getattr(self, "class_weight", None)
+        if class_weight is None:
+            return sw
+        per_class = self._class_weights(T, incremental)
+        return per_class[T] if sw is None else sw * per_class[T]
+
     def _set_learned(self, history: History) -> None:
         """The trailing-underscore attributes that summarise ``history``."""
         self.history_ = history
         self.n_outputs_ = self.network_.N_o
         self.loss_curve_ = list(history.loss)
+        self.loss_ = float(history.loss[-1]) if history.loss else None
         self.validation_loss_curve_ = list(history.val_loss) if history.val_loss else None
         self.validation_scores_ = list(history.val_score) if history.val_score else None
         monitor = history.val_loss if history.val_loss else history.loss
@@ -464,6 +484,10 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         Seeds the initial weights, the validation split and the shuffling, as in scikit-learn:
         an int gives the same model on every fit; None (fresh entropy), a ``RandomState`` or a
         ``Generator`` (advanced by each fit) give different ones.
+    class_weight : None, "balanced" or dict {label: weight}, default None
+        Weights per class, multiplying each sample's weight in the loss (16): "balanced"
+        gives class k the weight n_samples / (n_classes * count_k), as scikit-learn does; a
+        dict gives the listed classes their weight and the others 1.
     seed : deprecated
         The old name of ``random_state``; still used when given, with a ``FutureWarning``.
     dtype : {"float32", "float64"}, default "float32"
@@ -490,7 +514,9 @@ class Classifier(ClassifierMixin, _BaseNetwork):
     n_outputs_ : int
         N_o: 1 for two classes, K otherwise.
     loss_curve_ : list of float
-        Mean training loss per epoch.
+        Mean training loss per epoch (weighted mean with sample or class weights).
+    loss_ : float
+        The last epoch's training loss, ``loss_curve_[-1]``.
     validation_loss_curve_, validation_scores_ : list of float or None
         Mean validation loss and accuracy per epoch (None without validation data).
     best_epoch_ : int or None
@@ -513,7 +539,22 @@ class Classifier(ClassifierMixin, _BaseNetwork):
 
     _kind = "classes"
 
-    def fit(self, X, y=None, *, catch_interrupt: bool = False):
+    def __init__(self, hidden_units=100, activation="relu", optimizer="adam",
+                 learning_rate=None, momentum=0.9, nesterov=False, batch_size=32, epochs=200,
+                 l2=0.0, early_stopping=False, validation_fraction=0.1, patience=10,
+                 min_delta=0.0, shuffle=True, random_state=None, dtype="float32",
+                 warm_start=False, verbose=False, callbacks=None, class_weight=None,
+                 seed="deprecated"):
+        super().__init__(
+            hidden_units=hidden_units, activation=activation, optimizer=optimizer,
+            learning_rate=learning_rate, momentum=momentum, nesterov=nesterov,
+            batch_size=batch_size, epochs=epochs, l2=l2, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, patience=patience, min_delta=min_delta,
+            shuffle=shuffle, random_state=random_state, dtype=dtype, warm_start=warm_start,
+            verbose=verbose, callbacks=callbacks, seed=seed)
+        self.class_weight = class_weight
+
+    def fit(self, X, y=None, sample_weight=None, *, catch_interrupt: bool = False):
         """Train on ``(X, y)``.
 
         Parameters
@@ -523,6 +564,10 @@ class Classifier(ClassifierMixin, _BaseNetwork):
             None: the source holds the labels).
         y : array-like (n_samples,)
             Class labels of any type.
+        sample_weight : array-like (n_samples,), optional
+            Non-negative weight s_i of each sample in the loss (16), which becomes
+            sum_i s_i g_loss(i); each step is on the batch's weighted mean, as in
+            scikit-learn's MLP. Multiplied by ``class_weight`` when that is set.
         catch_interrupt : bool, default False
             Ctrl-C finishes the current batch, restores the best weights so far and returns
             (``interrupted_`` is then True), so that the model can still be saved.
@@ -532,7 +577,7 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         self
         """
         if isinstance(X, BatchSource) and y is None:
-            return self._fit_source(X, catch_interrupt)
+            return self._fit_source(X, catch_interrupt, sample_weight)
         self._check_hyperparameters()
         continuing = self.warm_start and hasattr(self, "network_")
         X = self._validate_X(X, reset=not continuing)
@@ -543,9 +588,9 @@ class Classifier(ClassifierMixin, _BaseNetwork):
             self.classes_ = self._classes_of(labels)
             T = np.searchsorted(self.classes_, labels)
         return self._run(X, T, len(self.classes_), incremental=False,
-                         catch_interrupt=catch_interrupt)
+                         catch_interrupt=catch_interrupt, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y, classes=None, *, validation_data=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None, *, validation_data=None):
         """One epoch of training on ``(X, y)``, continuing the network and its optimizer.
 
         The first call (on an unfitted estimator) needs ``classes``, every label that will
@@ -564,6 +609,8 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         y : array-like (n_samples,)
         classes : array-like, optional
             All the class labels; required on the first call.
+        sample_weight : array-like (n_samples,), optional
+            As for :meth:`fit` (``class_weight="balanced"`` needs the whole data, so fit).
         validation_data : (X_val, y_val), optional
 
         Returns
@@ -590,7 +637,34 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         if validation_data is not None:
             validation_data = self._validation_pair(validation_data)
         return self._run(X, T, len(self.classes_), incremental=True,
-                         validation_data=validation_data)
+                         validation_data=validation_data, sample_weight=sample_weight)
+
+    def _class_weights(self, T, incremental: bool) -> np.ndarray:
+        """One weight per class index: ``class_weight`` as a dict, or "balanced"."""
+        K = len(self.classes_)
+        cw = self.class_weight
+        if isinstance(cw, str):
+            if incremental:
+                raise ValueError(
+                    "class_weight='balanced' needs the class counts of the whole training set, "
+                    "which partial_fit never sees; pass class_weight as a dict {label: weight} "
+                    "(e.g. computed with sklearn.utils.class_weight.compute_class_weight)"
+                )
+            counts = np.bincount(T, minlength=K).astype(np.float64)
+            # n_samples / (n_classes * count), as scikit-learn; a class absent here weighs 0
+            present = counts > 0
+            out = np.zeros(K)
+            out[present] = T.shape[0] / (np.count_nonzero(present) * counts[present])
+            return out
+        out = np.ones(K)
+        unknown = [k for k in cw if not np.isin(np.asarray([k], dtype=object),
+                                                 self.classes_.astype(object)).any()]
+        if unknown:
+            raise ValueError(f"class_weight has label(s) {unknown[:10]} that are not among the "
+                             f"classes {list(self.classes_)[:20]}; use the labels of y as keys")
+        for k, v in cw.items():
+            out[int(np.flatnonzero(self.classes_.astype(object) == k)[0])] = float(v)
+        return out
 
     # ------------------------------------------------------------------ labels
     def _labels(self, y, n_samples):
@@ -718,7 +792,7 @@ class Regressor(RegressorMixin, _BaseNetwork):
 
     Attributes
     ----------
-    network_, n_features_in_, feature_names_in_, loss_curve_, validation_loss_curve_,
+    network_, n_features_in_, feature_names_in_, loss_curve_, loss_, validation_loss_curve_,
     best_epoch_, best_loss_, n_iter_, t_, history_, stopped_early_, interrupted_
         As for :class:`Classifier`.
     n_outputs_ : int
@@ -740,10 +814,11 @@ class Regressor(RegressorMixin, _BaseNetwork):
     def _more_tags(self):  # pragma: no cover - scikit-learn < 1.6
         return {"multioutput": True}
 
-    def fit(self, X, y=None, *, catch_interrupt: bool = False):
-        """Train on ``(X, y)`` (or a batch source); see :meth:`Classifier.fit`."""
+    def fit(self, X, y=None, sample_weight=None, *, catch_interrupt: bool = False):
+        """Train on ``(X, y)`` (or a batch source); see :meth:`Classifier.fit` for
+        ``sample_weight`` and ``catch_interrupt``."""
         if isinstance(X, BatchSource) and y is None:
-            return self._fit_source(X, catch_interrupt)
+            return self._fit_source(X, catch_interrupt, sample_weight)
         self._check_hyperparameters()
         continuing = self.warm_start and hasattr(self, "network_")
         X = self._validate_X(X, reset=not continuing)
@@ -753,9 +828,10 @@ class Regressor(RegressorMixin, _BaseNetwork):
                 f"y has {T.shape[1]} target column(s) but the fitted network has "
                 f"{self.network_.N_o}; set warm_start=False to fit a new model"
             )
-        return self._run(X, T, T.shape[1], incremental=False, catch_interrupt=catch_interrupt)
+        return self._run(X, T, T.shape[1], incremental=False, catch_interrupt=catch_interrupt,
+                         sample_weight=sample_weight)
 
-    def partial_fit(self, X, y, *, validation_data=None):
+    def partial_fit(self, X, y, sample_weight=None, *, validation_data=None):
         """One epoch of training on ``(X, y)``, continuing the network and its optimizer.
 
         The first call draws the network; later calls continue it, and the optimizer's state
@@ -775,7 +851,8 @@ class Regressor(RegressorMixin, _BaseNetwork):
                 raise ValueError("validation_data must be a pair (X_val, y_val)")
             X_val = self._validate_X(validation_data[0], reset=False)
             validation_data = (X_val, self._targets(validation_data[1], X_val.shape[0]))
-        return self._run(X, T, T.shape[1], incremental=True, validation_data=validation_data)
+        return self._run(X, T, T.shape[1], incremental=True, validation_data=validation_data,
+                         sample_weight=sample_weight)
 
     def _targets(self, y, n_samples) -> np.ndarray:
         try:

@@ -392,11 +392,13 @@ class Workspace:
     # column-major views: a row-major (n, m) buffer A is the column-major (m, n) matrix A.T.
     # Mixing two BLAS thread pools inside one step would make them fight over the cores.
 
-    def _back_to_z_H(self, X, T, n: int, scale: float):
+    def _back_to_z_H(self, X, T, n: int, scale: float, weights=None):
         """Forward (10a)/(10b), then back-propagate L -> z_O -> u_H -> z_H.
 
         Returns L (the unscaled sum (16)) and views U_H, dL/dZ_O, dL/dZ_H, the latter two
-        multiplied by ``scale``. Nothing is updated, so the parameters can change after this.
+        multiplied by ``scale``. With ``weights`` (n,), L is the weighted sum
+        sum_i s_i g_loss(i) and each sample's dL/dz_O is multiplied by its s_i.
+        Nothing is updated, so the parameters can change after this.
         ``X`` should be C-contiguous (the training loop's batch buffer); otherwise BLAS works on
         a copy.
         """
@@ -413,7 +415,10 @@ class Workspace:
         Z_O += net.b_O
         # L -> z_O
         loss = net.output.loss_and_grad(Z_O, T, dZ_O)
-        if scale != 1.0:
+        if weights is not None:  # the weighted sum of (16): s_i scales sample i's terms
+            loss = float(net.output.g_loss(Z_O, T) @ weights)
+            dZ_O *= (weights if scale == 1.0 else scale * weights)[:, None]
+        elif scale != 1.0:
             dZ_O *= scale
         # z_O -> u_H: dL/dU_H = dL/dZ_O W_O, i.e. (dL/dU_H)^T = W_O^T (dL/dZ_O)^T
         _into(gemm(1.0, net.W_O.T, dZ_O, trans_b=1, c=dU_H.T, overwrite_c=1), dU_H.T)
@@ -431,13 +436,14 @@ class Workspace:
         _into(gemm(alpha, U_H.T, dZ_O, beta=beta, c=W_O.T, overwrite_c=1), W_O.T)
         _into(gemm(alpha, dZ_H.T, X.T, beta=beta, c=W_H, trans_b=1, overwrite_c=1), W_H)
 
-    def backprop(self, X, T, n: int, scale: float = 1.0) -> float:
+    def backprop(self, X, T, n: int, scale: float = 1.0, weights=None) -> float:
         """Forward and backward on the first ``n`` rows of ``X``/``T``.
 
         Fills ``self.grads`` with ``scale * dL/dtheta`` and returns L (the unscaled sum (16)).
-        ``scale = 1/n`` gives the gradient of the batch mean.
+        ``scale = 1/n`` gives the gradient of the batch mean. ``weights`` (n,) makes L the
+        weighted sum sum_i s_i g_loss(i) (``scale = 1 / sum_i s_i``: the weighted mean).
         """
-        loss, U_H, dZ_O, dZ_H = self._back_to_z_H(X, T, n, scale)
+        loss, U_H, dZ_O, dZ_H = self._back_to_z_H(X, T, n, scale, weights)
         g = self.grads
         # z_O -> W_O, b_O and z_H -> W_H, b_H:
         #   dL/dW_O = (dL/dZ_O)^T U_H,  dL/db_O = sum_i dL/dz_O,i
@@ -447,15 +453,18 @@ class Workspace:
         np.sum(dZ_H, axis=0, out=g["b_H"])
         return loss
 
-    def sgd_step(self, X, T, n: int, learning_rate: float, l2: float = 0.0) -> float:
+    def sgd_step(self, X, T, n: int, learning_rate: float, l2: float = 0.0,
+                 weights=None) -> float:
         """One step of (21) on the batch mean, fused into the weight products.
 
         W <- (1 - alpha l2) W - (alpha / n) dL/dW for W_H and W_O, and b <- b - (alpha / n) dL/db:
         BLAS's C <- a A B + b C writes each update straight into the weights, so their
         gradients are never stored. The same numbers as ``backprop`` then ``SGD.step``.
+        With ``weights`` (n,), the step is on the weighted mean: n becomes sum_i s_i.
         """
-        loss, U_H, dZ_O, dZ_H = self._back_to_z_H(X, T, n, 1.0)
-        net, step = self.net, learning_rate / n
+        loss, U_H, dZ_O, dZ_H = self._back_to_z_H(X, T, n, 1.0, weights)
+        total = n if weights is None else float(weights.sum())
+        net, step = self.net, (learning_rate / total if total > 0 else 0.0)
         self._weight_products(X, U_H, dZ_O, dZ_H, -step, 1.0 - learning_rate * l2,
                               net.W_O, net.W_H)
         net.b_O -= step * dZ_O.sum(axis=0)

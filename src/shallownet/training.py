@@ -85,23 +85,46 @@ def score(net: Network, X, y) -> float:
     return _score_logits(net, net.forward(X2).z_O, net.encode_targets(y, X2.shape[0]))
 
 
-def _score_logits(net: Network, z_O, T) -> float:
+def _score_logits(net: Network, z_O, T, w=None) -> float:
+    """Accuracy or R^2, weighted by ``w`` (n,) when given."""
     if net.output.is_classifier:
         y_hat = net.output.decide(z_O)
         truth = T[:, 0] if T.ndim == 2 else T
-        return float(np.mean(y_hat == truth))
-    resid = ((T - z_O) ** 2).sum(axis=0)
-    total = ((T - T.mean(axis=0)) ** 2).sum(axis=0)
+        return float(np.average(y_hat == truth, weights=w))
+    w2 = np.ones((T.shape[0], 1)) if w is None else np.asarray(w, np.float64)[:, None]
+    resid = (w2 * (T - z_O) ** 2).sum(axis=0)
+    total = (w2 * (T - np.average(T, axis=0, weights=w2[:, 0])) ** 2).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         r2 = np.where(total > 0, 1 - resid / np.where(total > 0, total, 1),
                       np.where(resid == 0, 1.0, 0.0))
     return float(np.mean(r2))
 
 
-def _validate(net: Network, X, T) -> tuple[float, float]:
-    """Mean loss and score on validation data, from one forward pass."""
+def check_sample_weight(sample_weight, n_samples: int, dtype=np.float64) -> np.ndarray:
+    """Sample weights as a (N,) array: finite, non-negative, not all zero."""
+    sw = np.asarray(sample_weight)
+    if sw.ndim == 0:
+        sw = np.full(n_samples, sw)
+    if sw.ndim != 1 or sw.shape[0] != n_samples:
+        raise ValueError(f"sample_weight must be one number per sample, shape ({n_samples},), "
+                         f"got shape {sw.shape}")
+    if sw.dtype.kind not in "biuf":
+        raise ValueError(f"sample_weight must be numbers, got dtype {sw.dtype}")
+    sw = sw.astype(dtype)
+    if not np.isfinite(sw).all() or (sw < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative; drop the samples you "
+                         "do not want rather than giving them NaN or negative weights")
+    if not sw.any():
+        raise ValueError("sample_weight is zero for every sample, which leaves nothing to train "
+                         "on; give some samples a positive weight")
+    return np.ascontiguousarray(sw)
+
+
+def _validate(net: Network, X, T, w=None) -> tuple[float, float]:
+    """Mean loss and score on validation data (weighted by ``w``), from one forward pass."""
     z_O = net.forward(X).z_O
-    return float(net.output.g_loss(z_O, T).mean()), _score_logits(net, z_O, T)
+    return (float(np.average(net.output.g_loss(z_O, T), weights=w)),
+            _score_logits(net, z_O, T, w))
 
 
 @contextmanager
@@ -152,6 +175,7 @@ def train(
     catch_interrupt: bool = False,
     history: History | None = None,
     tol: float | None = None,
+    sample_weight=None,
 ) -> History:
     """Train ``net`` in place by mini-batch gradient descent on the mean of (16).
 
@@ -184,7 +208,7 @@ def train(
     shuffle, seed
         A fresh permutation each epoch from ``numpy.random.default_rng(seed)``; the same seed
         gives the same run.
-    validation_data : (X_val, y_val)
+    validation_data : (X_val, y_val) or (X_val, y_val, sample_weight_val)
         Scored after each epoch: ``history.val_loss`` and ``history.val_score``.
     early_stopping, patience, min_delta, restore_best
         Stop when the monitored loss (validation loss if given, else training loss) has not
@@ -206,6 +230,12 @@ def train(
     tol : float, optional
         L-BFGS only: stop when every gradient component of the objective is at most ``tol``
         (default 1e-5, scipy's ``gtol``).
+    sample_weight : array-like (N,), optional
+        Non-negative weights s_i: the loss becomes the weighted sum sum_i s_i g_loss(i) in (16),
+        and each step is on the batch's weighted mean (sum_i s_i grad g_loss(i)) / sum_i s_i,
+        as scikit-learn's MLP does; integer weights are the same as repeating rows (exactly so
+        for full batches). The loss curve is the weighted mean per epoch. Validation data is
+        weighted by its own third element, when given.
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a shallownet.Network, got {type(net).__name__}")
@@ -236,13 +266,24 @@ def train(
     N = source.n_rows
     if N == 0:
         raise ValueError("X has no samples; training needs at least one")
+    sw = None
+    if sample_weight is not None:
+        if not isinstance(source, ArrayBatches):
+            raise ValueError("sample_weight goes with X and y in memory; a batch source "
+                             "yields its own samples, unweighted")
+        sw = check_sample_weight(sample_weight, N, dt)
+        source.S = sw
     if validation_data is not None:
-        if len(validation_data) != 2:
-            raise ValueError("validation_data must be a pair (X_val, y_val)")
+        if len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a pair (X_val, y_val), or (X_val, y_val, "
+                             "sample_weight_val)")
         Xv, _ = net.as_batch(validation_data[0], name="X_val")
         Tv = net.encode_targets(validation_data[1], Xv.shape[0])
         if Xv.shape[0] == 0:
             raise ValueError("validation_data has no samples")
+        wv = None
+        if len(validation_data) == 3 and validation_data[2] is not None:
+            wv = check_sample_weight(validation_data[2], Xv.shape[0])
 
     if isinstance(optimizer, str) and optimizer.lower() == "lbfgs":
         from .solvers import lbfgs
@@ -250,8 +291,8 @@ def train(
             raise ValueError("optimizer='lbfgs' takes the whole training set in memory each "
                              "iteration; train a streamed source with 'adam', 'sgd' or "
                              "'momentum' (mini-batches)")
-        return lbfgs.fit(net, source.X, source.T,
-                         validation_data=None if validation_data is None else (Xv, Tv),
+        return lbfgs.fit(net, source.X, source.T, sample_weight=sw,
+                         validation_data=None if validation_data is None else (Xv, Tv, wv),
                          max_iter=epochs, tol=lbfgs.DEFAULT_TOL if tol is None else tol, l2=l2,
                          early_stopping=early_stopping, patience=patience,
                          min_delta=min_delta, restore_best=restore_best, callbacks=callbacks,
@@ -285,24 +326,28 @@ def train(
     with _interrupt_flag(catch_interrupt) as interrupted, bar:
         for _ in range(epochs):
             start_params = {k: v.copy() for k, v in params.items()}
-            total, seen = 0.0, 0
-            for Xb, Tb in source.epoch(rng if shuffle else None):
+            total = seen = 0.0
+            for batch in source.epoch(rng if shuffle else None):
+                Xb, Tb = batch[0], batch[1]
                 n = Xb.shape[0]
+                s_b = batch[2] if len(batch) > 2 else None  # sample weights, when given
+                mass = n if s_b is None else float(s_b.sum())
                 if plain_sgd:  # (21) written into the weights by the gradient products
-                    total += ws.sgd_step(Xb, Tb, n, opt.learning_rate, l2)
+                    total += ws.sgd_step(Xb, Tb, n, opt.learning_rate, l2, s_b)
                     opt.t += 1
                 else:
-                    total += ws.backprop(Xb, Tb, n, scale=1.0 / n)
+                    total += ws.backprop(Xb, Tb, n, scale=1.0 / mass if mass else 0.0,
+                                         weights=s_b)
                     if l2:
                         ws.grads["W_H"] += l2 * weights[0]
                         ws.grads["W_O"] += l2 * weights[1]
                     opt.step(ws.grads)
                 hist.steps += 1
-                seen += n
-                bar.advance(total / seen)
+                seen += mass
+                bar.advance(total / seen if seen else 0.0)
                 if interrupted["set"]:
                     break
-            epoch_loss = total / max(seen, 1)
+            epoch_loss = total / seen if seen else 0.0
             if not math.isfinite(epoch_loss) or not all(np.all(np.isfinite(p))
                                                         for p in params.values()):
                 net.set_params(**start_params)
@@ -315,7 +360,7 @@ def train(
             hist.loss.append(epoch_loss)
             val_loss = val_score = None
             if validation_data is not None:
-                val_loss, val_score = _validate(net, Xv, Tv)
+                val_loss, val_score = _validate(net, Xv, Tv, wv)
                 hist.val_loss.append(val_loss)
                 hist.val_score.append(val_score)
             current = monitor[-1]

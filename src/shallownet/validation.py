@@ -98,6 +98,18 @@ class _Bool:
         return "True or False"
 
 
+class _ClassWeight:
+    def accepts(self, value) -> bool:
+        if isinstance(value, str):
+            return value == "balanced"
+        return isinstance(value, Mapping) and all(
+            isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+            for v in value.values())
+
+    def describe(self) -> str:
+        return "'balanced' or a dict {label: non-negative weight}"
+
+
 NONE = _NoneOK()
 RANDOM_STATE = _RandomState()
 BOOL = _Bool()
@@ -126,6 +138,7 @@ CONSTRAINTS: dict[str, list] = {
     # the train workflow's own
     "test_size": [Interval(0, 1, open="high")],
     "scale": [BOOL],
+    "class_weight": [NONE, _ClassWeight()],
 }
 
 

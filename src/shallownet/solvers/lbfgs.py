@@ -88,12 +88,14 @@ def _penalised_weights(net: Network) -> np.ndarray:
 
 
 def loss_and_gradient_sum(net: Network, X: np.ndarray, T: np.ndarray,
-                          block_rows: int = BLOCK_ROWS) -> tuple[float, np.ndarray]:
+                          block_rows: int = BLOCK_ROWS, sample_weight=None
+                          ) -> tuple[float, np.ndarray]:
     """L of (16) and dL/dtheta (packed, float64), summed over every row of ``X``.
 
     ``X`` is (N, N_i) in the network's dtype and ``T`` the targets as ``Network.encode_targets``
     gives them. The rows are processed ``block_rows`` at a time by back-propagation
-    (``Workspace.backprop``); the blocks' sums are added in float64.
+    (``Workspace.backprop``); the blocks' sums are added in float64. With ``sample_weight``
+    (N,), both are the weighted sums of (16).
     """
     N = X.shape[0]
     grad = np.zeros(net.n_params, np.float64)
@@ -106,7 +108,8 @@ def loss_and_gradient_sum(net: Network, X: np.ndarray, T: np.ndarray,
     total = 0.0
     for start in range(0, N, B):
         n = min(B, N - start)
-        total += float(ws.backprop(X[start:start + n], T[start:start + n], n))
+        w = None if sample_weight is None else sample_weight[start:start + n]
+        total += float(ws.backprop(X[start:start + n], T[start:start + n], n, weights=w))
         for name, s in slices.items():
             grad[s] += ws.grads[name].ravel()
     return total, grad
@@ -244,7 +247,7 @@ def minimize(
 
 
 def fit(net: Network, X: np.ndarray, T: np.ndarray, *, validation_data=None,
-        **options) -> History:
+        sample_weight=None, **options) -> History:
     """L-BFGS on in-memory data: ``X`` (N, N_i) in the network's dtype, targets ``T`` encoded.
 
     ``validation_data`` is ``(X_val, T_val)`` in the same form; ``options`` as for
@@ -253,10 +256,11 @@ def fit(net: Network, X: np.ndarray, T: np.ndarray, *, validation_data=None,
     X = np.ascontiguousarray(X, dtype=net.dtype)
     validate = None
     if validation_data is not None:
-        Xv, Tv = validation_data
+        def validate():  # (X_val, T_val) or (X_val, T_val, sample_weight_val)
+            return _validate(net, *validation_data)
 
-        def validate():
-            return _validate(net, Xv, Tv)
-
-    return minimize(net, lambda theta: loss_and_gradient_sum(net, X, T), X.shape[0],
+    # with weights, the mean is sum_i s_i g_loss(i) / sum_i s_i
+    mass = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+    return minimize(net, lambda theta: loss_and_gradient_sum(net, X, T,
+                                                             sample_weight=sample_weight), mass,
                     validate=validate, **options)

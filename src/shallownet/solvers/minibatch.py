@@ -39,10 +39,13 @@ class BatchSource:
 
 
 class ArrayBatches(BatchSource):
-    """Batches gathered from arrays in memory, in a fresh permutation each epoch."""
+    """Batches gathered from arrays in memory, in a fresh permutation each epoch.
 
-    def __init__(self, X: np.ndarray, T: np.ndarray):
-        self.X, self.T = X, T
+    With sample weights ``S`` (N,), each batch is a triple ``(X_b, T_b, S_b)``.
+    """
+
+    def __init__(self, X: np.ndarray, T: np.ndarray, S: np.ndarray | None = None):
+        self.X, self.T, self.S = X, T, S
         self.n_rows, self.n_features = X.shape
 
     def bind(self, net, batch_size: int) -> None:
@@ -50,6 +53,7 @@ class ArrayBatches(BatchSource):
         self.B = B
         self.Xb = np.empty((B, self.n_features), self.X.dtype)
         self.Tb = np.empty((B,) + self.T.shape[1:], self.T.dtype)
+        self.Sb = None if self.S is None else np.empty(B, self.S.dtype)
 
     def epoch(self, rng):
         N, B, Xb, Tb = self.n_rows, self.B, self.Xb, self.Tb
@@ -61,7 +65,10 @@ class ArrayBatches(BatchSource):
             # temporary buffer; idx is a permutation of 0..N-1, always in range
             np.take(self.X, idx, axis=0, out=Xb[:n], mode="clip")
             np.take(self.T, idx, axis=0, out=Tb[:n], mode="clip")
-            yield Xb[:n], Tb[:n]
+            if self.S is None:
+                yield Xb[:n], Tb[:n]
+            else:
+                yield Xb[:n], Tb[:n], np.take(self.S, idx, out=self.Sb[:n], mode="clip")
 
 
 class ShuffleBuffer:
