@@ -38,6 +38,7 @@ from .activations import get_activation
 from .architecture import choose_architecture
 from .network import Network, _all_finite
 from .optimizers import make_optimizer
+from .solvers.dask import is_dask_collection as _is_dask_collection
 from .solvers.minibatch import BatchSource
 from .training import History, check_sample_weight, train
 from .validation import check_params, check_random_state
@@ -191,6 +192,13 @@ class _BaseNetwork(BaseEstimator):
 
     # ------------------------------------------------------------------ data checks
     def _validate_X(self, X, reset: bool) -> np.ndarray:
+        if _is_dask_collection(X):  # never pulled into memory without being asked
+            raise TypeError(
+                "X is a Dask collection: fit(X, y) with optimizer='lbfgs' trains on the "
+                "cluster; partial_fit takes in-memory blocks (dask_ml.wrappers.Incremental feeds "
+                "them); to predict or score, wrap the fitted model in "
+                "dask_ml.wrappers.ParallelPostFit, or call .compute() on X if it fits in memory"
+            )
         bad = _non_numeric_columns(X)
         if bad:
             raise ValueError(
@@ -393,6 +401,45 @@ class _BaseNetwork(BaseEstimator):
         per_class = self._class_weights(T, incremental)
         return per_class[T] if sw is None else sw * per_class[T]
 
+    def _fit_dask(self, X, y):
+        """``fit`` on Dask collections: L-BFGS with the data kept on the cluster
+        (``shallownet.solvers.dask``); the result is an ordinary in-memory estimator."""
+        from .solvers import dask as on_cluster
+
+        self._check_hyperparameters()
+        if self.optimizer.lower() != "lbfgs":
+            raise ValueError(on_cluster.MINIBATCH_MESSAGE.format(name=self.optimizer))
+        if self.warm_start and hasattr(self, "network_"):
+            raise ValueError("warm_start on Dask collections is not supported; set "
+                             "warm_start=False, or continue in memory")
+        if y is None or not on_cluster.is_dask_collection(y):
+            raise ValueError("X is a Dask collection, so y must be one too (a Dask array or "
+                             "Series with the same partitions as X)")
+        self.n_features_in_, names = on_cluster.n_features_and_names(X)
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        classes = None
+        if self._kind == "classes":
+            classes = self._classes_of(on_cluster.cluster_classes(None, y))
+            self.classes_ = classes
+            N_o_info = len(classes)
+        else:
+            N_o_info = 1 if y.ndim == 1 else int(y.shape[1])
+        init_seed, split_seed, _ = self._seeds(3)
+        net = self._make_network(N_o_info, init_seed)
+        history = on_cluster.fit(
+            net, X, y, classes=classes, max_iter=int(self.epochs), l2=float(self.l2),
+            validation_fraction=float(self.validation_fraction) if self.early_stopping else 0.0,
+            seed=split_seed, early_stopping=bool(self.early_stopping),
+            patience=int(self.patience), min_delta=float(self.min_delta),
+            callbacks=self._callbacks(), progress=bool(self.verbose))
+        self.network_ = net
+        self._optimizer = "lbfgs"
+        self._set_learned(history)
+        return self
+
     def _set_learned(self, history: History) -> None:
         """The trailing-underscore attributes that summarise ``history``."""
         self.history_ = history
@@ -578,6 +625,8 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         """
         if isinstance(X, BatchSource) and y is None:
             return self._fit_source(X, catch_interrupt, sample_weight)
+        if _is_dask_collection(X):
+            return self._fit_dask(X, y)
         self._check_hyperparameters()
         continuing = self.warm_start and hasattr(self, "network_")
         X = self._validate_X(X, reset=not continuing)
@@ -819,6 +868,8 @@ class Regressor(RegressorMixin, _BaseNetwork):
         ``sample_weight`` and ``catch_interrupt``."""
         if isinstance(X, BatchSource) and y is None:
             return self._fit_source(X, catch_interrupt, sample_weight)
+        if _is_dask_collection(X):
+            return self._fit_dask(X, y)
         self._check_hyperparameters()
         continuing = self.warm_start and hasattr(self, "network_")
         X = self._validate_X(X, reset=not continuing)

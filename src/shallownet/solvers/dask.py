@@ -1,0 +1,282 @@
+"""L-BFGS where the data live on a Dask cluster (the ``shallownet[dask]`` extra).
+
+L of (16) and dL/dtheta are sums over samples, so they split exactly over the partitions of
+the data. ``Classifier(optimizer="lbfgs").fit(X, y)`` and ``Regressor(...)`` with Dask arrays or
+a Dask DataFrame/Series run here, on the cluster of the current ``dask.distributed.Client``:
+
+1. once: each partition of X and y is checked, converted (X to the training dtype, the labels to
+   the encoded targets of ``Network.encode_targets``) and kept in the workers' memory
+   (:class:`ClusterData`); the classes and the row count are computed on the cluster and only
+   they come back;
+2. each L-BFGS iteration (``solvers.lbfgs.minimize`` on the client): the packed parameters theta
+   are scattered to the workers, every partition returns ``[L, dL/dtheta]`` of its rows
+   (:func:`partition_sum`, the same back-propagation as in memory), and the vectors are added
+   pairwise on the workers, in a tree, so the client receives one vector of n_params + 1 numbers.
+
+Nothing else moves: per iteration, theta to each worker, the partial sums between workers, one
+sum to the client. The fitted estimator is an ordinary in-memory estimator.
+
+Mini-batch optimizers ("adam", "sgd", "momentum") take many small steps, each on a few rows;
+on a cluster that is one round trip per batch. They are refused on Dask collections with a
+pointer to ``dask_ml.wrappers.Incremental``, which feeds the partitions to ``partial_fit`` one
+at a time (see the README, "Training on a cluster"); nothing is ever computed onto the client
+without being asked for.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..network import Network
+from .lbfgs import loss_and_gradient_sum, minimize, pack, unpack
+
+__all__ = ["is_dask_collection", "ClusterData", "partition_sum", "fit", "cluster_classes",
+           "n_features_and_names", "network_spec", "MINIBATCH_MESSAGE"]
+
+MINIBATCH_MESSAGE = (
+    "optimizer={name!r} takes mini-batch steps, one round trip to the cluster per batch, and "
+    "shallownet does not pull a Dask collection into memory behind your back; use "
+    "optimizer='lbfgs' (full batch: the partitions stay on the workers), or feed the "
+    "partitions to partial_fit with dask_ml.wrappers.Incremental(estimator)"
+    ".fit(X, y, classes=...), or call .compute() on X and y yourself if they fit in memory"
+)
+
+
+def is_dask_collection(obj) -> bool:
+    """True for a Dask array, DataFrame or Series (without importing dask when unused)."""
+    if "dask" not in sys.modules:
+        return False
+    import dask
+
+    return dask.is_dask_collection(obj)
+
+
+# ---------------------------------------------------------------------------- on the workers
+def _network(spec: dict, theta: np.ndarray | None = None) -> Network:
+    """A network of the given shape (zeros, or the packed ``theta``)."""
+    N_i, N_h, N_o = spec["N_i"], spec["N_h"], spec["N_o"]
+    net = Network(np.zeros((N_h, N_i)), np.zeros(N_h), np.zeros((N_o, N_h)), np.zeros(N_o),
+                  activation=spec["activation"], output=spec["output"], dtype=spec["dtype"])
+    if theta is not None:
+        unpack(net, theta)
+    return net
+
+
+def _as_numpy(block):
+    """A pandas DataFrame/Series partition or an array block as a numpy array."""
+    return block.to_numpy() if hasattr(block, "to_numpy") else np.asarray(block)
+
+
+def _prepare(X_block, y_block, spec: dict, classes, index: int, holdout: float, seed: int):
+    """One partition as (X, T, X_val, T_val): X in the training dtype, T the encoded targets,
+    checked; a random ``holdout`` fraction of the rows (from ``seed`` and the partition's index)
+    is set aside for validation."""
+    net = _network(spec)
+    X = np.ascontiguousarray(_as_numpy(X_block), dtype=net.dtype)
+    y = _as_numpy(y_block)
+    if X.ndim != 2 or X.shape[1] != spec["N_i"]:
+        raise ValueError(f"partition {index} of X has shape {X.shape}; expected "
+                         f"(rows, {spec['N_i']})")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"partition {index} of X has {X.shape[0]} rows but y's has "
+                         f"{y.shape[0]}; give X and y the same partitions (row chunks)")
+    if not np.isfinite(X).all():
+        raise ValueError(f"X contains NaN or inf (partition {index}); impute or drop those "
+                         "rows first")
+    if classes is not None:
+        y = np.searchsorted(classes, y)
+    T = net.encode_targets(y, X.shape[0])
+    val = np.random.default_rng([seed, index]).random(X.shape[0]) < holdout
+    if not val.any():
+        return X, T, X[:0], T[:0]
+    return (np.ascontiguousarray(X[~val]), T[~val], np.ascontiguousarray(X[val]), T[val])
+
+
+def _rows(part) -> np.ndarray:
+    return np.array([part[0].shape[0], part[2].shape[0]])
+
+
+def _unique(y_block):
+    return np.unique(_as_numpy(y_block))
+
+
+def partition_sum(theta: np.ndarray, spec: dict, part) -> np.ndarray:
+    """``[L, dL/dtheta...]`` of (16) over one prepared partition, at the packed ``theta``."""
+    X, T = part[:2]
+    L, grad = loss_and_gradient_sum(_network(spec, theta), X, T)
+    return np.concatenate([[L], grad])
+
+
+def _partition_loss_and_score(theta, spec, part):
+    """On the held-out rows: [L, rows, correct] (classes) or [L, rows, SSE_k..., sum T_k...,
+    sum T_k^2...] (regression)."""
+    X, T = part[2:]
+    net = _network(spec, theta)
+    z = net.forward(X).z_O
+    L = float(net.output.g_loss(z, T).sum())
+    if net.output.is_classifier:
+        truth = T[:, 0] if T.ndim == 2 else T
+        return np.array([L, X.shape[0], np.sum(net.output.decide(z) == truth)], float)
+    return np.concatenate([[L, X.shape[0]], ((T - z) ** 2).sum(0), T.sum(0), (T ** 2).sum(0)])
+
+
+def _tree_sum(client, futures: list):
+    """Add the partitions' vectors pairwise on the workers; one future for the total."""
+    while len(futures) > 1:
+        pairs = [client.submit(np.add, a, b, pure=False)
+                 for a, b in zip(futures[0::2], futures[1::2], strict=False)]
+        futures = pairs + ([futures[-1]] if len(futures) % 2 else [])
+    return futures[0]
+
+
+# ---------------------------------------------------------------------------- on the client
+def _partitions(X, y) -> tuple[list, list]:
+    """X and y as matching lists of delayed partitions (row blocks), nothing computed."""
+    import dask.array as da
+
+    if isinstance(X, da.Array):
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (rows, features), got a Dask array of {X.ndim} "
+                             "dimensions")
+        if X.numblocks[1] > 1:  # every partition holds whole rows
+            X = X.rechunk({1: -1})
+        xs = list(X.to_delayed()[:, 0])
+    else:
+        xs = list(X.to_delayed())
+    if isinstance(y, da.Array):
+        if y.ndim == 2 and y.numblocks[1] > 1:
+            y = y.rechunk({1: -1})
+        if isinstance(X, da.Array) and not any(np.isnan(c) for c in X.chunks[0]) \
+                and y.chunks[0] != X.chunks[0]:
+            y = y.rechunk({0: X.chunks[0]})
+        ys = list(y.to_delayed().reshape(-1)) if y.ndim == 1 else list(y.to_delayed()[:, 0])
+    else:
+        ys = list(y.to_delayed())
+    if len(xs) != len(ys):
+        raise ValueError(f"X has {len(xs)} partitions but y has {len(ys)}; give them the same "
+                         "partitions (e.g. columns of one Dask DataFrame, or arrays with the "
+                         "same row chunks)")
+    return xs, ys
+
+
+def n_features_and_names(X) -> tuple[int, list | None]:
+    """N_i and the column names (for a DataFrame), from the collection's metadata."""
+    if hasattr(X, "columns"):
+        return len(X.columns), [str(c) for c in X.columns]
+    if X.ndim != 2 or np.isnan(X.shape[1]):
+        raise ValueError("X must be a 2-D Dask array with a known number of columns")
+    return int(X.shape[1]), None
+
+
+def cluster_classes(client, y) -> np.ndarray:
+    """The sorted class labels, as the union of each partition's labels (computed there)."""
+    import dask
+    from distributed import get_client
+
+    client = client if client is not None else get_client()
+    ys = list(y.to_delayed().reshape(-1)) if hasattr(y, "chunks") else list(y.to_delayed())
+    uniques = client.compute([dask.delayed(_unique)(b) for b in ys], sync=True)
+    return np.unique(np.concatenate(uniques))
+
+
+class ClusterData:
+    """The training rows, prepared and held in the workers' memory; one future per partition.
+
+    Parameters
+    ----------
+    X, y : Dask arrays, or a Dask DataFrame and Series, with the same row partitions
+    spec : dict
+        The network's shape and dtype (``N_i, N_h, N_o, activation, output, dtype``).
+    classes : ndarray, optional
+        Sorted class labels: y is encoded as indices into it (classification).
+    client : distributed.Client, optional
+        Default: the current client (``distributed.get_client()``).
+    holdout : float
+        The fraction of each partition's rows set aside (at random, from ``seed``) for
+        :meth:`validation_loss_and_score`; 0 for none.
+    """
+
+    def __init__(self, X, y, spec: dict, classes=None, client=None, holdout: float = 0.0,
+                 seed: int = 0):
+        import dask
+        from distributed import get_client, wait
+
+        self.client = client if client is not None else get_client()
+        self.spec = spec
+        xs, ys = _partitions(X, y)
+        prepare = dask.delayed(_prepare, pure=True)
+        self.parts = self.client.compute([prepare(xb, yb, spec, classes, i, holdout, seed)
+                                          for i, (xb, yb) in enumerate(zip(xs, ys, strict=True))])
+        wait(self.parts)
+        rows = np.sum(self.client.gather([self.client.submit(_rows, p) for p in self.parts]),
+                      axis=0)
+        self.n_rows, self.n_validation = int(rows[0]), int(rows[1])
+        if self.n_rows == 0:
+            raise ValueError("X has no rows to train on; training needs at least one sample")
+        if holdout and self.n_validation == 0:
+            raise ValueError(f"holding out {holdout} of {self.n_rows} rows leaves none to "
+                             "validate on; pass more rows or a larger validation_fraction")
+
+    def sum(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """L of (16) and dL/dtheta over every partition, added up in a tree on the workers."""
+        theta_f = self.client.scatter(np.asarray(theta, np.float64), broadcast=True,
+                                      hash=False)
+        total = _tree_sum(self.client, [self.client.submit(partition_sum, theta_f, self.spec,
+                                                           p, pure=False)
+                                        for p in self.parts]).result()
+        return float(total[0]), total[1:]
+
+    def validation_loss_and_score(self, theta: np.ndarray) -> tuple[float, float]:
+        """Mean loss and accuracy (classes) or R^2 (averaged over outputs) on the held-out
+        rows."""
+        theta_f = self.client.scatter(np.asarray(theta, np.float64), broadcast=True,
+                                      hash=False)
+        t = _tree_sum(self.client, [self.client.submit(_partition_loss_and_score, theta_f,
+                                                       self.spec, p, pure=False)
+                                    for p in self.parts]).result()
+        n = t[1]
+        if len(t) == 3:
+            return t[0] / n, t[2] / n
+        d = (len(t) - 2) // 3
+        sse, s, s2 = t[2:2 + d], t[2 + d:2 + 2 * d], t[2 + 2 * d:]
+        total = s2 - s ** 2 / n
+        r2 = np.where(total > 0, 1 - sse / np.where(total > 0, total, 1), 0.0)
+        return t[0] / n, float(np.mean(r2))
+
+    def release(self) -> None:
+        """Free the partitions on the workers."""
+        for p in self.parts:
+            p.release()
+        self.parts = []
+
+
+def network_spec(net: Network) -> dict:
+    return {"N_i": net.N_i, "N_h": net.N_h, "N_o": net.N_o, "activation": net.activation.name,
+            "output": net.output.name, "dtype": net.dtype.name}
+
+
+def fit(net: Network, X, y, *, classes=None, client=None, validation_fraction: float = 0.0,
+        seed: int = 0, callbacks: Sequence = (), **options):
+    """L-BFGS of ``net`` on Dask collections X, y; returns the ``History`` (per iteration).
+
+    ``classes``: the sorted labels when y holds class labels (see :func:`cluster_classes`).
+    ``validation_fraction``: rows held out at random (from ``seed``) in every partition and
+    scored after each iteration (``history.val_loss``, ``history.val_score``), for early
+    stopping. ``options`` as for ``solvers.lbfgs.minimize`` (``max_iter``, ``tol``, ``l2``,
+    ``early_stopping``, ``progress`` ...). The data stay on the workers and are released at the
+    end.
+    """
+    data = ClusterData(X, y, network_spec(net), classes=classes, client=client,
+                       holdout=validation_fraction, seed=seed)
+    validate = None
+    if validation_fraction:
+        def validate():
+            return data.validation_loss_and_score(pack(net.params))
+    try:
+        return minimize(net, data.sum, data.n_rows, callbacks=callbacks, validate=validate,
+                        **options)
+    finally:
+        data.release()

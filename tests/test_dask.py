@@ -1,0 +1,173 @@
+"""Training and search on a real Dask cluster: a LocalCluster of 2 worker processes (one thread
+each) started and stopped here. L-BFGS on the cluster against L-BFGS in memory (float64: loss
+within 1e-6 relative), the fitted estimator an ordinary one, clear errors where a Dask
+collection would be pulled into memory, and the README's recipes (search through joblib's dask
+backend, dask_ml's Incremental)."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+dask = pytest.importorskip("dask", reason="needs the shallownet[dask] extra")
+distributed = pytest.importorskip("distributed", reason="needs the shallownet[dask] extra")
+
+import dask.array as da  # noqa: E402
+import dask.dataframe as dd  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn.datasets import load_digits, load_wine  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+import shallownet as sn  # noqa: E402
+from shallownet.solvers import dask as on_cluster  # noqa: E402
+
+LBFGS = dict(optimizer="lbfgs", hidden_units=12, epochs=25, dtype="float64", seed=0)
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, timeout=120)
+    c = distributed.Client(cluster, timeout=120)
+    try:
+        yield c
+    finally:
+        c.close(timeout=30)
+        cluster.close(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X)[:900], y[:900]
+
+
+def relative(a, b):
+    return abs(a - b) / abs(b)
+
+
+def test_classifier_on_dask_arrays_matches_in_memory_lbfgs(client, digits):
+    X, y = digits
+    here = sn.Classifier(**LBFGS).fit(X, y)
+    # uneven row chunks, and column chunks that the solver must join into whole rows
+    Xd = da.from_array(X, chunks=((250, 250, 250, 150), (40, 24)))
+    yd = da.from_array(y, chunks=200)
+    there = sn.Classifier(**LBFGS).fit(Xd, yd)
+    assert there.n_iter_ == here.n_iter_ == 25
+    assert relative(there.loss_curve_[-1], here.loss_curve_[-1]) < 1e-6
+    np.testing.assert_array_equal(there.classes_, here.classes_)
+    assert (there.predict(X) == here.predict(X)).mean() > 0.99
+    # an ordinary in-memory estimator: pickles, saves, predicts numpy input
+    again = pickle.loads(pickle.dumps(there))
+    np.testing.assert_array_equal(again.predict(X), there.predict(X))
+    assert isinstance(there.network_, sn.Network) and there.network_.dtype == np.float64
+
+
+def test_partition_sums_add_up_to_the_whole(client, digits):
+    """The tree of partial sums equals L (16) and its gradient over all rows."""
+    X, y = digits
+    net = sn.Network.init(64, 7, 10, activation="relu", output="multiclass", seed=1,
+                          dtype="float64")
+    data = on_cluster.ClusterData(da.from_array(X, chunks=128), da.from_array(y, chunks=128),
+                                  on_cluster.network_spec(net), classes=np.arange(10))
+    try:
+        from shallownet.solvers.lbfgs import pack
+        L, grad = data.sum(pack(net.params))
+    finally:
+        data.release()
+    assert data.n_rows == len(X)
+    assert L == pytest.approx(net.loss(X, y), rel=1e-12)
+    G = net.gradients(X, y)
+    np.testing.assert_allclose(grad, np.concatenate([G[k].ravel() for k in G]), rtol=1e-10,
+                               atol=1e-12)
+
+
+def test_regressor_and_string_labels_from_a_dask_dataframe(client):
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    cols = [f"f{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=cols).assign(
+        alcohol=X[:, 0] * 2 + 1, kind=np.array(["red", "white", "rose"])[y])
+    ddf = dd.from_pandas(frame, npartitions=3)
+    features = cols[1:]
+    reg_here = sn.Regressor(**LBFGS).fit(frame[features], frame["alcohol"])
+    reg_there = sn.Regressor(**LBFGS).fit(ddf[features], ddf["alcohol"])
+    assert relative(reg_there.loss_curve_[-1], reg_here.loss_curve_[-1]) < 1e-6
+    assert list(reg_there.feature_names_in_) == features
+    clf = sn.Classifier(**LBFGS).fit(ddf[features], ddf["kind"])
+    assert list(clf.classes_) == ["red", "rose", "white"]
+    assert clf.score(frame[features], frame["kind"]) > 0.9
+
+
+def test_early_stopping_holds_out_rows_on_the_workers(client, digits):
+    X, y = digits
+    model = sn.Classifier(**{**LBFGS, "epochs": 60}, early_stopping=True, patience=3,
+                          validation_fraction=0.2)
+    model.fit(da.from_array(X, chunks=300), da.from_array(y, chunks=300))
+    assert len(model.validation_scores_) == model.n_iter_
+    assert model.best_validation_score_ > 0.85
+
+
+def _never(block):
+    raise AssertionError("the data were computed")
+
+
+def test_nothing_is_pulled_into_memory_behind_the_users_back(client):
+    # a collection whose computation fails: the errors must come before any compute
+    X = da.ones((100, 4), chunks=50).map_blocks(_never, dtype=float)
+    y = da.zeros(100, chunks=50, dtype=int).map_blocks(_never, dtype=int)
+    with pytest.raises(ValueError, match="Incremental"):
+        sn.Classifier(optimizer="adam").fit(X, y)
+    with pytest.raises(TypeError, match="Incremental"):
+        sn.Classifier(optimizer="adam").partial_fit(X, y, classes=[0, 1])
+    fitted = sn.Regressor(**LBFGS).fit(np.ones((10, 4)), np.arange(10.0))
+    with pytest.raises(TypeError, match="ParallelPostFit"):
+        fitted.predict(X)
+    with pytest.raises(ValueError, match="y must be one too"):
+        sn.Classifier(optimizer="lbfgs").fit(X, np.zeros(100))
+
+
+def test_bad_partitions_are_named(client):
+    frame = pd.DataFrame({"a": np.arange(10.0), "b": 1.0, "y": np.arange(10.0)})
+    X = dd.from_pandas(frame[["a", "b"]], npartitions=2)
+    y = dd.from_pandas(frame["y"], npartitions=3)
+    with pytest.raises(ValueError, match="X has 2 partitions but y has 3"):
+        sn.Regressor(optimizer="lbfgs").fit(X, y)
+    # rows that do not line up inside a partition
+    with pytest.raises(ValueError, match="partition 0 of X has 5 rows but y's has 4"):
+        sn.Regressor(optimizer="lbfgs").fit(
+            dd.from_pandas(frame[["a", "b"]], npartitions=2),
+            dd.from_pandas(frame["y"], npartitions=2).map_partitions(lambda s: s.iloc[1:]))
+    Xnan = da.from_array(np.where(np.eye(10, 3) == 1, np.nan, 1.0), chunks=5)
+    with pytest.raises(ValueError, match="NaN"):
+        sn.Regressor(optimizer="lbfgs").fit(Xnan, da.ones(10, chunks=5))
+
+
+# ---------------------------------------------------------------- the README's recipes
+def test_grid_search_through_joblib_dask_backend_matches_serial(client, digits):
+    import joblib
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = digits
+    grid = {"hidden_units": [4, 16], "l2": [0.0, 0.01]}
+    est = sn.Classifier(optimizer="lbfgs", epochs=30, dtype="float64", seed=0)
+    serial = GridSearchCV(est, grid, cv=3).fit(X, y)
+    with joblib.parallel_backend("dask"):
+        on_dask = GridSearchCV(est, grid, cv=3, n_jobs=-1).fit(X, y)
+    assert on_dask.best_params_ == serial.best_params_
+    np.testing.assert_allclose(on_dask.cv_results_["mean_test_score"],
+                               serial.cv_results_["mean_test_score"])
+
+
+def test_incremental_on_dask_arrays_reaches_in_memory_accuracy(client, digits):
+    from dask_ml.wrappers import Incremental
+
+    X, y = digits
+    Xd, yd = da.from_array(X, chunks=150), da.from_array(y, chunks=150)
+    inc = Incremental(sn.Classifier(hidden_units=32, learning_rate=0.01, seed=0))
+    for _ in range(8):  # epochs: each call feeds every block to partial_fit once
+        inc.partial_fit(Xd, yd, classes=np.arange(10))
+    in_memory = sn.Classifier(hidden_units=32, learning_rate=0.01, seed=0, epochs=8,
+                              batch_size=32).fit(X, y)
+    assert inc.estimator_.score(X, y) > in_memory.score(X, y) - 0.05
+    assert inc.estimator_.score(X, y) > 0.9
