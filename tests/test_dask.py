@@ -171,3 +171,65 @@ def test_incremental_on_dask_arrays_reaches_in_memory_accuracy(client, digits):
                               batch_size=32).fit(X, y)
     assert inc.estimator_.score(X, y) > in_memory.score(X, y) - 0.05
     assert inc.estimator_.score(X, y) > 0.9
+
+
+# ---------------------------------------------------------------- the command
+def _run(*args):
+    from typer.testing import CliRunner
+
+    from shallownet.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_command_trains_a_parquet_folder_on_the_cluster(client, tmp_path):
+    wine = load_wine(as_frame=True).frame
+    wine["target"] = np.array(["barolo", "grignolino", "barbera"])[wine["target"]]
+    folder = tmp_path / "wine"
+    folder.mkdir()
+    shuffled = wine.sample(frac=1, random_state=0)
+    for i, rows in enumerate(np.array_split(np.arange(len(shuffled)), 3)):
+        shuffled.iloc[rows].to_parquet(folder / f"part-{i}.parquet")
+    out = tmp_path / "wine.safetensors"
+    result = _run("train", folder, "--optimizer", "lbfgs", "--dask", client.scheduler.address,
+                  "--epochs", 60, "--seed", 0, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "3 partitions" in result.output and "accuracy" in result.output
+    assert "iteration" in result.output  # progress and the summary count iterations
+    model = sn.load(out)  # saved as usual, standardisation folded into W_H, b_H
+    features = [c for c in wine.columns if c != "target"]
+    assert list(model.feature_names_in_) == features
+    assert model.score(wine[features].to_numpy(), wine["target"]) > 0.9
+    assert model.n_features_in_ == 13 and set(model.classes_) == set(wine["target"])
+
+
+def test_command_refuses_what_it_cannot_do_on_a_cluster(tmp_path):
+    for args, words in [
+        (["--dask", "local:0", "--optimizer", "lbfgs"], "local:N"),
+        (["--dask", "local:2", "--optimizer", "adam"], "Incremental"),
+    ]:
+        result = _run("train", "iris", *args, "--out", tmp_path / "m.safetensors")
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0]
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+@pytest.mark.slow
+def test_command_starts_and_stops_a_local_cluster_for_a_locale_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    price = 3 * X[:, 0] - X[:, 1] + 100
+    path = tmp_path / "prices.csv"
+    with open(path, "w") as f:
+        f.write("a;b;price\n")
+        for (a, b), p in zip(X, price, strict=True):
+            f.write(f"{a:.4f};{b:.4f};{p:.3f}\n".replace(".", ","))
+    out = tmp_path / "prices.safetensors"
+    result = _run("train", path, "--optimizer", "lbfgs", "--dask", "local:1", "--epochs", 80,
+                  "--seed", 0, "--quiet", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "regression of 'price'" in result.output
+    model = sn.load(out)
+    np.testing.assert_allclose(model.predict(X), price, atol=0.5)

@@ -132,6 +132,12 @@ def train(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     stream: streamed.StreamOption = False,
     memory_limit: streamed.MemoryLimitOption = None,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", metavar="ADDRESS",
+        help="Train on a Dask cluster (with --optimizer lbfgs): a scheduler address such as "
+             "tcp://host:8786, or local:N to start N one-thread worker processes here. DATA is "
+             "read by the workers as partitions and stays there; --early-stopping holds out "
+             "--validation-fraction of every partition. Needs shallownet[dask].")] = None,
 ) -> None:
     """Train a network on DATA, report held-out metrics and save the model.
 
@@ -144,6 +150,22 @@ def train(
     check_params({"test_size": test_size, "validation_fraction": validation_fraction,
                   "learning_rate": learning_rate}, spelling=_flag)
     console = _console()
+    if dask is not None:
+        from .cluster import train_on_cluster
+
+        def check_out(path):
+            _check_writable(path, "the model to")
+
+        return train_on_cluster(
+            address=dask, data=data, target=target, task=None if task is None else task.value,
+            drop=drop, decimal=decimal, test_size=test_size, scale=scale, seed=seed, out=out,
+            console=console, check_out=check_out,
+            model_kwargs=dict(hidden_units=hidden, activation=activation.value,
+                              optimizer=optimizer.value, epochs=epochs, l2=l2,
+                              early_stopping=early_stopping,
+                              validation_fraction=validation_fraction, patience=patience,
+                              seed=seed, dtype=dtype.value, verbose=not quiet,
+                              callbacks=_epoch_callbacks() or None))
     if streamed.wanted(data, stream, memory_limit, decimal):
         return streamed.train(
             console, data=data, target=target, task=None if task is None else task.value,
