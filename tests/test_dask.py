@@ -21,7 +21,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 import shallownet as sn  # noqa: E402
 from shallownet.solvers import dask as on_cluster  # noqa: E402
 
-LBFGS = dict(optimizer="lbfgs", hidden_units=12, epochs=25, dtype="float64", seed=0)
+LBFGS = dict(optimizer="lbfgs", hidden_units=12, epochs=25, dtype="float64", random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +150,7 @@ def test_grid_search_through_joblib_dask_backend_matches_serial(client, digits):
 
     X, y = digits
     grid = {"hidden_units": [4, 16], "l2": [0.0, 0.01]}
-    est = sn.Classifier(optimizer="lbfgs", epochs=30, dtype="float64", seed=0)
+    est = sn.Classifier(optimizer="lbfgs", epochs=30, dtype="float64", random_state=0)
     serial = GridSearchCV(est, grid, cv=3).fit(X, y)
     with joblib.parallel_backend("dask"):
         on_dask = GridSearchCV(est, grid, cv=3, n_jobs=-1).fit(X, y)
@@ -164,10 +164,10 @@ def test_incremental_on_dask_arrays_reaches_in_memory_accuracy(client, digits):
 
     X, y = digits
     Xd, yd = da.from_array(X, chunks=150), da.from_array(y, chunks=150)
-    inc = Incremental(sn.Classifier(hidden_units=32, learning_rate=0.01, seed=0))
+    inc = Incremental(sn.Classifier(hidden_units=32, learning_rate=0.01, random_state=0))
     for _ in range(8):  # epochs: each call feeds every block to partial_fit once
         inc.partial_fit(Xd, yd, classes=np.arange(10))
-    in_memory = sn.Classifier(hidden_units=32, learning_rate=0.01, seed=0, epochs=8,
+    in_memory = sn.Classifier(hidden_units=32, learning_rate=0.01, random_state=0, epochs=8,
                               batch_size=32).fit(X, y)
     assert inc.estimator_.score(X, y) > in_memory.score(X, y) - 0.05
     assert inc.estimator_.score(X, y) > 0.9

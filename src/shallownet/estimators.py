@@ -427,7 +427,7 @@ class _BaseNetwork(BaseEstimator):
             N_o_info = len(classes)
         else:
             N_o_info = 1 if y.ndim == 1 else int(y.shape[1])
-        init_seed, split_seed, _ = self._seeds(3)
+        init_seed, split_seed, _ = self._seeds(self._random_state(), 3)
         net = self._make_network(N_o_info, init_seed)
         history = on_cluster.fit(
             net, X, y, classes=classes, max_iter=int(self.epochs), l2=float(self.l2),

@@ -127,7 +127,8 @@ def train_on_cluster(*, address, data, target, task, drop, decimal, model_kwargs
     from .. import io
     from ..estimators import Classifier, Regressor
     from ..preprocessing import fold_standardisation, fold_target_standardisation
-    from .common import _metrics, _print_metrics
+    from ..workflow import metrics
+    from .common import _print_metrics
 
     if model_kwargs["optimizer"] != "lbfgs":
         raise _Fail(f"--dask trains with --optimizer lbfgs (full batch: the data stay on the "
@@ -152,7 +153,8 @@ def train_on_cluster(*, address, data, target, task, drop, decimal, model_kwargs
             y.std(ddof=0) if not classification else 1.0)
         console.print(f"{data}: {chosen} of {target_name!r} from {len(features)} features, "
                       f"{frame.npartitions} partitions; training on {n_train} rows on "
-                      f"{len(client.scheduler_info().get('workers', {}))} workers",
+                      f"{len(client.scheduler_info().get('workers', {}))} workers; seed {seed} "
+                      f"(--seed {seed} repeats this split and these initial weights)",
                       soft_wrap=True)
         if n_train == 0:
             raise _Fail(f"{data}: no rows left to train on; lower --test-size")
@@ -177,10 +179,10 @@ def train_on_cluster(*, address, data, target, task, drop, decimal, model_kwargs
             truth, pred = _held_out_predictions(model, test, features, target_name)
             n_test = int(truth.shape[0])
             if n_test:
-                rows = _metrics(_Predicted(model, pred), None, truth)
+                rows = metrics(_Predicted(model, pred), None, truth)
         metadata = {"data": str(data), "target": target_name, "task": chosen,
                     "n_train": int(n_train), "n_test": n_test, "standardised": bool(scale),
-                    "trained_on": f"dask {address}",
+                    "seed": int(seed), "trained_on": f"dask {address}",
                     **{f"test_{k}": v for k, v in rows}}
         saved = io.save(model, out, metadata=metadata)
     if rows:

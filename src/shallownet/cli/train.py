@@ -153,6 +153,7 @@ def train(
     if dask is not None:
         from .cluster import train_on_cluster
 
+        seed = draw_seed() if seed is None else seed
         def check_out(path):
             _check_writable(path, "the model to")
 
@@ -164,7 +165,7 @@ def train(
                               optimizer=optimizer.value, epochs=epochs, l2=l2,
                               early_stopping=early_stopping,
                               validation_fraction=validation_fraction, patience=patience,
-                              seed=seed, dtype=dtype.value, verbose=not quiet,
+                              random_state=seed, dtype=dtype.value, verbose=not quiet,
                               callbacks=_epoch_callbacks() or None))
     if streamed.wanted(data, stream, memory_limit, decimal):
         return streamed.train(
