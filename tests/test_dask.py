@@ -123,6 +123,8 @@ def test_nothing_is_pulled_into_memory_behind_the_users_back(client):
     fitted = sn.Regressor(**LBFGS).fit(np.ones((10, 4)), np.arange(10.0))
     with pytest.raises(TypeError, match="ParallelPostFit"):
         fitted.predict(X)
+    with pytest.raises(ValueError, match="sample_weight and class_weight"):
+        sn.Classifier(optimizer="lbfgs", class_weight="balanced").fit(X, y)
     with pytest.raises(ValueError, match="y must be one too"):
         sn.Classifier(optimizer="lbfgs").fit(X, np.zeros(100))
 

@@ -401,7 +401,7 @@ class _BaseNetwork(BaseEstimator):
         per_class = self._class_weights(T, incremental)
         return per_class[T] if sw is None else sw * per_class[T]
 
-    def _fit_dask(self, X, y):
+    def _fit_dask(self, X, y, sample_weight=None):
         """``fit`` on Dask collections: L-BFGS with the data kept on the cluster
         (``shallownet.solvers.dask``); the result is an ordinary in-memory estimator."""
         from .solvers import dask as on_cluster
@@ -412,6 +412,9 @@ class _BaseNetwork(BaseEstimator):
         if self.warm_start and hasattr(self, "network_"):
             raise ValueError("warm_start on Dask collections is not supported; set "
                              "warm_start=False, or continue in memory")
+        if sample_weight is not None or getattr(self, "class_weight", None) is not None:
+            raise ValueError("sample_weight and class_weight are not supported on Dask "
+                             "collections yet; fit in memory, or leave them out")
         if y is None or not on_cluster.is_dask_collection(y):
             raise ValueError("X is a Dask collection, so y must be one too (a Dask array or "
                              "Series with the same partitions as X)")
@@ -626,7 +629,7 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         if isinstance(X, BatchSource) and y is None:
             return self._fit_source(X, catch_interrupt, sample_weight)
         if _is_dask_collection(X):
-            return self._fit_dask(X, y)
+            return self._fit_dask(X, y, sample_weight)
         self._check_hyperparameters()
         continuing = self.warm_start and hasattr(self, "network_")
         X = self._validate_X(X, reset=not continuing)
@@ -869,7 +872,7 @@ class Regressor(RegressorMixin, _BaseNetwork):
         if isinstance(X, BatchSource) and y is None:
             return self._fit_source(X, catch_interrupt, sample_weight)
         if _is_dask_collection(X):
-            return self._fit_dask(X, y)
+            return self._fit_dask(X, y, sample_weight)
         self._check_hyperparameters()
         continuing = self.warm_start and hasattr(self, "network_")
         X = self._validate_X(X, reset=not continuing)
