@@ -113,3 +113,67 @@ def test_save_refuses_what_load_would_refuse(tmp_path):
     with pytest.raises(ValueError, match="not distinct"):
         save(model, tmp_path / "m.safetensors")
     assert not (tmp_path / "m.safetensors").exists() and df.shape == (6, 2)
+
+
+# ---------------------------------------------------------------------------- names as markup
+ESC = "\x1b"
+HOSTILE_NAMES = ["weight[/kg]", "speed[m/s]", "[link=http://example.invalid]x[/link]",
+                 f"clear{ESC}[2J", f"osc{ESC}]8;;http://example.invalid{ESC}\\y", "rtl\u202eabc"]
+
+
+def _no_raw_controls(text):
+    assert ESC not in text and "\u202e" not in text and "\x07" not in text, repr(text)
+
+
+def test_names_from_files_are_shown_literally(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, len(HOSTILE_NAMES)))
+    y = np.where(X[:, 0] > 0, "up", "down")
+    import pandas as pd
+
+    df = pd.DataFrame(X, columns=HOSTILE_NAMES)
+    df["cls[/x]"] = y
+    data = tmp_path / "d.csv"
+    df.to_csv(data, index=False)
+    model = tmp_path / "runs[/v1].safetensors"  # the folder "runs[" and the file "v1]..."
+    (tmp_path / "runs[").mkdir()
+    runner = CliRunner()
+    r = runner.invoke(app, ["train", str(data), "--target", "cls[/x]", "--epochs", "3", "-q",
+                            "--out", str(model)])
+    assert r.exit_code == 0, r.output
+    assert "cls[/x]" in r.output and f"model saved to {model}" in r.output
+    _no_raw_controls(r.output)
+    r = runner.invoke(app, ["info", str(model)], env={"COLUMNS": "400"})
+    assert r.exit_code == 0, r.output
+    assert "weight[/kg], speed[m/s], [link=http://example.invalid]x[/link]" in r.output
+    assert "clear\\x1b[2J" in r.output and "rtl\\u202eabc" in r.output
+    assert "runs[/v1].safetensors" in r.output
+    _no_raw_controls(r.output)
+    r = runner.invoke(app, ["evaluate", str(model), str(data)])
+    assert r.exit_code == 0, r.output
+    _no_raw_controls(r.output)
+
+
+def test_labels_and_metadata_from_a_model_file_are_shown_literally(valid, tmp_path):
+    build, _ = MODEL_FILES["class label with markup"]
+    path = tmp_path / "m.safetensors"
+    build(valid, path)
+    r = CliRunner().invoke(app, ["info", str(path)], env={"COLUMNS": "400"})
+    assert r.exit_code == 0, r.output
+    assert "[/x]" in r.output and "[bold]" in r.output and "\\x1b[2J" in r.output
+    _no_raw_controls(r.output)
+    r = CliRunner().invoke(app, ["evaluate", str(path), "iris"])
+    _no_raw_controls(r.output)
+    X = np.arange(8, dtype=float).reshape(4, 2)
+    model = Classifier(hidden_units=2, epochs=1, seed=0).fit(X, [0, 1, 0, 1])
+    meta = {f"k{ESC}]8;;http://x{ESC}\\": f"v{ESC}[2J[/]", **{f"n{i}": i for i in range(500)}}
+    save(model, path, metadata=meta)
+    r = CliRunner().invoke(app, ["info", str(path)], env={"COLUMNS": "400"})
+    assert r.exit_code == 0 and "\\x1b[2J[/]" in r.output and "471 more metadata" in r.output
+    _no_raw_controls(r.output)
+
+
+def test_error_lines_show_control_characters(tmp_path):
+    r = CliRunner().invoke(app, ["train", str(tmp_path / f"a{ESC}[2Jb.csv")])
+    assert r.exit_code == 2 and "a\\x1b[2Jb.csv" in r.stderr
+    _no_raw_controls(r.stderr)

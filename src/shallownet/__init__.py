@@ -10,18 +10,24 @@ Quick tour::
 
 from __future__ import annotations
 
-from importlib import import_module
-
-from .activations import ACTIVATIONS, get_activation
-from .network import Network, Trace
-from .optimizers import SGD, Adam, Momentum
-from .outputs import OUTPUTS, get_output
-from .training import EpochInfo, History, score, train
-
 __version__ = "0.1.0"
 
-# Heavier pieces load on first use, so `import shallownet` stays quick.
+# Everything loads on first use, so `import shallownet` is instant (and the command line can
+# turn Ctrl-C during its imports into one line and exit status 130).
 _LAZY = {
+    "ACTIVATIONS": "activations",
+    "get_activation": "activations",
+    "Network": "network",
+    "Trace": "network",
+    "SGD": "optimizers",
+    "Adam": "optimizers",
+    "Momentum": "optimizers",
+    "OUTPUTS": "outputs",
+    "get_output": "outputs",
+    "EpochInfo": "training",
+    "History": "training",
+    "score": "training",
+    "train": "training",
     "Classifier": "estimators",
     "Regressor": "estimators",
     "save": "io",
@@ -44,8 +50,12 @@ _LAZY = {
 
 def __getattr__(name: str):
     if name in _LAZY:
+        from importlib import import_module
+
         module = import_module(f".{_LAZY[name] or name}", __name__)
-        return module if _LAZY[name] is None else getattr(module, name)
+        value = module if _LAZY[name] is None else getattr(module, name)
+        globals()[name] = value  # found directly from now on
+        return value
     raise AttributeError(f"module 'shallownet' has no attribute {name!r}")
 
 
@@ -54,7 +64,4 @@ def __dir__() -> list[str]:
     return sorted(set(__all__) | {"__version__"})
 
 
-__all__ = [
-    "ACTIVATIONS", "OUTPUTS", "Adam", "EpochInfo", "History", "Momentum", "Network", "SGD",
-    "Trace", "get_activation", "get_output", "score", "train", "__version__", *_LAZY,
-]
+__all__ = ["__version__", *_LAZY]

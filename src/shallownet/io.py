@@ -61,7 +61,8 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: no locks, so no clean-up of leftovers
     fcntl = None
 
-__all__ = ["save", "load", "describe", "check_destination", "FORMAT_NAME", "FORMAT_VERSION"]
+__all__ = ["save", "load", "describe", "check_destination", "atomic_file", "FORMAT_NAME",
+           "FORMAT_VERSION"]
 
 FORMAT_NAME = "shallownet.model"
 FORMAT_VERSION = 1
@@ -157,7 +158,7 @@ def check_destination(path, what: str = "the model") -> Path:
     raw = os.fsdecode(os.fspath(path))
     p = Path(raw)
     if not raw or raw.endswith(os.sep) or (os.altsep and raw.endswith(os.altsep)):
-        raise ValueError(f"cannot write {what} to {raw!r}: it names a folder; give a file name "
+        raise ValueError(f"cannot write {what} to {raw!r}: it names a directory; give a file name "
                          "(for example model.safetensors inside it)")
     try:
         st = os.lstat(p)
@@ -167,8 +168,8 @@ def check_destination(path, what: str = "the model") -> Path:
         raise ValueError(f"cannot write {what} to {p}: {exc.strerror}") from None
     if st is not None:
         kind = _file_kind(st.st_mode)
-        if kind == "a folder":
-            raise ValueError(f"cannot write {what} to {p}: it is a folder; give a file name "
+        if kind == "a directory":
+            raise ValueError(f"cannot write {what} to {p}: it is a directory; give a file name "
                              "inside it")
         if kind != "a regular file":
             raise ValueError(f"cannot write {what} to {p}: it is {kind}, and only a regular "
@@ -191,7 +192,7 @@ def check_destination(path, what: str = "the model") -> Path:
 
 
 def _file_kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a folder"),
+    for test, kind in ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a directory"),
                        (stat.S_ISLNK, "a symbolic link"), (stat.S_ISCHR, "a device"),
                        (stat.S_ISBLK, "a device"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
                        (stat.S_ISSOCK, "a socket")):
@@ -201,25 +202,48 @@ def _file_kind(mode: int) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Temporary file beside ``path``, fsync, ``os.replace``; on failure remove the temp.
+    """Write ``data`` to ``path`` atomically, holding Ctrl-C back meanwhile."""
+    with atomic_file(path, "wb", hold_ctrl_c=True) as f:
+        f.write(data)
+
+
+@contextlib.contextmanager
+def atomic_file(path, mode: str = "wb", *, hold_ctrl_c: bool = False, **open_kwargs):
+    """A new file whose contents replace ``path`` only when the ``with`` block completes.
+
+    The file is written beside ``path`` under a temporary name, flushed to disk (fsync) and
+    renamed over ``path`` (``os.replace``); if the block fails, the temporary file is removed
+    and ``path`` is left as it was. Errors name ``path``, never the temporary file. Check
+    ``path`` with :func:`check_destination` first.
 
     The temporary file stays locked (``flock``) until it has been renamed, so that the next
-    save to ``path`` can tell the leftovers of a killed save (unlocked) from a save running
-    now (locked) and remove only the former. Ctrl-C is held back meanwhile.
+    write to ``path`` can tell the leftovers of a killed writer (unlocked) from a writer
+    running now (locked) and remove only the former. ``hold_ctrl_c`` holds Ctrl-C back until
+    the file is complete (for short writes, such as a model).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to create or replace.
+    mode : str
+        ``"wb"`` or ``"w"``; ``open_kwargs`` (``encoding``, ``newline``) go to ``open``.
+    hold_ctrl_c : bool
+        Defer SIGINT until the file has been renamed into place (main thread only).
     """
+    path = Path(os.fspath(path))
     _remove_leftovers(path)
-    with _sigint_deferred():
+    with _sigint_deferred() if hold_ctrl_c else contextlib.nullcontext():
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             _lock(fd)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
+            with os.fdopen(fd, mode, **open_kwargs) as f:
+                yield f
                 f.flush()
                 os.fsync(f.fileno())
                 os.chmod(tmp, 0o644)
                 st = _lstat_or_none(path)  # anything but a regular file arrived meanwhile?
                 if st is not None and not stat.S_ISREG(st.st_mode):
-                    raise ValueError(f"cannot write the model to {path}: it is "
+                    raise ValueError(f"cannot write to {path}: it is "
                                      f"{_file_kind(st.st_mode)} now; choose another path")
                 os.replace(tmp, path)
         except BaseException as exc:
@@ -227,7 +251,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
                 os.unlink(tmp)
             if isinstance(exc, OSError):  # name the user's path, never the temporary file
                 reason = exc.strerror or str(exc) or type(exc).__name__
-                raise OSError(exc.errno, f"cannot save the model ({reason})", str(path)) \
+                raise OSError(exc.errno, f"cannot write the file ({reason})", str(path)) \
                     from None
             raise
     # make the rename itself durable (not possible on every platform)

@@ -22,11 +22,7 @@ so the saved model is an ordinary shallownet model that predicts on the raw data
 
 from __future__ import annotations
 
-from ..preprocessing import fold_standardisation, fold_target_standardisation
-from . import export, info, playground, predict, problems, train  # noqa: F401  (register commands)
-from .app import app, main
-from .errors import EXIT_FAILURE, EXIT_INPUT, EXIT_INTERRUPT, ExitStatus
-from .train import plot_curves
+import sys
 
 __all__ = ["app", "main", "EPOCH_CALLBACKS", "ExitStatus", "EXIT_FAILURE", "EXIT_INPUT",
            "EXIT_INTERRUPT", "fold_standardisation", "fold_target_standardisation", "plot_curves"]
@@ -34,3 +30,75 @@ __all__ = ["app", "main", "EPOCH_CALLBACKS", "ExitStatus", "EXIT_FAILURE", "EXIT
 #: Extra per-epoch callbacks (f(EpochInfo) -> bool) that ``train`` passes to the estimator, for
 #: programs that embed the command (and for tests).
 EPOCH_CALLBACKS: list = []
+
+# The rest loads on first use: `main` must be running before the heavy imports start, so that
+# Ctrl-C at any moment ends with one line and exit status 130.
+_LAZY = {"app": ".app", "ExitStatus": ".errors", "EXIT_FAILURE": ".errors",
+         "EXIT_INPUT": ".errors", "EXIT_INTERRUPT": ".errors", "plot_curves": ".train",
+         "fold_standardisation": "..preprocessing",
+         "fold_target_standardisation": "..preprocessing"}
+_COMMANDS = (".export", ".info", ".playground", ".predict", ".problems", ".train")  # each registers itself
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        for command in _COMMANDS:
+            import_module(command, __name__)
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'shallownet.cli' has no attribute {name!r}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``shallownet`` console script (see ``app.main``).
+
+    Ctrl-C at any moment, the imports included, ends with one line ``error: interrupted`` on
+    stderr and exit status 130, never a traceback.
+    """
+    as_program = False
+    ignored: list = []  # Ctrl-C that Python swallowed ("Exception ignored in ...")
+    try:
+        try:
+            # every import inside the try, the standard library's too
+            import signal
+            import threading
+
+            as_program = argv is None and threading.current_thread() is threading.main_thread()
+            if as_program:
+                sys.unraisablehook = _keep_interrupts(sys.unraisablehook, ignored)
+            __getattr__("app")  # the commands
+            from .app import main as run
+
+            run(argv)
+        except SystemExit as done:
+            if ignored and done.code in (0, None):
+                raise KeyboardInterrupt from None
+            raise
+        finally:
+            if as_program:  # the work is done: a late Ctrl-C cannot interrupt the exit
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except KeyboardInterrupt:
+        if as_program:  # a second Ctrl-C cannot cut the message short
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            sys.stdout.flush()
+        except Exception:  # a closed or broken stdout: the message still goes out
+            pass
+        sys.stderr.write("error: interrupted\n")
+        raise SystemExit(130) from None
+
+
+def _keep_interrupts(hook, ignored: list):
+    """An unraisable-exception hook that keeps a Ctrl-C raised where Python cannot raise it
+    (a weakref callback during an import) instead of printing it; ``main`` reports it."""
+
+    def keep(unraisable):
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            ignored.append(unraisable.exc_value)
+        else:
+            hook(unraisable)
+
+    return keep

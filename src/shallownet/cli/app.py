@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from .. import __version__
+from .errors import visible
 
 app = typer.Typer(
     name="shallownet",
@@ -27,7 +28,9 @@ app = typer.Typer(
 
 
 def _console() -> Console:
-    return Console(highlight=False)
+    # No markup: names from files and paths ("weight[/kg]", "[link=...]") print as written;
+    # styles are given as Text objects.
+    return Console(highlight=False, markup=False)
 
 
 def _version(value: bool):
@@ -98,12 +101,16 @@ def main(argv: list[str] | None = None) -> None:
             raise
         ctx = getattr(exc, "ctx", None)
         where = f"shallownet {ctx.info_name}" if ctx is not None and ctx.parent else "shallownet"
-        print(f"error: {exc.format_message()} (see '{where} --help')", file=sys.stderr)
+        print(f"error: {visible(exc.format_message())} (see '{where} --help')",
+              file=sys.stderr)
         raise SystemExit(exc.exit_code or 2) from None
     except BaseException as exc:  # Ctrl-C outside training arrives as the layer's Abort
         if type(exc).__name__ != "Abort":
             raise
         print("error: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
+    if code == 130 and not isinstance(code, enum.Enum):
+        # the layer's own silent Exit(130) for a Ctrl-C outside our commands' error handling
+        print("error: interrupted", file=sys.stderr)
     raise SystemExit(code if isinstance(code, int) else 0)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
+import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from .errors import _Fail
+from .errors import _Fail, visible
 
 
 def _is_classifier(model) -> bool:
@@ -31,7 +34,7 @@ def _model_features(model) -> tuple[list[str] | None, int | None]:
 
 
 def _print_metrics(console: Console, title: str, rows) -> None:
-    console.print(f"[bold]{title}[/]", soft_wrap=True)
+    console.print(Text(visible(title), style="bold"), soft_wrap=True)
     table = Table()
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -41,12 +44,44 @@ def _print_metrics(console: Console, title: str, rows) -> None:
 
 
 
+def output_path(value: str) -> Path:
+    """Parser of output options: a trailing '/' names a folder, which ``Path`` would forget."""
+    if value.endswith(("/", os.sep)):
+        raise typer.BadParameter(f"{value!r} names a directory; give a file name")
+    return Path(value)
+
+
 def _check_writable(path: Path, what: str) -> None:
-    parent = path.resolve().parent
-    if not parent.is_dir():
-        raise _Fail(f"cannot write {what} {path}: the folder {parent} does not exist")
-    if path.is_dir():
-        raise _Fail(f"cannot write {what} {path}: it is a directory; give a file name")
+    """Only a regular file (or nothing) at ``path`` is replaced; its folder is writable."""
+    from .. import io
+
+    try:
+        io.check_destination(path, what.removesuffix(" to"))
+    except ValueError as exc:
+        raise _Fail(str(exc)) from None
+
+
+def _check_outputs(outputs, inputs=()) -> None:
+    """Before any work: each output ``(what, path)`` can take a new file, no two outputs are
+    one file, and none is an existing input ``(name, path)`` (DATA, MODEL)."""
+    earlier: list[tuple[str, Path]] = []
+    inputs = [(name, Path(p)) for name, p in inputs if p is not None and os.path.exists(p)]
+    for what, path in outputs:
+        if path is None:
+            continue
+        _check_writable(Path(path), what)
+        for name, other in inputs + earlier:
+            if _same_file(Path(path), other):
+                raise _Fail(f"cannot write {what} to {path}: it is also {name}; choose "
+                            "another path")
+        earlier.append((what, Path(path)))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
 
 
 def _fmt(value) -> str:

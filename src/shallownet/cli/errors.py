@@ -6,6 +6,7 @@ import contextlib
 import enum
 import functools
 import os
+import re
 import sys
 import warnings
 
@@ -26,6 +27,18 @@ EXIT_FAILURE = ExitStatus.FAILURE
 EXIT_INTERRUPT = ExitStatus.INTERRUPT
 
 
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069"
+                        "\ufeff]")
+
+
+def visible(value) -> str:
+    """``str(value)`` with control characters shown as escapes (``\\x1b``, ``\\n``,
+    ``\\u202e``): a name, a path or metadata from a file can neither move the cursor, clear
+    the screen, open a hyperlink nor reorder the text on the terminal."""
+    return _INVISIBLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"),
+                          str(value))
+
+
 class _Fail(Exception):
     def __init__(self, message: str, code: int = EXIT_INPUT):
         super().__init__(message)
@@ -44,7 +57,7 @@ def _one_line(exc: BaseException) -> str:
 
 def _error(message: str, code: int) -> typer.Exit:
     sys.stdout.flush()
-    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(f"error: {visible(message)}\n")
     sys.stderr.flush()
     return typer.Exit(code)
 
@@ -72,19 +85,34 @@ def _friendly_errors(func):
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(EXIT_FAILURE) from None
-        except (FloatingPointError, MemoryError) as e:
+        except Exception as e:
+            if _interrupted(e):  # a Ctrl-C turned into another error (an import failing)
+                raise _error("interrupted", EXIT_INTERRUPT) from None
             if debug:
                 raise
-            raise _error(_one_line(e), EXIT_FAILURE) from None
-        except (ValueError, TypeError, OSError, ImportError) as e:
-            if debug:
-                raise
-            raise _error(_one_line(e), EXIT_INPUT) from None
-        except Exception as e:  # a bug: still one line, with the way to the traceback
-            if debug:
-                raise
-            raise _error(f"internal error, {type(e).__name__}: {_one_line(e)} (run with "
-                         "SHALLOWNET_DEBUG=1 for the traceback)", EXIT_FAILURE) from None
+            raise _error(*_describe(e)) from None
 
     return wrapper
+
+
+def _describe(e: Exception) -> tuple[str, int]:
+    """The one-line message and exit status for an exception a command let through."""
+    if isinstance(e, FloatingPointError | MemoryError):
+        return _one_line(e), EXIT_FAILURE
+    if isinstance(e, ValueError | TypeError | OSError | ImportError):
+        return _one_line(e), EXIT_INPUT
+    # a bug: still one line, with the way to the traceback
+    return (f"internal error, {type(e).__name__}: {_one_line(e)} (run with SHALLOWNET_DEBUG=1 "
+            "for the traceback)", EXIT_FAILURE)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a Ctrl-C (KeyboardInterrupt) is among the causes of ``exc``."""
+    for _ in range(20):
+        if exc is None:
+            return False
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 

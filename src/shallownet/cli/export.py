@@ -9,7 +9,7 @@ import typer
 
 from .app import ModelArgument, Precision, _console, app
 from .common import _check_writable
-from .errors import _friendly_errors
+from .errors import _friendly_errors, visible
 
 
 @app.command(short_help="Export a model as ONNX, for any ONNX runtime.",
@@ -31,5 +31,5 @@ def export(
     _check_writable(Path(out), "the ONNX model to")
     proto = to_onnx(model_path, out, dtype=dtype.value)
     outputs = ", ".join(o.name for o in proto.graph.output)
-    _console().print(f"wrote {out} (ONNX opset {ONNX_OPSET}; input X, outputs {outputs})",
+    _console().print(f"wrote {visible(out)} (ONNX opset {ONNX_OPSET}; input X, outputs {outputs})",
                      soft_wrap=True)

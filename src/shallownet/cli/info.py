@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.table import Table
+from rich.text import Text
 
 from .app import ModelArgument, _console, app
 from .common import _short
-from .errors import _friendly_errors
+from .errors import _friendly_errors, visible
+
+_METADATA_ROWS = 30  # a model's own notes; more are counted, not listed
 
 
 @app.command(short_help="Show a model's architecture and training summary.",
@@ -29,8 +32,9 @@ def info(
     hidden_params = N_h * N_i + N_h
     output_params = N_o * N_h + N_o
     console = _console()
-    console.print(f"[bold]{model_path}[/]: {d['kind']}, {d['output']} output, "
-                  f"{d['dtype']}", soft_wrap=True)
+    console.print(Text.assemble((visible(model_path), "bold"),
+                                f": {d['kind']}, {d['output']} output, {d['dtype']}"),
+                  soft_wrap=True)
     table = Table()
     for col, justify in (("layer", "left"), ("units", "right"), ("function", "left"),
                          ("arrays", "left"), ("parameters", "right")):
@@ -48,10 +52,10 @@ def info(
     summary.add_column("key", style="bold")
     summary.add_column("value", overflow="fold")
     if d.get("classes") is not None:
-        summary.add_row("classes", _short(", ".join(str(c) for c in d["classes"])))
+        summary.add_row("classes", visible(_short(", ".join(str(c) for c in d["classes"]))))
     names = d.get("feature_names")
     if names:
-        summary.add_row("features", f"{len(names)}: " + ", ".join(names[:6])
+        summary.add_row("features", f"{len(names)}: " + visible(", ".join(names[:6]))
                         + (", ..." if len(names) > 6 else ""))
     training = d.get("training") or {}
     validated = training.get("final_validation_loss") is not None
@@ -70,11 +74,15 @@ def info(
             default = 0.001 if str(hyper["optimizer"]).lower() == "adam" else 0.01
             hyper = {**hyper, "learning_rate": f"None ({default}, the {hyper['optimizer']} "
                                                  "default)"}
-        summary.add_row("hyper-parameters", ", ".join(f"{k}={v}" for k, v in hyper.items()))
-    for key, value in (d.get("metadata") or {}).items():
-        summary.add_row(str(key).replace("_", " "), _short(value))
+        summary.add_row("hyper-parameters",
+                        visible(", ".join(f"{k}={v}" for k, v in hyper.items())))
+    metadata = d.get("metadata") or {}
+    for key, value in list(metadata.items())[:_METADATA_ROWS]:
+        summary.add_row(visible(_short(str(key).replace("_", " "), 40)), visible(_short(value)))
+    if len(metadata) > _METADATA_ROWS:
+        summary.add_row("...", f"{len(metadata) - _METADATA_ROWS:,} more metadata entries")
     summary.add_row("written by", f"shallownet {d.get('shallownet_version')}, format "
                                   f"{d.get('format_version')}")
-    console.print("[bold]training summary[/]")
+    console.print(Text("training summary", style="bold"))
     console.print(summary)
 

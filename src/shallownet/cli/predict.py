@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import sys
 from pathlib import Path
@@ -10,20 +11,23 @@ from typing import Annotated
 import numpy as np
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from .. import data as data_layer
+from ..io import atomic_file
 from ..workflow import metrics as _metrics
 from . import streamed
 from .app import DataArgument, DecimalOption, DropOption, ModelArgument, _console, app
 from .common import (
-    _check_writable,
+    _check_outputs,
     _fmt,
     _is_classifier,
     _load_model,
     _model_features,
     _print_metrics,
+    output_path,
 )
-from .errors import _Fail, _friendly_errors
+from .errors import _Fail, _friendly_errors, visible
 
 
 def _labels_like(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -64,7 +68,8 @@ def predict(
     proba: Annotated[bool, typer.Option(
         "--proba", help="Add one probability column per class (classifiers).")] = False,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write the CSV here instead of to stdout.")] = None,
+        "--out", "-o", parser=output_path, help="Write the CSV here instead of to stdout.")]
+    = None,
     drop: DropOption = None,
     decimal: DecimalOption = None,
     stream: streamed.StreamOption = False,
@@ -75,6 +80,7 @@ def predict(
     The columns of DATA are matched to the model's features by name; other columns (such as
     the target) are ignored.
     """
+    _check_outputs([("predictions", out)], inputs=[("DATA", data), ("MODEL", model_path)])
     model = _load_model(model_path)
     if proba and not _is_classifier(model):
         raise _Fail(f"--proba needs a classifier; {model_path} is a regression model")
@@ -91,24 +97,17 @@ def predict(
         P = np.asarray(model.predict_proba(ds.X))
         header += [f"proba_{c}" for c in model.classes_]
         columns += list(P.T)
-    if out is not None:
-        _check_writable(Path(out), "predictions to")
-        f = open(out, "w", newline="", encoding="utf-8")
-    else:
-        f = sys.stdout
-    try:
+    with (atomic_file(out, "w", newline="", encoding="utf-8") if out is not None
+          else contextlib.nullcontext(sys.stdout)) as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(header)
         for row in zip(*columns, strict=True):
             writer.writerow([_fmt(v) for v in row])
-    finally:
-        if out is not None:
-            f.close()
     if out is not None:
-        _console().print(f"{len(pred)} predictions written to {out}")
+        _console().print(f"{len(pred)} predictions written to {visible(out)}", soft_wrap=True)
     if ds.ignored:
         sys.stderr.write(f"note: ignored columns not used by the model: "
-                         f"{', '.join(ds.ignored)}\n")
+                         f"{visible(', '.join(ds.ignored))}\n")
 
 
 @app.command(epilog="Examples:\n\n  shallownet evaluate iris.safetensors iris\n\n  "
@@ -144,7 +143,7 @@ def evaluate(
         raise _Fail(f"{ds.source} is a {ds.task} task but {model_path} is a {kind} model; "
                     "evaluate it on data of its own kind")
     console = _console()
-    console.print(ds.summary(), soft_wrap=True)
+    console.print(visible(ds.summary()), soft_wrap=True)
     y = ds.y
     if _is_classifier(model):
         y = _labels_like(y, model.classes_)
@@ -157,17 +156,17 @@ def evaluate(
         cm = metrics.confusion_matrix(np.asarray(y, dtype=object),
                                       np.asarray(pred, dtype=object),
                                       labels=np.asarray(labels, dtype=object))
-        console.print("[bold]confusion matrix[/] (rows: true class, columns: predicted)",
-                      soft_wrap=True)
+        console.print(Text.assemble(("confusion matrix", "bold"),
+                                    " (rows: true class, columns: predicted)"), soft_wrap=True)
         table = Table()
         table.add_column("true \\ predicted", style="bold")
         for c in labels:
-            table.add_column(str(c), justify="right")
+            table.add_column(visible(c), justify="right")
         for c, row in zip(labels, cm, strict=True):
-            table.add_row(str(c), *[str(int(v)) for v in row])
+            table.add_row(visible(c), *[str(int(v)) for v in row])
         console.print(table)
         if unseen:
-            sys.stderr.write(f"note: labels not seen in training: {', '.join(unseen)}\n")
+            sys.stderr.write(f"note: labels not seen in training: {visible(', '.join(unseen))}\n")
     else:
         _print_metrics(console, f"{ds.n_samples} samples", _metrics(model, ds.X, y))
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .app import _console, app
-from .errors import EXIT_FAILURE, _Fail, _friendly_errors
+from .errors import EXIT_FAILURE, _Fail, _friendly_errors, visible
 
 
 @app.command(short_help="Solve the notes' worked problems into Markdown.",
@@ -28,5 +28,5 @@ def problems(
         raise _Fail("the worked problems are not available in this installation of "
                     "shallownet (shallownet.problems is missing)", EXIT_FAILURE) from None
     path = write_solutions(out)
-    _console().print(f"solutions written to {path}")
+    _console().print(f"solutions written to {visible(path)}", soft_wrap=True)
 

@@ -25,7 +25,7 @@ from ..data.stream import (
     parse_size,
     should_stream,
 )
-from .errors import EXIT_INTERRUPT, _Fail
+from .errors import EXIT_INTERRUPT, _Fail, visible
 
 StreamOption = Annotated[bool, typer.Option(
     "--stream", help="Read DATA in record batches instead of loading it whole (automatic when "
@@ -70,7 +70,7 @@ def train(console, *, data, target, task, drop, decimal, limit_text, test_size, 
     _check_writable(out, "the model to")
     if plot is not None:
         _check_writable(Path(plot), "the plot to")
-    console.print(f"{source.source}: streaming record batches (memory limit "
+    console.print(f"{visible(source.source)}: streaming record batches (memory limit "
                   f"{limit / 2 ** 20:.0f} MiB); a first pass reads the row count, the "
                   "target's values and the statistics", soft_wrap=True)
     sys.stdout.flush()
@@ -80,8 +80,8 @@ def train(console, *, data, target, task, drop, decimal, limit_text, test_size, 
                                                    if source.columns.note else ""))
     summary += (f", classification with {source.classes.size} classes"
                 if source.task == "classification" else ", regression")
-    console.print(summary, soft_wrap=True)
-    console.print(_task_line(source, data), soft_wrap=True)
+    console.print(visible(summary), soft_wrap=True)
+    console.print(visible(_task_line(source, data)), soft_wrap=True)
     console.print(f"training on {source.n_rows} samples"
                   + (f", holding out {source.n_test} for testing" if source.n_test else "")
                   + (f" and {source.n_validation} for validation" if source.n_validation else "")
@@ -105,13 +105,13 @@ def train(console, *, data, target, task, drop, decimal, limit_text, test_size, 
     console.print(f"epochs run: {n_iter}" + (f", best epoch: {best}" if best else ""))
     if plot is not None:
         plot_curves(model, plot, title=f"{Path(data).stem}: {source.task}")
-        console.print(f"curves written to {plot}")
-    console.print(f"model saved to {saved}")
+        console.print(f"curves written to {visible(plot)}", soft_wrap=True)
+    console.print(f"model saved to {visible(saved)}", soft_wrap=True)
     if interrupted:
         sys.stdout.flush()
         kept = f" (epoch {best})" if best else ""
         sys.stderr.write(f"interrupted: training stopped in epoch {n_iter}; the best weights so "
-                         f"far{kept} were saved to {saved}\n")
+                         f"far{kept} were saved to {visible(saved)}\n")
         raise typer.Exit(EXIT_INTERRUPT)
 
 
@@ -165,15 +165,16 @@ def predict(model, data, *, proba, out, drop, decimal) -> None:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
     if out is not None:
-        _console().print(f"{n} predictions written to {out} (streamed)")
+        _console().print(f"{n} predictions written to {visible(out)} (streamed)", soft_wrap=True)
     if source.columns.ignored:
         sys.stderr.write(f"note: ignored columns not used by the model: "
-                         f"{', '.join(source.columns.ignored)}\n")
+                         f"{visible(', '.join(source.columns.ignored))}\n")
 
 
 def evaluate(model, data, *, target, drop, decimal, model_target) -> None:
     """Metrics accumulated block by block (and the confusion matrix of a classifier)."""
     from rich.table import Table
+    from rich.text import Text
 
     from .app import _console
     from .common import _is_classifier, _print_metrics
@@ -201,20 +202,20 @@ def evaluate(model, data, *, target, drop, decimal, model_target) -> None:
         acc.add(y, pred)
     console = _console()
     what = source.what
-    console.print(f"{source.source}: {acc.n} samples, {source.n_features} features, {what}, "
-                  "streamed", soft_wrap=True)
+    console.print(visible(f"{source.source}: {acc.n} samples, {source.n_features} features, "
+                          f"{what}, streamed"), soft_wrap=True)
     _print_metrics(console, f"{acc.n} samples", acc.rows())
     if classifier:
-        console.print("[bold]confusion matrix[/] (rows: true class, columns: predicted)",
-                      soft_wrap=True)
+        console.print(Text.assemble(("confusion matrix", "bold"),
+                                    " (rows: true class, columns: predicted)"), soft_wrap=True)
         table = Table()
         table.add_column("true \\ predicted", style="bold")
         for c in classes:
-            table.add_column(str(c), justify="right")
+            table.add_column(visible(c), justify="right")
         for c, row in zip(classes, cm, strict=True):
-            table.add_row(str(c), *[str(int(v)) for v in row])
+            table.add_row(visible(c), *[str(int(v)) for v in row])
         for t, row in extra_rows.items():
-            table.add_row(t, *[str(int(v)) for v in row])
+            table.add_row(visible(t), *[str(int(v)) for v in row])
         console.print(table)
         if unseen:
-            sys.stderr.write(f"note: labels not seen in training: {', '.join(unseen)}\n")
+            sys.stderr.write(f"note: labels not seen in training: {visible(', '.join(unseen))}\n")

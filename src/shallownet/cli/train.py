@@ -26,8 +26,8 @@ from .app import (
     _console,
     app,
 )
-from .common import _check_writable, _is_classifier, _print_metrics
-from .errors import EXIT_INTERRUPT, _Fail, _friendly_errors, _one_line
+from .common import _check_outputs, _is_classifier, _print_metrics, output_path
+from .errors import EXIT_INTERRUPT, _Fail, _friendly_errors, _one_line, visible
 
 
 def _epoch_callbacks() -> list:
@@ -73,8 +73,10 @@ def plot_curves(model, path: Path, title: str = "") -> Path:
     ax2.set_xlabel("epoch")
     if title:
         fig.suptitle(title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=100)
+    from ..io import atomic_file
+
+    with atomic_file(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=100)
     return path
 
 
@@ -125,10 +127,11 @@ def train(
              "printed and stored in the model; give it back to repeat the run.")] = None,
     dtype: Annotated[Precision, typer.Option(help="Training precision.")] = Precision.float32,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Where to save the model. Default: <DATA name>.safetensors in the "
-                            "current directory.")] = None,
+        "--out", "-o", parser=output_path,
+        help="Where to save the model. Default: <DATA name>.safetensors in the current "
+             "directory.")] = None,
     plot: Annotated[Path | None, typer.Option(
-        help="Write the loss and validation curves to this PNG file.")] = None,
+        parser=output_path, help="Write the loss and validation curves to this PNG file.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     stream: streamed.StreamOption = False,
     memory_limit: streamed.MemoryLimitOption = None,
@@ -149,6 +152,9 @@ def train(
 
     check_params({"test_size": test_size, "validation_fraction": validation_fraction,
                   "learning_rate": learning_rate}, spelling=_flag)
+    if plot is not None and Path(plot).suffix.lower() != ".png":
+        raise _Fail(f"--plot writes a PNG image; give a path ending in .png, not {plot}")
+    _check_outputs([("the model", out), ("the plot", plot)], inputs=[("DATA", data)])
     console = _console()
     if dask is not None:
         from .cluster import train_on_cluster
@@ -181,15 +187,12 @@ def train(
                 callbacks=_epoch_callbacks() or None))
     ds = load_data(data, target, task=None if task is None else task.value, drop=drop,
                    dtype=dtype.value, decimal=decimal)
-    out = Path(out) if out is not None else Path(f"{ds.name}.safetensors")
-    _check_writable(out, "the model to")
-    if plot is not None:
-        if Path(plot).suffix.lower() != ".png":
-            raise _Fail(f"--plot writes a PNG image; give a path ending in .png, not {plot}")
-        _check_writable(Path(plot), "the plot to")
+    if out is None:
+        out = Path(f"{ds.name}.safetensors")
+        _check_outputs([("the model", out), ("the plot", plot)], inputs=[("DATA", data)])
     classification = ds.task == "classification"
-    console.print(ds.summary(), soft_wrap=True)
-    console.print(_task_line(ds, data), soft_wrap=True)
+    console.print(visible(ds.summary()), soft_wrap=True)
+    console.print(visible(_task_line(ds, data)), soft_wrap=True)
     if seed is None:
         seed = draw_seed()
     n_test = math.ceil(test_size * ds.n_samples) if test_size else 0
@@ -230,13 +233,13 @@ def train(
     console.print(f"epochs run: {n_iter}" + (f", best epoch: {best}" if best else ""))
     if plot is not None:
         plot_curves(model, plot, title=f"{ds.name}: {ds.task}")
-        console.print(f"curves written to {plot}")
-    console.print(f"model saved to {saved}")
+        console.print(f"curves written to {visible(plot)}", soft_wrap=True)
+    console.print(f"model saved to {visible(saved)}", soft_wrap=True)
     if interrupted:
         sys.stdout.flush()
         kept = f" (epoch {best})" if best else ""
         sys.stderr.write(f"interrupted: training stopped in epoch {n_iter}; the best weights so "
-                         f"far{kept} were saved to {saved}\n")
+                         f"far{kept} were saved to {visible(saved)}\n")
         raise typer.Exit(EXIT_INTERRUPT)
 
 
