@@ -37,7 +37,8 @@ _LAZY = {"app": ".app", "ExitStatus": ".errors", "EXIT_FAILURE": ".errors",
          "EXIT_INPUT": ".errors", "EXIT_INTERRUPT": ".errors", "plot_curves": ".train",
          "fold_standardisation": "..preprocessing",
          "fold_target_standardisation": "..preprocessing"}
-_COMMANDS = (".export", ".info", ".playground", ".predict", ".problems", ".train")  # each registers itself
+# each registers itself
+_COMMANDS = (".export", ".info", ".playground", ".predict", ".problems", ".train")
 
 
 def __getattr__(name: str):
