@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import _Fail
+from .errors import _Fail, visible
 
 _LOCAL = re.compile(r"local:(\d+)$")
 
@@ -151,7 +151,8 @@ def train_on_cluster(*, address, data, target, task, drop, decimal, model_kwargs
         n_train, mean, std, y_mean, y_std = dask.compute(
             X.shape[0], X.mean(), X.std(ddof=0), y.mean() if not classification else 0.0,
             y.std(ddof=0) if not classification else 1.0)
-        console.print(f"{data}: {chosen} of {target_name!r} from {len(features)} features, "
+        console.print(f"{visible(data)}: {chosen} of {visible(repr(target_name))} from "
+                      f"{len(features)} features, "
                       f"{frame.npartitions} partitions; training on {n_train} rows on "
                       f"{len(client.scheduler_info().get('workers', {}))} workers; seed {seed} "
                       f"(--seed {seed} repeats this split and these initial weights)",
@@ -195,7 +196,8 @@ def train_on_cluster(*, address, data, target, task, drop, decimal, model_kwargs
                       soft_wrap=True)
     console.print(f"iterations run: {model.n_iter_}"
                   + (f", best iteration: {model.best_epoch_}" if model.best_epoch_ else ""))
-    console.print(f"model saved to {saved if isinstance(saved, str | Path) else out}")
+    console.print(f"model saved to {visible(saved if isinstance(saved, str | Path) else out)}",
+                  soft_wrap=True)
     sys.stdout.flush()
 
 

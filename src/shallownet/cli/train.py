@@ -161,7 +161,7 @@ def train(
 
         seed = draw_seed() if seed is None else seed
         def check_out(path):
-            _check_writable(path, "the model to")
+            _check_outputs([("the model", path), ("the plot", plot)], inputs=[("DATA", data)])
 
         return train_on_cluster(
             address=dask, data=data, target=target, task=None if task is None else task.value,
