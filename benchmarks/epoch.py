@@ -67,14 +67,70 @@ def epoch_flops(hidden: int) -> float:
     return 4.0 * N * N_I * hidden + 6.0 * N * hidden * N_O
 
 
-def bench_shallownet(X, y, hidden, batch, repeats):
+def bench_shallownet(X, y, hidden, batch, repeats, n_threads=None):
     import shallownet as sn
 
     net = sn.Network.init(N_I, hidden, N_O, activation="relu", output="multiclass", seed=0)
     run = lambda: sn.train(net, X, y, epochs=1, batch_size=batch, optimizer="sgd",  # noqa: E731
-                           learning_rate=0.01, seed=0)
+                           learning_rate=0.01, seed=0, n_threads=n_threads)
     run()  # warm up
     return median_ms(run, repeats)
+
+
+class BusyProcess:
+    """A competing process that keeps one core busy, for at most ``seconds``.
+
+    It stops by itself at its deadline (so it never outlives a killed benchmark by long) and
+    is terminated as soon as the ``with`` block ends.
+    """
+
+    def __init__(self, seconds: float = 600.0):
+        self.seconds = seconds
+
+    def __enter__(self):
+        code = (f"import time\nend = time.monotonic() + {self.seconds!r}\n"
+                "while time.monotonic() < end:\n    pass\n")
+        self.proc = subprocess.Popen([sys.executable, "-c", code])
+        time.sleep(0.2)  # let it start spinning
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def busy_table(X, y, hidden, batch, repeats) -> dict:
+    """Epoch times idle and beside one busy process: the thread policy against fixed counts.
+
+    Rounds alternate (idle epochs, then busy epochs, ...) so that other load on the machine
+    falls on both sides alike; each number is a median over the rounds.
+    """
+    import shallownet as sn
+
+    settings = {"policy": None, "blas_default": -1, "one_thread": 1}
+    net = sn.Network.init(N_I, hidden, N_O, activation="relu", output="multiclass", seed=0)
+
+    def epoch(k):
+        t0 = time.perf_counter()
+        sn.train(net, X, y, epochs=1, batch_size=batch, optimizer="sgd", learning_rate=0.01,
+                 seed=0, n_threads=k)
+        return (time.perf_counter() - t0) * 1e3
+
+    epoch(None)  # warm up
+    times = {f"{state}_{label}_ms": [] for state in ("idle", "busy") for label in settings}
+    for _ in range(repeats):
+        for label, k in settings.items():
+            times[f"idle_{label}_ms"].append(epoch(k))
+        with BusyProcess():
+            for label, k in settings.items():
+                times[f"busy_{label}_ms"].append(epoch(k))
+    out = {k: round(statistics.median(v), 1) for k, v in times.items()}
+    for label in settings:
+        out[f"busy_over_idle_{label}"] = round(out[f"busy_{label}_ms"]
+                                               / out[f"idle_{label}_ms"], 2)
+    out["idle_policy_over_blas_default"] = round(out["idle_policy_ms"]
+                                                 / out["idle_blas_default_ms"], 2)
+    return out
 
 
 def bench_sklearn(X, y, hidden, batch, repeats):
@@ -166,6 +222,9 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=5, help="epochs timed per peer (median)")
     ap.add_argument("--json", action="store_true", help="print one JSON line")
     ap.add_argument("--skip-sklearn", action="store_true")
+    ap.add_argument("--busy", action="store_true",
+                    help="time shallownet's epoch idle and beside one competing busy process, "
+                         "with the thread policy, the BLAS default and one thread (only that)")
     ap.add_argument("--child-peak", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child_peak:
@@ -173,6 +232,23 @@ def main(argv=None) -> int:
         return 0
 
     X, y = make_data()
+    if args.busy:
+        table = busy_table(X, y, args.hidden, args.batch, args.repeats)
+        table.update(hidden=args.hidden, batch=args.batch, blas=blas_info(),
+                     load_average=[round(v, 2) for v in os.getloadavg()])
+        if args.json:
+            print(json.dumps(table))
+        else:
+            print(f"one epoch, hidden {args.hidden}, batch {args.batch}, median of "
+                  f"{args.repeats} alternating rounds; cores {os.cpu_count()}; load average "
+                  f"{table['load_average']}; BLAS: {table['blas']}")
+            print(f"{'threads':14}{'idle ms':>10}{'busy ms':>10}{'busy/idle':>11}")
+            for label in ("policy", "blas_default", "one_thread"):
+                print(f"{label:14}{table[f'idle_{label}_ms']:10.1f}"
+                      f"{table[f'busy_{label}_ms']:10.1f}"
+                      f"{table[f'busy_over_idle_{label}']:11.2f}")
+            print(f"idle: policy / BLAS default = {table['idle_policy_over_blas_default']}")
+        return 0
     rate = gemm_gflops()
     roofline = epoch_flops(args.hidden) / (rate * 1e9) * 1e3
     sn_ms = bench_shallownet(X, y, args.hidden, args.batch, args.repeats)

@@ -82,7 +82,7 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(10_000, N_I)).astype(np.float32)
     y = rng.integers(0, N_O, 10_000)
-    clf = Classifier(hidden_units=N_H, epochs=1, seed=0).fit(X[:2000], y[:2000])
+    clf = Classifier(hidden_units=N_H, epochs=1, random_state=0).fit(X[:2000], y[:2000])
     funcs = contenders(clf, X)
     small = interleaved_medians(funcs, X[:1], args.calls)
     large = interleaved_medians(funcs, X, args.calls_large)

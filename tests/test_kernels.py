@@ -64,8 +64,9 @@ def test_chunks_and_blocks_cover_every_row():
 
 
 def test_block_rows_depends_on_the_shape_only():
-    assert block_rows(100, 100) == 32
+    assert block_rows(100, 100) == 16
     assert block_rows(784, 512) == 16
+    assert block_rows(10, 20) == 256
     assert block_rows(2, 3) == 256
     for N_i, N_h in [(1, 1), (10, 10), (100, 100), (1000, 1000)]:
         B = block_rows(N_i, N_h)
@@ -76,7 +77,7 @@ def test_the_classifier_predicts_each_row_as_in_any_batch():
     rng = np.random.default_rng(4)
     X = rng.normal(size=(500, 12))
     y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int) + (X[:, 2] > 0.5)
-    clf = Classifier(hidden_units=50, epochs=5, seed=0).fit(X, y)
+    clf = Classifier(hidden_units=50, epochs=5, random_state=0).fit(X, y)
     assert clf.network_.dtype == np.float32  # prediction stays in the training precision
     P = clf.predict_proba(X)
     for i in (0, 17, 499):
@@ -91,7 +92,7 @@ def test_the_classifier_predicts_each_row_as_in_any_batch():
 
 def test_prediction_input_checks_still_apply():
     X = np.random.default_rng(5).normal(size=(60, 3))
-    clf = Classifier(hidden_units=5, epochs=2, seed=0).fit(X, X[:, 0] > 0)
+    clf = Classifier(hidden_units=5, epochs=2, random_state=0).fit(X, X[:, 0] > 0)
     with pytest.raises(ValueError, match="NaN or infinite"):
         clf.predict(np.where(np.arange(3) == 1, np.nan, X[:2]))
     with pytest.raises(ValueError, match="features"):

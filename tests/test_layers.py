@@ -20,7 +20,7 @@ LAYERS = {
     "activations": 0, "outputs": 0, "architecture": 0, "optimizers": 0, "validation": 0,
     "preprocessing": 0, "_safe_json": 0,
     # the network and its fast kernels
-    "network": 1, "_kernels": 1,
+    "network": 1, "_kernels": 1, "_threads": 1,
     # training, and the notes' other engines built on the network
     "training": 2, "solvers": 2, "graph": 2, "tensors": 2, "explain": 2, "plotting": 2,
     # what users hold: estimators, data, model files, export
@@ -32,7 +32,7 @@ LAYERS = {
 }
 #: The notes' core: numpy/scipy only.
 CORE = {"activations", "outputs", "architecture", "optimizers", "validation", "preprocessing",
-        "network", "_kernels", "training", "solvers"}
+        "network", "_kernels", "_threads", "training", "solvers"}
 HEAVY = {"sklearn", "typer", "rich", "pyarrow", "dask", "distributed"}
 #: (module, dependency): why a core module may import it, inside a function only.
 ALLOWED_LAZY = {

@@ -16,24 +16,51 @@ checks that a sample's logits are bit-for-bit the same alone, in any batch and i
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 __all__ = ["block_rows", "logits"]
 
-_BLOCK_MACS = 1 << 18  # multiply-adds per block in (10a): large enough for BLAS to run well
-_CHUNK_ROWS = 4096     # rows per pass, so the temporaries stay in cache and memory stays flat
+# Multiply-adds per block in (10a): OpenBLAS runs a product of at most 2^18 on one thread
+# (its SMP threshold), so blocks never wake its threads; the blocks of a large batch are
+# shared among a pool of Python threads instead (matmul releases the GIL).
+_BLOCK_MACS = 1 << 18
+_CHUNK_ROWS = 1024     # rows per task: temporaries stay in cache, memory stays flat
 
 
 def block_rows(N_i: int, N_h: int) -> int:
-    """Rows per block B: a power of two in [16, 256] with B N_i N_h near 2^18.
+    """Rows per block B: the largest power of two in [16, 256] with B N_i N_h <= 2^18.
 
     A function of the network's shape only, never of the batch: that is what makes a
     sample's prediction independent of the other samples in the call.
     """
-    B = 16
-    while B < 256 and B * N_i * N_h < _BLOCK_MACS:
-        B *= 2
+    B = 256
+    while B > 16 and B * N_i * N_h > _BLOCK_MACS:
+        B //= 2
     return B
+
+
+_pool_lock = threading.Lock()
+_pool: tuple[int, int, ThreadPoolExecutor] | None = None  # (pid, workers, executor)
+
+
+def _workers() -> int:
+    """Threads for a large batch: as many as the BLAS would use (OPENBLAS_NUM_THREADS,
+    threadpoolctl limits and the CPU affinity are honoured that way)."""
+    from ._threads import _blas
+
+    return max([lib.num_threads for lib in _blas()], default=1)
+
+
+def _executor(workers: int) -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:  # a forked child starts its own pool: the parent's threads are not there
+        if _pool is None or _pool[0] != os.getpid() or _pool[1] != workers:
+            _pool = (os.getpid(), workers, ThreadPoolExecutor(workers, "shallownet-predict"))
+        return _pool[2]
 
 
 def logits(net, X: np.ndarray) -> np.ndarray:
@@ -57,9 +84,18 @@ def logits(net, X: np.ndarray) -> np.ndarray:
 
     full = n - n % B
     step = max(B, _CHUNK_ROWS - _CHUNK_ROWS % B)
-    for start in range(0, full, step):
+    starts = range(0, full, step)
+
+    def chunk(start: int) -> None:
         stop = min(start + step, full)
         blocks(X[start:stop].reshape(-1, B, N_i), Z_O[start:stop].reshape(-1, B, net.N_o))
+
+    workers = _workers() if len(starts) > 1 else 1
+    if workers > 1:  # the same block products, shared among threads: the same numbers
+        list(_executor(workers).map(chunk, starts))
+    else:
+        for start in starts:
+            chunk(start)
     if full < n:  # the last rows, padded with zeros to one whole block
         pad = np.zeros((1, B, N_i), dt)
         pad[0, :n - full] = X[full:]

@@ -112,7 +112,8 @@ class _BaseNetwork(BaseEstimator):
                  learning_rate=None, momentum=0.9, nesterov=False, batch_size=32, epochs=200,
                  l2=0.0, early_stopping=False, validation_fraction=0.1, patience=10,
                  min_delta=0.0, shuffle=True, random_state=None, dtype="float32",
-                 warm_start=False, verbose=False, callbacks=None, seed="deprecated"):
+                 warm_start=False, verbose=False, callbacks=None, seed="deprecated",
+                 n_threads=None):
         self.hidden_units = hidden_units
         self.activation = activation
         self.optimizer = optimizer
@@ -133,6 +134,7 @@ class _BaseNetwork(BaseEstimator):
         self.verbose = verbose
         self.callbacks = callbacks
         self.seed = seed
+        self.n_threads = n_threads
 
     # ------------------------------------------------------------------ hyper-parameters
     def _check_hyperparameters(self) -> None:
@@ -346,7 +348,8 @@ class _BaseNetwork(BaseEstimator):
               validation_data=validation_data, early_stopping=early,
               patience=int(self.patience), min_delta=float(self.min_delta), restore_best=True,
               callbacks=self._callbacks(), progress=bool(self.verbose), dtype=self._dtype_name(),
-              catch_interrupt=bool(catch_interrupt), history=history, sample_weight=sw)
+              catch_interrupt=bool(catch_interrupt), history=history, sample_weight=sw,
+              n_threads=self.n_threads)
         self.network_ = net
         self._optimizer = opt
         self._set_learned(history)
@@ -468,7 +471,7 @@ class _BaseNetwork(BaseEstimator):
         self.interrupted_ = history.interrupted
 
     def _forward_z(self, X) -> np.ndarray:
-        """The logits z_O of (10a)/(10b), (N, N_o), in the network's precision, as float64.
+        """The logits z_O of (10a)/(10b), (N, N_o), in the network's precision.
 
         A sample's logits do not depend on the other samples in the call, in float32 too: the
         products run on row blocks of a fixed size (``shallownet._kernels.logits``). A plain
@@ -488,7 +491,7 @@ class _BaseNetwork(BaseEstimator):
             if not _all_finite(X_cast):  # finite float64 beyond float32's range
                 _check_float32_range(X, "X", net.dtype.name)
             X = X_cast
-        return logits(net, X).astype(np.float64)
+        return logits(net, X)
 
 
 class Classifier(ClassifierMixin, _BaseNetwork):
@@ -550,6 +553,10 @@ class Classifier(ClassifierMixin, _BaseNetwork):
     callbacks : list of callables or None
         Each is called as ``f(info)`` with a :class:`shallownet.EpochInfo` after every epoch;
         returning True stops training (``stopped_early_`` is then True).
+    n_threads : None, -1 or int, default None
+        BLAS threads for training's per-batch products. None measures one thread against the
+        BLAS's usual count during training and keeps the faster (extra threads lose badly on
+        a busy machine); k >= 1 uses k; -1 leaves the BLAS as it is.
 
     Attributes
     ----------
@@ -783,7 +790,7 @@ class Classifier(ClassifierMixin, _BaseNetwork):
     def decision_function(self, X) -> np.ndarray:
         """The logits z_O of (10b): (n_samples,) for two classes (> 0 means ``classes_[1]``),
         (n_samples, K) otherwise."""
-        z = self._forward_z(X)
+        z = self._forward_z(X).astype(np.float64)
         return z[:, 0] if self.network_.output.name == "binary" else z
 
     def predict(self, X) -> np.ndarray:
@@ -803,14 +810,16 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         z = self._forward_z(X)
         if self.network_.output.name == "binary":
             P = np.empty((z.shape[0], 2))
-            expit(z[:, 0], out=P[:, 1])                 # (3)
+            expit(z[:, 0], out=P[:, 1], dtype=np.float64)   # (3), in float64
             np.subtract(1.0, P[:, 1], out=P[:, 0])
             return P
-        return self.network_.output.g_out(z, out=z)     # (5), in place on a fresh array
+        # float64, column-major: the per-sample max and sum then run on contiguous memory
+        P = np.asfortranarray(z, dtype=np.float64)
+        return self.network_.output.g_out(P, out=P)     # (5)
 
     def predict_log_proba(self, X) -> np.ndarray:
         """The logarithm of :meth:`predict_proba`, computed stably from z_O."""
-        z = self._forward_z(X)
+        z = self._forward_z(X).astype(np.float64)
         if self.network_.output.name == "binary":
             z = z[:, 0]
             return np.column_stack([-np.logaddexp(0, z), -np.logaddexp(0, -z)])
@@ -839,7 +848,7 @@ class Regressor(RegressorMixin, _BaseNetwork):
     ----------
     hidden_units, activation, optimizer, learning_rate, momentum, nesterov, batch_size, epochs,
     l2, early_stopping, validation_fraction, patience, min_delta, shuffle, random_state, dtype,
-    warm_start, verbose, callbacks, seed
+    warm_start, verbose, callbacks, seed, n_threads
         As for :class:`Classifier`; early stopping holds out a random (unstratified) fraction.
 
     Attributes
@@ -926,5 +935,5 @@ class Regressor(RegressorMixin, _BaseNetwork):
 
     def predict(self, X) -> np.ndarray:
         """y_hat = z_O (7): (n_samples,) for one target, (n_samples, d) for d."""
-        z = self._forward_z(X)
+        z = self._forward_z(X).astype(np.float64)
         return z[:, 0] if z.shape[1] == 1 else z

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._threads import ThreadPolicy
 from .network import PARAM_NAMES, Network, Workspace
 from .optimizers import SGD, Optimizer, make_optimizer
 from .solvers.minibatch import ArrayBatches, BatchSource
@@ -176,6 +177,7 @@ def train(
     history: History | None = None,
     tol: float | None = None,
     sample_weight=None,
+    n_threads: int | None = None,
 ) -> History:
     """Train ``net`` in place by mini-batch gradient descent on the mean of (16).
 
@@ -236,6 +238,11 @@ def train(
         as scikit-learn's MLP does; integer weights are the same as repeating rows (exactly so
         for full batches). The loss curve is the weighted mean per epoch. Validation data is
         weighted by its own third element, when given.
+    n_threads : None, -1 or int, default None
+        BLAS threads for the per-batch products. None measures one thread against the BLAS's
+        usual count while training and keeps the faster (a busy machine makes extra threads
+        spin-wait); k >= 1 uses k threads; -1 leaves the BLAS as it is. See
+        ``shallownet._threads``.
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a shallownet.Network, got {type(net).__name__}")
@@ -248,7 +255,7 @@ def train(
             "Problems 1-3"
         )
     check_params({"epochs": epochs, "batch_size": batch_size, "patience": patience, "l2": l2,
-                  "min_delta": min_delta})
+                  "min_delta": min_delta, "n_threads": n_threads})
     if dtype is not None:
         net.astype(dtype)
     dt = net.dtype
@@ -323,7 +330,7 @@ def train(
 
     bar = _Progress(progress, epochs, math.ceil(N / B))
     epochs_before = hist.epochs
-    with _interrupt_flag(catch_interrupt) as interrupted, bar:
+    with _interrupt_flag(catch_interrupt) as interrupted, bar, ThreadPolicy(n_threads) as threads:
         for _ in range(epochs):
             start_params = {k: v.copy() for k, v in params.items()}
             total = seen = 0.0
@@ -343,6 +350,7 @@ def train(
                         ws.grads["W_O"] += l2 * weights[1]
                     opt.step(ws.grads)
                 hist.steps += 1
+                threads.tick()
                 seen += mass
                 bar.advance(total / seen if seen else 0.0)
                 if interrupted["set"]:

@@ -135,6 +135,7 @@ CONSTRAINTS: dict[str, list] = {
     "random_state": [NONE, RANDOM_STATE],
     "warm_start": [BOOL],
     "verbose": [BOOL, Interval(0, integer=True)],
+    "n_threads": [NONE, Interval(-1, -1, integer=True), POSITIVE_INT],
     # the train workflow's own
     "test_size": [Interval(0, 1, open="high")],
     "scale": [BOOL],
