@@ -601,14 +601,14 @@ class Classifier(ClassifierMixin, _BaseNetwork):
                  l2=0.0, early_stopping=False, validation_fraction=0.1, patience=10,
                  min_delta=0.0, shuffle=True, random_state=None, dtype="float32",
                  warm_start=False, verbose=False, callbacks=None, class_weight=None,
-                 seed="deprecated"):
+                 seed="deprecated", n_threads=None):
         super().__init__(
             hidden_units=hidden_units, activation=activation, optimizer=optimizer,
             learning_rate=learning_rate, momentum=momentum, nesterov=nesterov,
             batch_size=batch_size, epochs=epochs, l2=l2, early_stopping=early_stopping,
             validation_fraction=validation_fraction, patience=patience, min_delta=min_delta,
             shuffle=shuffle, random_state=random_state, dtype=dtype, warm_start=warm_start,
-            verbose=verbose, callbacks=callbacks, seed=seed)
+            verbose=verbose, callbacks=callbacks, seed=seed, n_threads=n_threads)
         self.class_weight = class_weight
 
     def fit(self, X, y=None, sample_weight=None, *, catch_interrupt: bool = False):
