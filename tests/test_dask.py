@@ -154,6 +154,8 @@ def test_grid_search_through_joblib_dask_backend_matches_serial(client, digits):
     grid = {"hidden_units": [4, 16], "l2": [0.0, 0.01]}
     est = sn.Classifier(optimizer="lbfgs", epochs=30, dtype="float64", random_state=0)
     serial = GridSearchCV(est, grid, cv=3).fit(X, y)
+    # one BLAS thread per worker process (the nanny's environment already says so)
+    assert set(on_cluster.limit_blas_threads(client).values()) == {1}
     with joblib.parallel_backend("dask"):
         on_dask = GridSearchCV(est, grid, cv=3, n_jobs=-1).fit(X, y)
     assert on_dask.best_params_ == serial.best_params_

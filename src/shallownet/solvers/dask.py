@@ -9,12 +9,13 @@ a Dask DataFrame/Series run here, on the cluster of the current ``dask.distribut
    (:class:`ClusterData`); the classes and the row count are computed on the cluster and only
    they come back;
 2. each L-BFGS iteration (``solvers.lbfgs.minimize`` on the client): the packed parameters theta
-   are scattered to the workers, every partition returns ``[L, dL/dtheta]`` of its rows
-   (:func:`partition_sum`, the same back-propagation as in memory), and the vectors are added
-   pairwise on the workers, in a tree, so the client receives one vector of n_params + 1 numbers.
+   are scattered to the workers, each worker returns ``[L, dL/dtheta]`` summed over the rows of
+   the partitions it holds (:func:`partition_sum`, the same back-propagation as in memory), and
+   the workers' vectors are added pairwise on the workers, in a tree, so the client receives
+   one vector of n_params + 1 numbers.
 
-Nothing else moves: per iteration, theta to each worker, the partial sums between workers, one
-sum to the client. The fitted estimator is an ordinary in-memory estimator.
+Nothing else moves: per iteration, theta to each worker, W - 1 partial sums between the W
+workers, one sum to the client. The fitted estimator is an ordinary in-memory estimator.
 
 Mini-batch optimizers ("adam", "sgd", "momentum") take many small steps, each on a few rows;
 on a cluster that is one round trip per batch. They are refused on Dask collections with a
@@ -34,7 +35,7 @@ from ..network import Network
 from .lbfgs import loss_and_gradient_sum, minimize, pack, unpack
 
 __all__ = ["is_dask_collection", "ClusterData", "partition_sum", "fit", "cluster_classes",
-           "n_features_and_names", "network_spec", "MINIBATCH_MESSAGE"]
+           "n_features_and_names", "network_spec", "limit_blas_threads", "MINIBATCH_MESSAGE"]
 
 MINIBATCH_MESSAGE = (
     "optimizer={name!r} takes mini-batch steps, one round trip to the cluster per batch, and "
@@ -103,24 +104,34 @@ def _unique(y_block):
     return np.unique(_as_numpy(y_block))
 
 
-def partition_sum(theta: np.ndarray, spec: dict, part) -> np.ndarray:
-    """``[L, dL/dtheta...]`` of (16) over one prepared partition, at the packed ``theta``."""
-    X, T = part[:2]
-    L, grad = loss_and_gradient_sum(_network(spec, theta), X, T)
-    return np.concatenate([[L], grad])
-
-
-def _partition_loss_and_score(theta, spec, part):
-    """On the held-out rows: [L, rows, correct] (classes) or [L, rows, SSE_k..., sum T_k...,
-    sum T_k^2...] (regression)."""
-    X, T = part[2:]
+def partition_sum(theta: np.ndarray, spec: dict, *parts) -> np.ndarray:
+    """``[L, dL/dtheta...]`` of (16) over prepared partitions (those held by one worker), at the
+    packed ``theta``."""
     net = _network(spec, theta)
-    z = net.forward(X).z_O
-    L = float(net.output.g_loss(z, T).sum())
-    if net.output.is_classifier:
-        truth = T[:, 0] if T.ndim == 2 else T
-        return np.array([L, X.shape[0], np.sum(net.output.decide(z) == truth)], float)
-    return np.concatenate([[L, X.shape[0]], ((T - z) ** 2).sum(0), T.sum(0), (T ** 2).sum(0)])
+    total = np.zeros(1 + net.n_params)
+    for X, T, *_ in parts:
+        L, grad = loss_and_gradient_sum(net, X, T)
+        total[0] += L
+        total[1:] += grad
+    return total
+
+
+def _validation_sums(theta, spec, *parts):
+    """On the held-out rows: [L, rows, correct] (classes) or [L, rows, SSE_k..., sum T_k...,
+    sum T_k^2...] (regression), summed over the partitions."""
+    net = _network(spec, theta)
+    total = 0
+    for _, _, X, T in parts:
+        z = net.forward(X).z_O
+        L = float(net.output.g_loss(z, T).sum())
+        if net.output.is_classifier:
+            truth = T[:, 0] if T.ndim == 2 else T
+            sums = np.array([L, X.shape[0], np.sum(net.output.decide(z) == truth)], float)
+        else:
+            sums = np.concatenate([[L, X.shape[0]], ((T - z) ** 2).sum(0), T.sum(0),
+                                   (T ** 2).sum(0)])
+        total = total + sums
+    return total
 
 
 def _tree_sum(client, futures: list):
@@ -130,6 +141,29 @@ def _tree_sum(client, futures: list):
                  for a, b in zip(futures[0::2], futures[1::2], strict=False)]
         futures = pairs + ([futures[-1]] if len(futures) % 2 else [])
     return futures[0]
+
+
+def _limit_blas(n: int) -> int:
+    """On a worker: cap the BLAS and OpenMP pools of this process at ``n`` threads."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    threadpool_limits(n)
+    return max((p["num_threads"] for p in threadpool_info()), default=n)
+
+
+def limit_blas_threads(client=None, n: int = 1) -> dict:
+    """Cap the BLAS/OpenMP threads of every worker process at ``n`` (threadpoolctl).
+
+    A worker process that runs one task at a time should use one BLAS thread: several tasks'
+    BLAS pools on one machine otherwise fight over its cores. Workers started by ``LocalCluster``
+    or ``dask worker`` under a nanny already have ``OMP_NUM_THREADS`` (and the OpenBLAS and MKL
+    variables) set to 1; this covers workers started otherwise. Workers that join later are not
+    covered: call it again. Returns ``{worker address: largest pool size now}``.
+    """
+    from distributed import get_client
+
+    client = client if client is not None else get_client()
+    return client.run(_limit_blas, int(n))
 
 
 # ---------------------------------------------------------------------------- on the client
@@ -211,6 +245,14 @@ class ClusterData:
         self.parts = self.client.compute([prepare(xb, yb, spec, classes, i, holdout, seed)
                                           for i, (xb, yb) in enumerate(zip(xs, ys, strict=True))])
         wait(self.parts)
+        for p in self.parts:
+            if p.status == "error":
+                p.result()  # raises the partition's error (bad shape, NaN, ...) here
+        # the partitions each worker holds: one task per worker and iteration sums them there
+        held: dict = {}
+        for p in self.parts:
+            held.setdefault(self.client.who_has(p)[p.key][0], []).append(p)
+        self.groups = list(held.items())
         rows = np.sum(self.client.gather([self.client.submit(_rows, p) for p in self.parts]),
                       axis=0)
         self.n_rows, self.n_validation = int(rows[0]), int(rows[1])
@@ -220,23 +262,25 @@ class ClusterData:
             raise ValueError(f"holding out {holdout} of {self.n_rows} rows leaves none to "
                              "validate on; pass more rows or a larger validation_fraction")
 
-    def sum(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """L of (16) and dL/dtheta over every partition, added up in a tree on the workers."""
+    def _each_worker(self, fn, theta):
+        """``fn(theta, spec, *partitions)`` on every worker over the partitions it holds, the
+        results added in a tree on the workers; the total."""
         theta_f = self.client.scatter(np.asarray(theta, np.float64), broadcast=True,
                                       hash=False)
-        total = _tree_sum(self.client, [self.client.submit(partition_sum, theta_f, self.spec,
-                                                           p, pure=False)
-                                        for p in self.parts]).result()
+        sums = [self.client.submit(fn, theta_f, self.spec, *parts, workers=[w],
+                                   allow_other_workers=True, pure=False)
+                for w, parts in self.groups]
+        return _tree_sum(self.client, sums).result()
+
+    def sum(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """L of (16) and dL/dtheta over every partition, added up in a tree on the workers."""
+        total = self._each_worker(partition_sum, theta)
         return float(total[0]), total[1:]
 
     def validation_loss_and_score(self, theta: np.ndarray) -> tuple[float, float]:
         """Mean loss and accuracy (classes) or R^2 (averaged over outputs) on the held-out
         rows."""
-        theta_f = self.client.scatter(np.asarray(theta, np.float64), broadcast=True,
-                                      hash=False)
-        t = _tree_sum(self.client, [self.client.submit(_partition_loss_and_score, theta_f,
-                                                       self.spec, p, pure=False)
-                                    for p in self.parts]).result()
+        t = self._each_worker(_validation_sums, theta)
         n = t[1]
         if len(t) == 3:
             return t[0] / n, t[2] / n
