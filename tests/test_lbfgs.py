@@ -119,13 +119,20 @@ def test_callback_stops_and_validation_early_stopping_restores_best():
     assert net.loss(Xv, yv) / len(Xv) == pytest.approx(min(h.val_loss), rel=1e-9)
 
 
-def test_float32_on_request_and_estimator_api():
+def test_float64_by_default_float32_on_request_and_estimator_api():
     net, X, y = problem("binary", dtype=np.float32)
-    hist = sn.train(net, X, y, optimizer="lbfgs", epochs=30)
-    assert net.dtype == np.float32 and hist.loss[-1] < hist.loss[0]
+    sn.train(net, X, y, optimizer="lbfgs", epochs=3)
+    assert net.dtype == np.float64  # L-BFGS trains a float32 network in float64 by default
+    net32, _, _ = problem("binary", dtype=np.float32)
+    hist = sn.train(net32, X, y, optimizer="lbfgs", epochs=30, dtype="float32")
+    assert net32.dtype == np.float32 and hist.loss[-1] < hist.loss[0]
     clf = sn.Classifier(optimizer="lbfgs", hidden_units=8, epochs=50, random_state=0).fit(X, y)
     assert clf.n_iter_ <= 50 and clf.score(X, y) > 0.9
-    assert clf.network_.dtype == np.float32
+    assert clf.network_.dtype == np.float64
+    assert sn.Classifier(hidden_units=8, epochs=2).fit(X, y).network_.dtype == np.float32
+    clf32 = sn.Classifier(optimizer="lbfgs", hidden_units=8, epochs=50, dtype="float32",
+                          random_state=0).fit(X, y)
+    assert clf32.network_.dtype == np.float32 and clf32.score(X, y) > 0.9
     with pytest.raises(ValueError, match="partial_fit needs a mini-batch optimizer"):
         clf.partial_fit(X, y)
     with pytest.raises(ValueError, match="tol must be"):

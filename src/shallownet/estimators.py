@@ -111,7 +111,7 @@ class _BaseNetwork(BaseEstimator):
     def __init__(self, hidden_units=100, activation="relu", optimizer="adam",
                  learning_rate=None, momentum=0.9, nesterov=False, batch_size=32, epochs=200,
                  l2=0.0, early_stopping=False, validation_fraction=0.1, patience=10,
-                 min_delta=0.0, shuffle=True, random_state=None, dtype="float32",
+                 min_delta=0.0, shuffle=True, random_state=None, dtype=None,
                  warm_start=False, verbose=False, callbacks=None, seed="deprecated",
                  n_threads=None):
         self.hidden_units = hidden_units
@@ -157,7 +157,11 @@ class _BaseNetwork(BaseEstimator):
                     )
 
     def _dtype_name(self) -> str:
-        """``dtype`` as "float32" or "float64" (a numpy dtype or type is accepted too)."""
+        """``dtype`` as "float32" or "float64" (a numpy dtype or type is accepted too); None is
+        float64 for L-BFGS and float32 for the mini-batch optimizers."""
+        if self.dtype is None:
+            lbfgs = isinstance(self.optimizer, str) and self.optimizer.lower() == "lbfgs"
+            return "float64" if lbfgs else "float32"
         try:
             name = np.dtype(self.dtype).name
         except TypeError:
@@ -543,8 +547,9 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         dict gives the listed classes their weight and the others 1.
     seed : deprecated
         The old name of ``random_state``; still used when given, with a ``FutureWarning``.
-    dtype : {"float32", "float64"}, default "float32"
-        Training precision.
+    dtype : {"float32", "float64"} or None, default None
+        Training precision; None means float32 for the mini-batch optimizers (as Keras and
+        PyTorch) and float64 for L-BFGS (its line search and curvature pairs need the digits).
     warm_start : bool, default False
         ``fit`` continues from the fitted network (with a fresh optimizer) instead of drawing
         new weights; the curves and ``n_iter_`` keep counting.
@@ -599,7 +604,7 @@ class Classifier(ClassifierMixin, _BaseNetwork):
     def __init__(self, hidden_units=100, activation="relu", optimizer="adam",
                  learning_rate=None, momentum=0.9, nesterov=False, batch_size=32, epochs=200,
                  l2=0.0, early_stopping=False, validation_fraction=0.1, patience=10,
-                 min_delta=0.0, shuffle=True, random_state=None, dtype="float32",
+                 min_delta=0.0, shuffle=True, random_state=None, dtype=None,
                  warm_start=False, verbose=False, callbacks=None, class_weight=None,
                  seed="deprecated", n_threads=None):
         super().__init__(

@@ -377,7 +377,8 @@ def _document(model) -> tuple[Network, dict]:
         params["random_state"] = None  # a RandomState or Generator: its state is not data
     for k, v in params.items():
         if k == "dtype":
-            v = model._dtype_name()  # np.float32 or np.dtype("float32") is saved as "float32"
+            # np.float32 or np.dtype("float32") is saved as "float32"; None (by optimizer) as None
+            v = None if v is None else model._dtype_name()
         if isinstance(v, np.generic):
             v = v.item()
         if v is not None and not isinstance(v, bool | int | float | str):

@@ -223,7 +223,8 @@ def train(
     progress : bool
         Show a progress bar (rich) with the running loss and validation score.
     dtype : {None, "float32", "float64"}
-        Training precision; None keeps the network's (``Network.init`` gives float32).
+        Training precision; None keeps the network's (``Network.init`` gives float32), except
+        with ``optimizer="lbfgs"``, which then trains in float64.
     catch_interrupt : bool
         Ctrl-C finishes the current batch, restores the best weights so far and returns with
         ``history.interrupted = True`` (a second Ctrl-C stops at once).
@@ -256,6 +257,8 @@ def train(
         )
     check_params({"epochs": epochs, "batch_size": batch_size, "patience": patience, "l2": l2,
                   "min_delta": min_delta, "n_threads": n_threads})
+    if dtype is None and isinstance(optimizer, str) and optimizer.lower() == "lbfgs":
+        dtype = "float64"  # L-BFGS in float64 unless float32 is asked for
     if dtype is not None:
         net.astype(dtype)
     dt = net.dtype
