@@ -32,7 +32,7 @@ from shallownet.playground import app as pg
 TOKEN = "test-token"
 H = {"X-Playground-Token": TOKEN}
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 
 
 @pytest.fixture
@@ -165,8 +165,9 @@ def test_multiclass_grid_values_are_the_softmax_maximum(client):
                     json={"network": _net_json(net), "bounds": [-1, 1, -1, 1], "grid": 4}).json()
     xs, ys = np.linspace(-1, 1, 4), np.linspace(1, -1, 4)
     G = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
-    np.testing.assert_allclose(_decode(r["grid"]["value"], "<f4"),
-                               net.predict_proba(G).max(axis=1), rtol=1e-6)
+    lo, hi = r["grid"]["range"]
+    value = lo + _decode(r["grid"]["value"], np.uint8) / 255 * (hi - lo)
+    np.testing.assert_allclose(value, net.predict_proba(G).max(axis=1), atol=0.5 / 255 + 1e-7)
     np.testing.assert_array_equal(_decode(r["grid"]["label"], np.uint8), net.predict(G))
 
 
@@ -392,7 +393,7 @@ def test_open_model_accepts_a_trained_estimator(client, tmp_path):
     from sklearn.datasets import make_moons
 
     X, y = make_moons(60, random_state=0)
-    clf = sn.Classifier(hidden_units=4, epochs=2, seed=0).fit(X, y)
+    clf = sn.Classifier(hidden_units=4, epochs=2, random_state=0).fit(X, y)
     path = io.save(clf, tmp_path / "clf.safetensors")
     r = client.post("/api/open", headers=H, content=path.read_bytes())
     assert r.status_code == 200
@@ -413,7 +414,8 @@ def test_command_prints_the_url_first_and_stops_on_ctrl_c():
 
         for _ in range(100):  # the server starts listening right after printing the URL
             try:
-                page = urllib.request.urlopen(url, timeout=5).read().decode()
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    page = response.read().decode()
                 break
             except urllib.error.URLError:
                 time.sleep(0.05)
@@ -421,6 +423,7 @@ def test_command_prints_the_url_first_and_stops_on_ctrl_c():
         with pytest.raises(urllib.error.HTTPError) as denied:
             urllib.request.urlopen(url.split("?")[0] + "api/config", timeout=5)
         assert denied.value.code == 403
+        denied.value.close()
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
     finally:

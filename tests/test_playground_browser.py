@@ -150,9 +150,9 @@ def test_2d_regions_are_drawn_from_the_librarys_grid(page):
     _preset(page, "problem3")
     # canvas pixels inside and outside Problem 3's region x_1, x_2 >= 0, x_1 + x_2 < 1
     colour = """([x, y]) => {
-        const cv = document.getElementById('plot'), b = window.playground.view.bounds;
-        const px = Math.round((x - b[0]) / (b[1] - b[0]) * cv.width);
-        const py = Math.round((1 - (y - b[2]) / (b[3] - b[2])) * cv.height);
+        const cv = document.getElementById('plot-grid'), b = window.playground.view.bounds;
+        const px = Math.round((x - b[0]) / (b[1] - b[0]) * (cv.width - 1));
+        const py = Math.round((1 - (y - b[2]) / (b[3] - b[2])) * (cv.height - 1));
         return Array.from(cv.getContext('2d').getImageData(px, py, 1, 1).data.slice(0, 3));
     }"""
     inside = page.evaluate(colour, [0.4, 0.3])

@@ -38,6 +38,7 @@ import json
 import math
 import secrets
 import tempfile
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,23 +300,25 @@ def _b64(a: np.ndarray) -> str:
 def grid_view(net: Network, bounds: list[float], n: int) -> dict:
     """The 2-D view: y_hat and its confidence on an n x n grid, evaluated by the network.
 
-    Rows run from y_max down to y_min (image order). ``value`` is P(y=1|x) (3) for a binary
-    output, the winning class's probability (5) for softmax and z_O (7) for regression;
-    ``label`` is y_hat (4)/(6). Both are base64 little-endian arrays (float32, uint8).
+    Rows run from y_max down to y_min (image order). ``label`` is y_hat (4)/(6); ``value`` is
+    P(y=1|x) (3) for a binary output, the winning class's probability (5) for softmax and z_O
+    (7) for regression, sent as one byte per point: ``range[0] + value / 255 * (range[1] -
+    range[0])`` (the colours need no more). Both are base64 arrays of uint8.
     """
     x0, x1, y0, y1 = bounds
     xs, ys = np.linspace(x0, x1, n), np.linspace(y1, y0, n)
     G = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
     tr = net.forward(G)
     if net.output.name == "binary":
-        value, label = tr.u_O[:, 0], tr.y_hat
+        value, label, lo, hi = tr.u_O[:, 0], tr.y_hat, 0.0, 1.0
     elif net.output.name == "multiclass":
-        value, label = tr.u_O.max(axis=1), tr.y_hat
+        value, label, lo, hi = tr.u_O.max(axis=1), tr.y_hat, 0.0, 1.0
     else:
         value, label = tr.z_O[:, 0], np.zeros(len(G))
-    return {"n": n, "bounds": bounds, "value": _b64(value.astype("<f4")),
-            "label": _b64(np.asarray(label).astype(np.uint8)),
-            "range": [float(value.min()), float(value.max())]}
+        lo, hi = float(value.min()), float(value.max())
+    scaled = (value - lo) * (255 / (hi - lo)) if hi > lo else np.zeros_like(value)
+    return {"n": n, "bounds": bounds, "value": _b64(np.rint(scaled).astype(np.uint8)),
+            "label": _b64(np.asarray(label).astype(np.uint8)), "range": [lo, hi]}
 
 
 def curve_view(net: Network, bounds: list[float], n: int) -> dict:
@@ -615,13 +618,18 @@ def create_app(token: str, hosts: set[str] | None = None, port: int | None = Non
                 raise BadRequest("the edited network does not match the session's; press reset")
             session.net.set_params(**edited.params)
         before = session.history.epochs
+        t0 = time.perf_counter()
         advance(session, epochs)
+        t1 = time.perf_counter()
         h = session.history
         out = describe(session.net, {**doc, "point": doc.get("point")})
         out["history"] = {"from": before, "loss": h.loss[before:],
                           "val_loss": h.val_loss[before:], "val_score": h.val_score[before:],
                           "epochs": h.epochs}
-        return JSONResponse(out)
+        t2 = time.perf_counter()
+        # where a frame's time goes, for the page's own measurements (benchmarks/playground.py)
+        timing = f"train;dur={(t1 - t0) * 1e3:.2f}, view;dur={(t2 - t1) * 1e3:.2f}"
+        return JSONResponse(out, headers={"Server-Timing": timing})
 
     async def download_model(request: Request):
         doc = await _json(request)

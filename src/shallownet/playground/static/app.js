@@ -27,7 +27,7 @@ let playing = false;
 let weightsEdited = false, editCount = 0;
 let view = null;        // the last response of /api/evaluate or /api/train
 let selected = null;    // [param, row, col] of the weight under the slider
-const metrics = {frames: [], editLatencies: [], draws: 0, pendingEdit: null};
+const metrics = {frames: [], editLatencies: [], serverTiming: [], draws: 0, pendingEdit: null};
 window.playground = {get state() { return state; }, metrics, get view() { return view; }};
 
 function encodeState() {
@@ -68,10 +68,12 @@ async function api(path, body, raw = false) {
   }
   return r;
 }
+// set a text only when it changed: an unchanged page costs no layout
+function setText(el, text) { if (el.textContent !== text) el.textContent = text; }
 function showMessage(text) {
   const m = $("message");
-  m.textContent = text || "";
-  m.hidden = !text;
+  setText(m, text || "");
+  if (m.hidden !== !text) m.hidden = !text;
 }
 
 // ------------------------------------------------------------------ the network's shape
@@ -111,7 +113,8 @@ async function runEval() {
       view = await r.json();
       showMessage("");
       draw();
-      if (started !== null) metrics.editLatencies.push(performance.now() - started);
+      // an edit counts as shown at the next frame the browser paints after drawing it
+      if (started !== null) requestAnimationFrame(() => metrics.editLatencies.push(performance.now() - started));
     } catch (e) {
       showMessage(e.message);
     }
@@ -252,35 +255,35 @@ function points() {
   return handData;
 }
 function hexRgb(h) { return [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)); }
-function drawGrid(ctx, g, W, H) {
-  const n = g.n;
-  const bytes = Uint8Array.from(atob(g.value), (c) => c.charCodeAt(0));
-  const value = new Float32Array(bytes.buffer);
-  const label = Uint8Array.from(atob(g.label), (c) => c.charCodeAt(0));
-  const img = new ImageData(n, n);
-  const out = state.net.output;
-  const [lo, hi] = g.range;
-  const rgb = COLORS.map(hexRgb);
-  for (let p = 0; p < n * n; p++) {
-    let c, a;
-    if (out === "binary") {
-      const pr = value[p];
-      c = rgb[label[p]]; a = 0.25 + 0.6 * Math.abs(pr - 0.5) * 2;
-    } else if (out === "multiclass") {
-      c = rgb[label[p] % rgb.length]; a = 0.2 + 0.6 * value[p];
-    } else {
-      const t = hi > lo ? (value[p] - lo) / (hi - lo) : 0.5;
-      c = t < 0.5 ? rgb[0] : rgb[1]; a = Math.abs(t - 0.5) * 1.6;
+function bytes(b64) {
+  const text = atob(b64), out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+// colour of a grid point by (label, value byte): one table of 256 RGBA words per class
+const lutCache = {};
+function colourTable(output) {
+  if (lutCache[output]) return lutCache[output];
+  const rgb = COLORS.map(hexRgb), lut = new Uint32Array(COLORS.length * 256);
+  const pack = (c, a) => (255 << 24) | (Math.round(255 + (c[2] - 255) * a) << 16) |
+    (Math.round(255 + (c[1] - 255) * a) << 8) | Math.round(255 + (c[0] - 255) * a);
+  for (let k = 0; k < COLORS.length; k++)
+    for (let q = 0; q < 256; q++) {
+      const v = q / 255;
+      if (output === "binary") lut[k * 256 + q] = pack(rgb[k], 0.25 + 1.2 * Math.abs(v - 0.5));
+      else if (output === "multiclass") lut[k * 256 + q] = pack(rgb[k], 0.2 + 0.6 * v);
+      else lut[k * 256 + q] = pack(v < 0.5 ? rgb[0] : rgb[1], Math.abs(v - 0.5) * 1.6);
     }
-    img.data[4 * p] = 255 + (c[0] - 255) * a;
-    img.data[4 * p + 1] = 255 + (c[1] - 255) * a;
-    img.data[4 * p + 2] = 255 + (c[2] - 255) * a;
-    img.data[4 * p + 3] = 255;
-  }
-  const off = new OffscreenCanvas(n, n);
-  off.getContext("2d").putImageData(img, 0, 0);
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(off, 0, 0, W, H);
+  return (lutCache[output] = lut);
+}
+function drawGrid(g) {
+  const cv = $("plot-grid"), n = g.n;
+  if (cv.width !== n) { cv.width = n; cv.height = n; }
+  const value = bytes(g.value), label = bytes(g.label);
+  const lut = colourTable(state.net.output);
+  const img = new ImageData(n, n), px = new Uint32Array(img.data.buffer);
+  for (let p = 0; p < n * n; p++) px[p] = lut[(label[p] % COLORS.length) * 256 + value[p]];
+  cv.getContext("2d").putImageData(img, 0, 0);
 }
 function drawUnitLines(ctx, b, W, H) {
   // each hidden unit's boundary z_j^H = W_j1 x_1 + W_j2 x_2 + b_j = 0, a line across the view
@@ -306,15 +309,21 @@ function drawUnitLines(ctx, b, W, H) {
   }
   ctx.restore();
 }
-function drawPoints2(ctx, b, W, H) {
-  const d = points();
+let pointsDrawn = null;
+function drawPoints2(b) {
+  // the data do not change while training: this layer is redrawn only when they or the view do
+  const d = points(), key = [d, ...b];
+  if (pointsDrawn && key.every((v, i) => v === pointsDrawn[i])) return;
+  pointsDrawn = key;
+  const cv = $("plot-points"), ctx = cv.getContext("2d"), W = cv.width, H = cv.height;
+  ctx.clearRect(0, 0, W, H);
   if (!d) return;
+  ctx.lineWidth = 1.2;
   for (let i = 0; i < d.X.length; i++) {
     const [px, py] = toPx(b, d.X[i][0], d.X[i][1], W, H);
     ctx.beginPath(); ctx.arc(px, py, 4, 0, 2 * Math.PI);
     ctx.fillStyle = COLORS[d.y[i] % COLORS.length];
     ctx.strokeStyle = d.validation && d.validation[i] ? "#000" : "#fff";
-    ctx.lineWidth = 1.2;
     ctx.fill(); ctx.stroke();
   }
 }
@@ -376,11 +385,12 @@ function drawPlot() {
   const cv = $("plot"), ctx = cv.getContext("2d"), W = cv.width, H = cv.height;
   ctx.clearRect(0, 0, W, H);
   if (!view) return;
+  for (const id of ["plot-grid", "plot-points"]) if ($(id).hidden !== !view.grid) $(id).hidden = !view.grid;
   if (view.grid) {
     const b = view.bounds;
-    drawGrid(ctx, view.grid, W, H);
+    drawGrid(view.grid);
+    drawPoints2(b);
     drawUnitLines(ctx, b, W, H);
-    drawPoints2(ctx, b, W, H);
     if (state.point && state.point.length === 2) {
       const [px, py] = toPx(b, state.point[0], state.point[1], W, H);
       ctx.strokeStyle = "#d62728"; ctx.lineWidth = 2;
@@ -397,11 +407,14 @@ function drawDescription() {
   else if (view.regions) lines.push("Exact description (explain.describe_regions):", ...view.regions);
   else if (N_i() === 2) lines.push("Colours: ŷ of each grid point, stronger where the output is surer; dashed lines: z_j^H = 0.");
   else lines.push("An exact piecewise description exists for threshold units; this network uses " + state.net.activation + ".");
-  el.textContent = lines.join("\n");
-  $("function-title").textContent = N_i() === 1 ? "ŷ(x) and each u_j^H(x)" : "Decision regions and unit boundaries";
+  setText(el, lines.join("\n"));
+  setText($("function-title"), N_i() === 1 ? "ŷ(x) and each u_j^H(x)" : "Decision regions and unit boundaries");
 }
+let tableDrawn = null;
 function drawTable() {
   const t = $("table1");
+  if (view && view.table && view.table === tableDrawn) return;  // unchanged since last drawn
+  tableDrawn = view ? view.table : null;
   t.replaceChildren();
   if (!view || !view.table) { t.insertRow().insertCell().textContent = "click the plot or type a point"; return; }
   const h = t.insertRow();
@@ -485,47 +498,72 @@ async function makeSession(gen) {
     if (gen === sessionGen) { sessionPending = null; showMessage(e.message); }
   }
 }
-async function trainStep(epochs) {
+// One training request: {res, edits} on success, null (message shown) on failure.
+let stepCount = 0;
+async function requestStep(epochs) {
   if (sessionPending) await sessionPending;
   if (!session) await newSession();
-  if (!session) return false;
-  const body = {session: session.id, epochs, bounds: state.bounds, grid: 100, point: state.point};
+  if (!session) return null;
+  const body = {session: session.id, epochs, bounds: state.bounds, grid: 100};
+  // while playing, Table 1's column is refreshed every fifth step (it is the slowest part)
+  if (!playing || stepCount++ % 5 === 0) body.point = state.point;
   if (weightsEdited) body.network = state.net;
   const edits = editCount;
   try {
     const r = await api("/api/train", body);
     const res = await r.json();
-    if (edits === editCount) {  // else keep the weights edited meanwhile; the next step sends them
-      weightsEdited = false;
-      state.net = res.network;
-    }
-    view = res;
-    for (const k of ["loss", "val_loss", "val_score"]) curves[k].push(...res.history[k]);
-    drawDiagram();
-    if (!playing || metrics.frames.length % 10 === 0) buildWeights();
-    draw();
-    drawCurves();
-    metrics.frames.push(performance.now());
-    showMessage("");
-    saveUrl();
-    return true;
+    metrics.serverTiming.push(r.headers.get("Server-Timing"));
+    if (metrics.serverTiming.length > 5000) metrics.serverTiming.splice(0, 1000);
+    return {res, edits};
   } catch (e) {
     showMessage(e.message);
     if (e.status === 404) session = null;
-    return false;
+    return null;
   }
+}
+function applyStep({res, edits}) {
+  if (edits === editCount) {  // else keep the weights edited meanwhile; the next step sends them
+    weightsEdited = false;
+    state.net = res.network;
+  }
+  if (!res.table && view && view.table) res.table = view.table;
+  view = res;
+  for (const k of ["loss", "val_loss", "val_score"]) curves[k].push(...res.history[k]);
+  // while playing, the 2-D view is redrawn every step; the diagram and the curves every third,
+  // the weights table every fifteenth (they change slowly, and drawing them costs the most)
+  const n = stepCount;
+  if (!playing || n % 3 === 0) { drawDiagram(); drawCurves(); }
+  if (!playing || n % 15 === 0) buildWeights();
+  draw();
+  metrics.frames.push(performance.now());
+  if (metrics.frames.length > 5000) metrics.frames.splice(0, 1000);
+  showMessage("");
+  saveUrl();
+}
+async function trainStep(epochs) {
+  const step = await requestStep(epochs);
+  if (step) applyStep(step);
+  return step !== null;
 }
 async function play() {
   if (playing) return;
   playing = true;
   $("play").disabled = true;
-  while (playing) {
-    const ok = await trainStep(Math.max(1, Math.min(100, state.train.epochs_per_step | 0)));
-    if (!ok) break;
+  const epochs = () => Math.max(1, Math.min(100, state.train.epochs_per_step | 0));
+  // the next request goes out before this step is drawn: the server trains while the page draws
+  let next = requestStep(epochs());
+  for (;;) {
+    const step = await next;
+    if (!step) break;
+    next = playing ? requestStep(epochs()) : null;
+    applyStep(step);
+    if (!next) break;
   }
   playing = false;
   $("play").disabled = false;
   buildWeights();
+  drawDiagram();
+  drawCurves();
 }
 
 // ------------------------------------------------------------------ files
