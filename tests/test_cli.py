@@ -125,7 +125,7 @@ def test_evaluate_matches_scikit_learn_metrics(iris_model):
     iris = load_iris()
     y = iris.target_names[iris.target]
     pred = model_io.load(model).predict(iris.data)
-    result = run("evaluate", model, "iris")
+    result = run("evaluate", model, "iris", "--all-rows")
     assert result.exit_code == 0, result.output
     assert f"{accuracy_score(y, pred):.4f}" in result.stdout
     # confusion matrix: one row per true class, summing to the 50 flowers of each species
@@ -191,7 +191,7 @@ def test_train_regression_and_evaluate(tmp_path):
         assert metric in result.stdout
     d = load_diabetes()
     pred = model_io.load(model).predict(d.data)
-    result = run("evaluate", model, "diabetes")
+    result = run("evaluate", model, "diabetes", "--all-rows")
     assert result.exit_code == 0, result.output
     for value in (r2_score(d.target, pred), mean_squared_error(d.target, pred),
                   mean_absolute_error(d.target, pred)):

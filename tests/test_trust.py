@@ -353,3 +353,171 @@ def test_loss_is_the_final_training_loss(Estimator):
     X, y = _blobs(40)
     est = Estimator(epochs=4, random_state=0, early_stopping=True).fit(X, y)
     assert est.loss_ == est.loss_curve_[-1] and est.best_loss_ is not None
+
+
+# ---------------------------------------------------------------------------- item 1
+def _csv(path, labels, n_rows=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_rows, 2))
+    cut = X[:, 0] > 0
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("a,b,label\n")
+        for (a, b), c in zip(X, cut, strict=True):
+            f.write(f"{a},{b},{labels[int(c)]}\n")
+    return path
+
+
+def _accuracy_line(output: str) -> float:
+    line = next(ln for ln in output.splitlines() if "accuracy" in ln)
+    return float(line.strip("│ ").split("│")[-1])
+
+
+@pytest.mark.parametrize("data", ["digits", "wine"])
+def test_evaluate_an_integer_labelled_embedded_data_set(tmp_path, data):
+    model = tmp_path / "m.safetensors"
+    assert run("train", data, "--epochs", 3, "-q", "--out", model, "--seed", 0).exit_code == 0
+    result = run("evaluate", model, data)
+    assert result.exit_code == 0, result.output
+    assert "confusion matrix" in result.output and not result.stderr
+
+
+@pytest.mark.parametrize("train_labels, eval_labels", [
+    (("0", "1"), ("0", "1")),
+    (("0.0", "1.0"), ("0.0", "1.0")),
+    (("0", "1"), ("0.0", "1.0")),
+    (("0.0", "1.0"), ("0", "1")),
+    (("no", "yes"), ("no", "yes")),
+])
+def test_evaluate_csv_labels_of_every_everyday_type(tmp_path, train_labels, eval_labels):
+    model = tmp_path / "m.safetensors"
+    train_file = _csv(tmp_path / "train.csv", train_labels)
+    eval_file = _csv(tmp_path / "eval.csv", eval_labels, seed=1)
+    result = run("train", train_file, "--epochs", 30, "-q", "--out", model, "--seed", 0,
+                 "--test-size", 0)
+    assert result.exit_code == 0, result.output
+    result = run("evaluate", model, eval_file)
+    assert result.exit_code == 0, result.output
+    assert _accuracy_line(result.stdout) > 0.7 and not result.stderr
+
+
+def test_evaluate_integer_labels_from_parquet(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    table = pa.table({"a": X[:, 0], "b": X[:, 1],
+                      "label": pa.array((X[:, 0] > 0).astype(np.int32), pa.int32())})
+    pq.write_table(table, tmp_path / "d.parquet")
+    model = tmp_path / "m.safetensors"
+    assert run("train", tmp_path / "d.parquet", "--epochs", 20, "-q", "--out", model).exit_code == 0
+    result = run("evaluate", model, tmp_path / "d.parquet")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("classes", [np.array([0, 1]), np.array([0, 1], dtype=object),
+                                     np.array([3, 7], dtype=np.int32)])
+def test_evaluate_a_model_saved_from_python_with_integer_classes(tmp_path, classes):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = classes[(X[:, 0] > 0).astype(int)]
+    clf = Classifier(epochs=20, random_state=0).fit(X, y)
+    model = model_io.save(clf, tmp_path / "m.safetensors")
+    data = _csv(tmp_path / "e.csv", [str(c) for c in classes.tolist()], seed=1)
+    result = run("evaluate", model, data)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("model_labels, data_labels, words", [
+    (("0", "1"), ("cat", "dog"), ["strings", "integers"]),
+    (("cat", "dog"), ("0", "1"), ["integers", "strings"]),
+    (("cat", "dog"), ("ant", "bee"), ["none of the labels"]),
+])
+def test_labels_that_cannot_match_are_one_line_naming_both(tmp_path, model_labels, data_labels,
+                                                           words):
+    model = tmp_path / "m.safetensors"
+    run("train", _csv(tmp_path / "t.csv", model_labels), "--epochs", 2, "-q", "--out", model)
+    result = run("evaluate", model, _csv(tmp_path / "e.csv", data_labels))
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    for w in words:
+        assert w in lines[0]
+
+
+@pytest.mark.parametrize("y, classes, expected", [
+    (np.array([0.0, 1.0]), np.array([0, 1]), np.array([0, 1])),
+    (np.array(["0", "1.0"]), np.array([0, 1]), np.array([0, 1])),
+    (np.array([0, 1]), np.array(["0", "1"]), np.array(["0", "1"], dtype=object)),
+    (np.array([0.0, 1.0]), np.array(["0", "1"]), np.array(["0", "1"], dtype=object)),
+    (np.array(["True", "false"]), np.array([False, True]), np.array([True, False])),
+    (np.array([1, 0]), np.array([False, True]), np.array([True, False])),
+    (np.array([1, 0], dtype=object), np.array([0, 1]), np.array([1, 0], dtype=object)),
+])
+def test_align_labels(y, classes, expected):
+    out = workflow.align_labels(y, classes)
+    assert out.tolist() == expected.tolist()
+    assert [type(v) for v in out.tolist()] == [type(v) for v in expected.tolist()]
+
+
+def test_confusion_counts_labels_of_any_type():
+    labels, cm = workflow.confusion(np.array([0, 1, 1, 2], dtype=object), np.array([0, 1, 0, 1]),
+                                    np.array([0, 1]))
+    assert labels == [0, 1, 2] and cm.tolist() == [[1, 0, 0], [1, 1, 0], [0, 1, 0]]
+
+
+# ---------------------------------------------------------------------------- item 6 and types
+def test_mixed_label_types_are_refused_in_one_line():
+    X, _ = _blobs(8)
+    y = np.array([1, "a", 2, "b"] * 2, dtype=object)
+    with pytest.raises(ValueError, match=r"mixes labels of different types, e.g. 1 \(int\) and "
+                                         r"'a' \(str\)"):
+        Classifier(epochs=1).fit(X, y)
+    # a plain list becomes strings in numpy (np.asarray), as in scikit-learn: documented
+    clf = Classifier(epochs=1).fit(X, [1, "a", 2, "b"] * 2)
+    assert clf.classes_.tolist() == ["1", "2", "a", "b"]
+
+
+@pytest.mark.parametrize("y, kind", [
+    (np.array([0, 1] * 10, dtype=object), int),
+    (np.array([True, False] * 10, dtype=object), bool),
+    ("Int64", int),
+    ("boolean", bool),
+])
+def test_labels_keep_their_type(tmp_path, y, kind):
+    import pandas as pd
+
+    X, _ = _blobs(20)
+    if isinstance(y, str):
+        y = pd.Series([1, 0] * 10 if y == "Int64" else [True, False] * 10, dtype=y)
+    clf = Classifier(epochs=1, random_state=0).fit(X, y)
+    back = model_io.load(model_io.save(clf, tmp_path / "m.st"))
+    for model in (clf, back):
+        assert all(type(v) is kind for v in model.predict(X).tolist())
+    assert clf.score(X, np.asarray(y)) == back.score(X, np.asarray(y))
+
+
+# ---------------------------------------------------------------------------- item 8
+def test_evaluate_scores_the_held_out_rows_of_the_embedded_data_set(tmp_path):
+    model = tmp_path / "iris.safetensors"
+    trained = run("train", "iris", "--epochs", 30, "-q", "--out", model, "--seed", 1)
+    assert trained.exit_code == 0
+    meta = model_io.describe(model)["metadata"]
+    rows = np.asarray(meta["test_rows"])
+    X, y = load_iris(return_X_y=True)
+    names = np.array(["setosa", "versicolor", "virginica"])
+    clf = model_io.load(model)
+    held = run("evaluate", model, "iris")
+    assert held.exit_code == 0 and "30 held-out samples" in held.stdout
+    assert "--all-rows" in held.stdout  # it says so, and how to score everything
+    held_acc = _accuracy_line(held.stdout)
+    expected = np.mean(clf.predict(X[rows]).astype(str) == names[y[rows]]) \
+        if clf.classes_.dtype.kind in "UO" else np.mean(clf.predict(X[rows]) == y[rows])
+    assert held_acc == pytest.approx(expected, abs=5e-5)
+    assert held_acc == pytest.approx(meta["test_accuracy"], abs=5e-5)
+    every = run("evaluate", model, "iris", "--all-rows")
+    assert every.exit_code == 0 and "150 samples" in every.stdout
+    # another data set, or a file, is scored whole
+    assert workflow.held_out_rows(meta, "wine", 178) is None
+    assert workflow.held_out_rows(meta, str(tmp_path / "iris.csv"), 150) is None
+    assert workflow.held_out_rows(meta, "IRIS", 150).tolist() == rows.tolist()

@@ -102,6 +102,59 @@ def _check_float32_range(A: np.ndarray, name: str, dtype_name: str) -> None:
         )
 
 
+def label_kind(value) -> str:
+    """'bool', 'int', 'float', 'str' or the type's name: the kind of one class label."""
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if isinstance(value, Integral):
+        return "int"
+    if isinstance(value, float | np.floating):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    return type(value).__name__
+
+
+def _nullable_to_numpy(y):
+    """pandas' nullable Int64/boolean labels as int64/bool (not float, as a plain conversion
+    would make them), so predictions come back in the labels' own type."""
+    dt = getattr(y, "dtype", None)
+    if isinstance(dt, np.dtype) or getattr(dt, "kind", None) not in ("i", "u", "b") \
+            or not hasattr(y, "to_numpy"):
+        return y
+    if bool(np.asarray(y.isna()).any()):
+        raise ValueError("y contains missing labels (<NA>); drop those samples or fill in "
+                         "their labels")
+    return y.to_numpy(dtype=dt.numpy_dtype)
+
+
+def _typed_labels(y: np.ndarray) -> np.ndarray:
+    """An object array of labels as the one type they share (int64, bool, float, or kept as
+    str objects); labels of several types are refused.
+
+    A plain list such as [1, "a"] never gets here: numpy turns it into strings ("1", "a"), as
+    scikit-learn does too. An object array (a pandas column of mixed values) keeps its types,
+    and mixing them is almost always a mistake in the data (1 and "1" would be two classes).
+    """
+    kinds = {label_kind(v) for v in y}
+    if kinds == {"int"}:
+        return y.astype(np.int64)
+    if kinds == {"bool"}:
+        return y.astype(bool)
+    if kinds <= {"int", "float"}:
+        return y.astype(np.float64)
+    if len(kinds) > 1:
+        examples = {}
+        for v in y:
+            examples.setdefault(label_kind(v), v)
+        shown = " and ".join(f"{examples[k]!r} ({k})" for k in sorted(examples))
+        raise ValueError(
+            f"y mixes labels of different types, e.g. {shown}; give every label one type, e.g. "
+            "all strings with np.asarray(y, dtype=str), or check the column for stray values"
+        )
+    return y
+
+
 # ---------------------------------------------------------------------------- the estimators
 class _BaseNetwork(BaseEstimator):
     """What Classifier and Regressor share; see their docstrings."""
@@ -737,6 +790,7 @@ class Classifier(ClassifierMixin, _BaseNetwork):
                 "Classifier requires y to be passed, but the target y is None; pass the class "
                 "labels as fit(X, y)"
             )
+        y = _nullable_to_numpy(y)
         y = np.asarray(y) if not hasattr(y, "shape") else y
         if getattr(y, "ndim", 1) == 2 and y.shape[1] != 1:
             raise ValueError(
@@ -754,6 +808,8 @@ class Classifier(ClassifierMixin, _BaseNetwork):
                                        for v in y):
             raise ValueError("y contains missing labels (None or NaN); drop those samples "
                              "or fill in their labels")
+        if y.dtype == object:
+            y = _typed_labels(y)
         try:
             check_classification_targets(y)
         except ValueError as exc:
@@ -790,6 +846,11 @@ class Classifier(ClassifierMixin, _BaseNetwork):
             raise ValueError("validation_data must be a pair (X_val, y_val)")
         X_val = self._validate_X(validation_data[0], reset=False)
         return X_val, self._encode(self._labels(validation_data[1], X_val.shape[0]))
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy on ``(X, y)``, the labels read as :meth:`fit` reads them (an object
+        array of ints or bools, or a pandas nullable column, counts as ints or bools)."""
+        return super().score(X, self._labels(y, None), sample_weight=sample_weight)
 
     # ------------------------------------------------------------------ prediction
     def decision_function(self, X) -> np.ndarray:

@@ -264,6 +264,114 @@ def _key(name: str) -> str:
     return name.strip().lower().replace("-", "_")
 
 
+# ---------------------------------------------------------------------------- labels
+_KIND_WORDS = {"int": "integers", "float": "numbers", "str": "strings", "bool": "booleans"}
+
+
+def _kind_of(values: np.ndarray) -> str:
+    from .estimators import label_kind
+
+    values = np.asarray(values)
+    if values.dtype.kind in "biuf":
+        return {"b": "bool", "i": "int", "u": "int", "f": "float"}[values.dtype.kind]
+    if values.dtype.kind == "U":
+        return "str"
+    kinds = {label_kind(v) for v in values}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def _parse(text: str, kind: str):
+    """A label read as text, as ``kind`` ("int", "float", "bool"); None when it is not one."""
+    t = text.strip()
+    if kind == "bool":
+        return {"true": True, "false": False, "1": True, "0": False}.get(t.lower())
+    try:
+        number = float(t)
+    except ValueError:
+        return None
+    if kind == "int":
+        return int(number) if number.is_integer() else None
+    return number
+
+
+def align_labels(y, classes, *, data: str = "the data", model: str = "the model",
+                 require_overlap: bool = True) -> np.ndarray:
+    """The labels ``y`` (read from a file or given by a user) in the type of ``classes``.
+
+    Files and formats disagree about types: a CSV column of 0/1 comes back as integers, one of
+    ``0.0``/``1.0`` as floats, a Parquet column as int32, an embedded data set as int64, and a
+    model saved from Python may hold its classes as objects. A label matches a class when it is
+    the same value: 1, 1.0 and "1" match the integer class 1; "true"/"false" (any case) and 1/0
+    match boolean classes; a number matches the string class that spells it ("1" or "1.5").
+
+    Raises
+    ------
+    ValueError
+        One line naming both types, when the labels cannot be classes of this model at all
+        (strings for a model of integer classes, or none of them a class across types); and,
+        with ``require_overlap``, when none of the labels is a class.
+    """
+    y = np.asarray(y)
+    classes = np.asarray(classes)
+    want, have = _kind_of(classes), _kind_of(y)
+    out = None
+    if have == want or want == "mixed":
+        out = y
+    elif want in ("int", "float", "bool") and have in ("int", "float", "bool", "str"):
+        parsed = [_parse(str(v if have != "bool" else int(v)), want) for v in y]
+        if all(p is not None for p in parsed):
+            out = np.asarray(parsed, dtype={"int": np.int64, "float": np.float64,
+                                            "bool": bool}[want])
+    elif want == "str" and have in ("int", "float", "bool"):
+        spelled = {str(c) for c in classes}
+        out = np.asarray([_spell(v, spelled) for v in y.tolist()], dtype=object)
+    shown_y = ", ".join(repr(v) for v in np.unique(y).tolist()[:4])
+    shown_c = ", ".join(repr(v) for v in classes.tolist()[:4])
+    if out is not None and have == want and require_overlap and y.size \
+            and not np.isin(out, classes).any():
+        raise ValueError(
+            f"none of the labels in {data} ({shown_y}, ...) is a class of {model} ({shown_c}, "
+            "...); evaluate on data labelled like the training data (or choose its label "
+            "column with --target)")
+    if out is None or (have != want and not np.isin(out, classes).any()):
+        raise ValueError(
+            f"the labels in {data} are {_KIND_WORDS.get(have, have)} ({shown_y}, ...) but "
+            f"{model} has classes that are {_KIND_WORDS.get(want, want)} ({shown_c}, ...); "
+            "evaluate on data labelled like the training data (or choose its label column "
+            "with --target)")
+    return out
+
+
+def _spell(value, spelled: set) -> str:
+    """A number as the string class that spells it: 1.0 -> "1" when "1" is a class."""
+    if isinstance(value, float) and value.is_integer() and str(int(value)) in spelled:
+        return str(int(value))
+    return str(value)
+
+
+def confusion(y, pred, classes) -> tuple[list, np.ndarray]:
+    """(labels, counts): the confusion matrix over ``classes`` and any other label of ``y``.
+
+    Computed on positions in that list, so labels of any type (ints held as objects, bools,
+    strings) count the same way.
+    """
+    labels = list(classes.tolist() if isinstance(classes, np.ndarray) else classes)
+    index = {_key_of(c): i for i, c in enumerate(labels)}
+    for v in np.asarray(y).tolist():
+        if _key_of(v) not in index:
+            index[_key_of(v)] = len(labels)
+            labels.append(v)
+    rows = np.array([index[_key_of(v)] for v in np.asarray(y).tolist()], dtype=np.intp)
+    cols = np.array([index[_key_of(v)] for v in np.asarray(pred).tolist()], dtype=np.intp)
+    counts = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    np.add.at(counts, (rows, cols), 1)
+    return labels, counts
+
+
+def _key_of(v):
+    return (type(v) is bool, v)  # True and 1 stay apart when both occur
+
+
 # ---------------------------------------------------------------------------- the steps
 def _check_two_classes(ds) -> None:
     classes = np.unique(ds.y)

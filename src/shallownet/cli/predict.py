@@ -30,23 +30,6 @@ from .common import (
 from .errors import _Fail, _friendly_errors, visible
 
 
-def _labels_like(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """Read labels from a file the way the model stored its classes (str vs numbers)."""
-    classes = np.asarray(classes)
-    if classes.dtype.kind in "USO" and np.asarray(y).dtype.kind in "iuf":
-        return np.array([str(v) for v in y], dtype=object)
-    if classes.dtype.kind in "iuf" and np.asarray(y).dtype.kind in "USO":
-        try:
-            numbers = np.asarray(y, dtype=np.float64)
-        except ValueError:
-            return y
-        if classes.dtype.kind in "iu" and np.all(numbers == np.round(numbers)):
-            return numbers.astype(np.int64)
-        return numbers
-    return y
-
-
-
 def _data_for(model, data: str, target: str | None, require_target: bool, drop=None,
               model_target: str | None = None, decimal: str | None = None):
     names, n = _model_features(model)
@@ -123,12 +106,19 @@ def evaluate(
     decimal: DecimalOption = None,
     stream: streamed.StreamOption = False,
     memory_limit: streamed.MemoryLimitOption = None,
+    all_rows: Annotated[bool, typer.Option(
+        "--all-rows", help="On the data set shipped with shallownet that the model was trained "
+                           "on: score every row, the training rows included (by default only "
+                           "the rows train held out are scored).")] = False,
 ) -> None:
     """Score a model on labelled DATA.
 
     Classification: accuracy and the confusion matrix. Regression: R^2, MSE and MAE.
+
+    On the embedded data set the model was trained on, only the rows that train held out (and
+    recorded in the model) are scored, and the output says so; --all-rows scores them all.
     """
-    from sklearn import metrics
+    from .. import io, workflow
 
     model = _load_model(model_path)
     if streamed.wanted(data, stream, memory_limit, decimal):
@@ -144,18 +134,23 @@ def evaluate(
                     "evaluate it on data of its own kind")
     console = _console()
     console.print(visible(ds.summary()), soft_wrap=True)
-    y = ds.y
+    X, y = ds.X, ds.y
+    rows = workflow.held_out_rows(io.describe(model_path)["metadata"], data, ds.n_samples)
+    what = f"{ds.n_samples} samples"
+    if rows is not None and not all_rows:
+        X, y = X[rows], y[rows]
+        what = f"{rows.size} held-out samples"
+        console.print(f"scoring the {rows.size} rows of {visible(data)} that train held out "
+                      f"(recorded in {visible(model_path)}); --all-rows scores all "
+                      f"{ds.n_samples}, the training rows included", soft_wrap=True)
+    elif rows is not None:
+        console.print(f"scoring all {ds.n_samples} rows of {visible(data)}, including the "
+                      f"{ds.n_samples - rows.size} the model was trained on", soft_wrap=True)
     if _is_classifier(model):
-        y = _labels_like(y, model.classes_)
-        pred = model.predict(ds.X)
-        _print_metrics(console, f"{ds.n_samples} samples",
-                       [("accuracy", metrics.accuracy_score(y, pred))])
-        classes = list(model.classes_)
-        unseen = sorted({str(v) for v in np.unique(y)} - {str(c) for c in classes})
-        labels = classes + [v for v in np.unique(y) if str(v) in unseen]
-        cm = metrics.confusion_matrix(np.asarray(y, dtype=object),
-                                      np.asarray(pred, dtype=object),
-                                      labels=np.asarray(labels, dtype=object))
+        y = workflow.align_labels(y, model.classes_, data=str(data), model=str(model_path))
+        labels, cm = workflow.confusion(y, model.predict(X), model.classes_)
+        _print_metrics(console, what, [("accuracy", float(np.trace(cm) / cm.sum()))])
+        unseen = [str(v) for v in labels[len(model.classes_):]]
         console.print(Text.assemble(("confusion matrix", "bold"),
                                     " (rows: true class, columns: predicted)"), soft_wrap=True)
         table = Table()
@@ -168,7 +163,7 @@ def evaluate(
         if unseen:
             sys.stderr.write(f"note: labels not seen in training: {visible(', '.join(unseen))}\n")
     else:
-        _print_metrics(console, f"{ds.n_samples} samples", _metrics(model, ds.X, y))
+        _print_metrics(console, what, _metrics(model, X, y))
 
 
 def _trained_target(model_path) -> str | None:

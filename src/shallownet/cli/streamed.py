@@ -176,9 +176,9 @@ def evaluate(model, data, *, target, drop, decimal, model_target) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from ..workflow import align_labels
     from .app import _console
     from .common import _is_classifier, _print_metrics
-    from .predict import _labels_like
 
     source = _source_for(model, data, target=target, require_target=True, drop=drop,
                          decimal=decimal, model_target=model_target)
@@ -192,7 +192,8 @@ def evaluate(model, data, *, target, drop, decimal, model_target) -> None:
     for X, y in source.features_and_labels():
         pred = model.predict(X)
         if classifier:
-            y = _labels_like(y, model.classes_)
+            y = align_labels(y, model.classes_, data=str(data), model="the model",
+                             require_overlap=False)
             for t, p in zip(map(str, y), map(str, pred), strict=True):
                 if t in index:
                     cm[index[t], index[p]] += 1
