@@ -51,12 +51,26 @@ def _policy(monkeypatch, threads, cost, n_threads=None):
 def test_the_faster_count_is_measured_and_kept(monkeypatch, cost, chosen):
     policy, lib, clock = _policy(monkeypatch, 4, cost)
     with policy:
-        for _ in range(2 * _threads._EVERY + 10):
+        for _ in range(2 * _threads._EVERY + 2 * _threads._PROBE + 1):
             clock.run_batch()
             policy.tick()
         assert lib.num_threads == chosen
     assert policy.history == [chosen] * 3  # measured again every _EVERY batches
     assert lib.num_threads == 4  # the BLAS's own setting restored
+
+
+def test_rare_long_stalls_count(monkeypatch):
+    """Beside a busy process most two-thread batches are fast and a few wait a whole time
+    slice: the mean sees that, a median would not."""
+    policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.6})
+    runs = 0
+    with policy:
+        for _ in range(_threads._EVERY):
+            runs += lib.num_threads == 2
+            clock.cost = {1: 1.0, 2: 5.0 if runs % 3 == 0 else 0.6}
+            clock.run_batch()
+            policy.tick()
+    assert policy.history == [1]
 
 
 def test_a_machine_that_becomes_busy_is_noticed(monkeypatch):

@@ -4,10 +4,10 @@ A per-batch product (a few hundred rows) gains little from a second BLAS thread 
 machine and loses badly on a busy one: OpenBLAS's threads spin-wait for a core that another
 process holds (measured on 2 cores with one competing busy process: an epoch 3.4x slower with
 two threads, no slower with one). No fixed choice suits both, so by default the loop measures:
-it times a few batches with one thread and a few with the BLAS's usual count, keeps the faster,
-and measures again every few hundred batches, so a machine that becomes busy (or idle) during
-training is noticed. ``n_threads=k`` fixes the count instead (scikit-learn's ``n_jobs`` spirit);
-the BLAS's own settings are restored when the loop ends.
+it times 8 batches with one thread and 8 with the BLAS's usual count, keeps the faster on
+average, and measures again every few hundred batches, so a machine that becomes busy (or idle)
+during training is noticed. ``n_threads=k`` fixes the count instead (scikit-learn's ``n_jobs``
+spirit); the BLAS's own settings are restored when the loop ends.
 
 The threads are set through threadpoolctl (a scikit-learn dependency), for every BLAS loaded in
 the process (numpy's and SciPy's may be two libraries).
@@ -22,7 +22,7 @@ from .validation import check_params
 
 __all__ = ["ThreadPolicy"]
 
-_PROBE = 3        # batches timed for each choice
+_PROBE = 9        # batches run with each choice when measuring; the first one is not counted
 _EVERY = 256      # batches between two measurements
 _controller = None
 
@@ -86,8 +86,12 @@ class ThreadPolicy:
         if phase < _PROBE * len(self._choices):
             self._set(self._choices[phase // _PROBE])
         elif phase == _PROBE * len(self._choices):
-            medians = {k: statistics.median(t) for k, t in self._times.items()}
-            self.current = min(medians, key=medians.get)
+            # the mean, not the median: beside a busy process most batches run at full speed
+            # and a few wait a whole time slice for a descheduled BLAS thread
+            # (the first batch after a switch wakes or parks threads, and may follow an epoch's
+            # end: it is left out)
+            means = {k: statistics.fmean(t[1:]) for k, t in self._times.items()}
+            self.current = min(means, key=means.get)
             self.history.append(self.current)
             self._times.clear()
             self._set(self.current)
