@@ -8,13 +8,15 @@ softmax + cross-entropy (5)/(18), plain SGD (21) with no momentum. Peers:
 * PyTorch eager (``nn.Linear``/``ReLU``/``CrossEntropyLoss``/``optim.SGD``), when installed
   (``pip install torch==2.13.0``); skipped, and said so, otherwise.
 
-The roofline is the epoch's matrix-multiply FLOPs, 4 N N_i N_h + 6 N N_h N_o (forward 2, backward
-for the weights 2 per layer, plus dL/du_H), divided by the float32 GEMM rate measured in this run
-on large square matrices. Every time is a median over repeated epochs; every ratio compares
-numbers from this run only.
+``floor_ms`` is the same epoch's batch gather and per-batch products alone (the step's own BLAS
+calls, layouts and thread policy, nothing else). The roofline is the epoch's matrix-multiply
+FLOPs, 4 N N_i N_h + 6 N N_h N_o (forward 2, backward for the weights 2 per layer, plus
+dL/du_H), divided by the float32 GEMM rate measured in this run on large square matrices.
+Every time is a median over repeated epochs; every ratio compares numbers from this run only.
 
     python benchmarks/epoch.py                      # hidden 100, batch 128, a table
     python benchmarks/epoch.py --hidden 512 --batch 512 --json
+    python benchmarks/epoch.py --busy               # idle vs one competing busy process
 """
 
 from __future__ import annotations
@@ -75,6 +77,46 @@ def bench_shallownet(X, y, hidden, batch, repeats, n_threads=None):
                            learning_rate=0.01, seed=0, n_threads=n_threads)
     run()  # warm up
     return median_ms(run, repeats)
+
+
+def bench_floor(X, y, hidden, batch, repeats):
+    """floor_ms: the epoch's batch gather and per-batch products alone.
+
+    The same BLAS calls on the same layouts as ``train``'s step (``_kernels.Workspace``) and
+    the same thread policy, without the bias, activation, loss, bias-gradient and Python
+    bookkeeping work that the step adds around them: what a step fused to perfection costs.
+    """
+    import shallownet as sn
+    from shallownet._kernels import Workspace
+    from shallownet._threads import ThreadPolicy
+
+    net = sn.Network.init(N_I, hidden, N_O, activation="relu", output="multiclass", seed=0)
+    ws = Workspace(net, batch)
+    rng = np.random.default_rng(0)
+    for buf in (ws.U_H, ws.dZ_O, ws.dU_H):  # plausible values: no NaN or denormal slowdowns
+        buf[...] = rng.uniform(-1, 1, buf.shape)
+    Xb = np.empty((batch, N_I), np.float32)
+    Tb = np.empty(batch, y.dtype)
+    gemm, W_H, W_O = ws.gemm, net.W_H, net.W_O
+
+    def epoch():
+        order = rng.permutation(N)
+        with ThreadPolicy(None) as threads:
+            for start in range(0, N, batch):
+                idx = order[start:start + batch]
+                n = idx.shape[0]
+                np.take(X, idx, axis=0, out=Xb[:n], mode="clip")
+                np.take(y, idx, axis=0, out=Tb[:n], mode="clip")
+                Xn, U_H, dZ_O, dU_H = Xb[:n], ws.U_H[:n], ws.dZ_O[:n], ws.dU_H[:n]
+                gemm(1.0, W_H, Xn.T, c=ws.Z_H[:n].T, overwrite_c=1)                 # (10a)
+                gemm(1.0, U_H.T, W_O.T, trans_a=1, c=ws.Z_O[:n], overwrite_c=1)      # (10b)
+                gemm(1.0, W_O.T, dZ_O, trans_b=1, c=dU_H.T, overwrite_c=1)          # dL/dU_H
+                ws._weight_products(Xn, U_H, dZ_O, dU_H, 1.0, 0.0, ws.grads["W_O"],
+                                    ws.grads["W_H"])                                 # dL/dW
+                threads.tick()
+
+    epoch()  # warm up
+    return median_ms(epoch, repeats)
 
 
 class BusyProcess:
@@ -252,6 +294,7 @@ def main(argv=None) -> int:
     rate = gemm_gflops()
     roofline = epoch_flops(args.hidden) / (rate * 1e9) * 1e3
     sn_ms = bench_shallownet(X, y, args.hidden, args.batch, args.repeats)
+    floor = bench_floor(X, y, args.hidden, args.batch, args.repeats)
     sk_ms = None if args.skip_sklearn else bench_sklearn(X, y, args.hidden, args.batch,
                                                          max(3, args.repeats // 2))
     pt_ms = bench_pytorch(X, y, args.hidden, args.batch, args.repeats)
@@ -262,7 +305,11 @@ def main(argv=None) -> int:
     result = {"hidden": args.hidden, "batch": args.batch, "shallownet_ms": round(sn_ms, 1),
               "sklearn_ms": None if sk_ms is None else round(sk_ms, 1),
               "pytorch_ms": None if pt_ms is None else round(pt_ms, 1),
-              "roofline_ms": round(roofline, 1), "shallownet_peak_mb": round(peak, 1)}
+              "roofline_ms": round(roofline, 1), "floor_ms": round(floor, 1),
+              "epoch_over_floor": round(sn_ms / floor, 2),
+              "epoch_over_roofline": round(sn_ms / roofline, 2),
+              "shallownet_peak_mb": round(peak, 1), "blas": blas_info(),
+              "load_average": [round(v, 2) for v in os.getloadavg()]}
     if args.json:
         print(json.dumps(result))
         return 0
@@ -271,7 +318,10 @@ def main(argv=None) -> int:
           f"median of {args.repeats}; cores {os.cpu_count()}; BLAS: {blas_info()}")
     print(f"float32 GEMM rate: {rate:.1f} GFLOP/s -> roofline {roofline:.1f} ms "
           f"({epoch_flops(args.hidden) / 1e9:.1f} GFLOP per epoch)")
-    print(f"  shallownet   {sn_ms:9.1f} ms   {sn_ms / roofline:5.2f} x roofline")
+    print(f"floor (gather + per-batch products alone, same BLAS calls and thread policy): "
+          f"{floor:.1f} ms")
+    print(f"  shallownet   {sn_ms:9.1f} ms   {sn_ms / floor:5.2f} x floor_ms, "
+          f"{sn_ms / roofline:5.2f} x roofline")
     if sk_ms is not None:
         print(f"  scikit-learn {sk_ms:9.1f} ms   shallownet / scikit-learn = {sn_ms / sk_ms:.2f}")
     if pt_ms is None:

@@ -101,3 +101,82 @@ def test_prediction_input_checks_still_apply():
         clf.predict_proba(np.full((2, 3), 1e300))
     with pytest.raises(ValueError):
         clf.predict(X[0])  # one sample as a flat array: scikit-learn's 2-D rule
+
+
+# ---------------------------------------------------------------------------- the training step
+def twin(net, X, y, weights=None):
+    """Back-propagation written as section 3, Problem 1 writes it, in plain float64 numpy.
+
+    Returns L of (16) (weighted by s_i when given) and dL/dtheta.
+    """
+    W_H, b_H, W_O, b_O = (np.asarray(net.params[k], np.float64) for k in
+                          ("W_H", "b_H", "W_O", "b_O"))
+    s = np.ones(X.shape[0]) if weights is None else np.asarray(weights, np.float64)
+    Z_H = X @ W_H.T + b_H                                   # (10a)
+    if net.activation.name == "relu":
+        U_H, dG = np.maximum(Z_H, 0), (Z_H > 0).astype(float)
+    else:                                                   # sigmoid: g' = u (1 - u)
+        U_H = 1 / (1 + np.exp(-Z_H))
+        dG = U_H * (1 - U_H)
+    Z_O = U_H @ W_O.T + b_O                                 # (10b)
+    kind = net.output.name
+    if kind == "binary":                                    # (17)
+        t = np.asarray(y, float)[:, None]
+        losses = np.log1p(np.exp(Z_O[:, 0])) - t[:, 0] * Z_O[:, 0]
+        dZ_O = 1 / (1 + np.exp(-Z_O)) - t
+    elif kind == "multiclass":                              # (18), (19)
+        R = np.eye(net.N_o)[y]
+        E = np.exp(Z_O - Z_O.max(axis=1, keepdims=True))
+        P = E / E.sum(axis=1, keepdims=True)
+        losses = -np.log((P * R).sum(axis=1))
+        dZ_O = P - R
+    else:                                                   # (20)
+        D = Z_O - np.asarray(y, float).reshape(Z_O.shape)
+        losses = (D ** 2).sum(axis=1)
+        dZ_O = 2 * D
+    dZ_O = dZ_O * s[:, None]                                # dL/dZ_O, one row per sample
+    dU_H = dZ_O @ W_O                                       # dL/dU_H = dL/dZ_O W_O
+    dZ_H = dU_H * dG                                        # dL/dZ_H = dL/dU_H * g_act'(Z_H)
+    grads = {"W_O": dZ_O.T @ U_H, "b_O": dZ_O.sum(axis=0),  # dL/dW_O, dL/db_O
+             "W_H": dZ_H.T @ X, "b_H": dZ_H.sum(axis=0)}    # dL/dW_H, dL/db_H
+    return float(losses @ s), grads
+
+
+def _problem(output, activation, n=37, seed=0):
+    N_o = {"binary": 1, "multiclass": 4, "regression": 2}[output]
+    net = _net(6, 9, N_o, activation=activation, dtype=np.float64)
+    if output == "regression":
+        net = sn.Network(**net.params, activation=activation, output="regression")
+    rng = np.random.default_rng(seed)
+    X = np.ascontiguousarray(rng.normal(size=(n, 6)))
+    y = {"binary": rng.integers(0, 2, n), "multiclass": rng.integers(0, 4, n),
+         "regression": rng.normal(size=(n, 2))}[output]
+    return net, X, y
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("output", ["binary", "multiclass", "regression"])
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+def test_the_fast_step_equals_its_plain_twin(activation, output, weighted):
+    from shallownet._kernels import Workspace
+
+    net, X, y = _problem(output, activation)
+    n = X.shape[0]
+    s = np.random.default_rng(1).uniform(0, 2, n) if weighted else None
+    L, grads = twin(net, X, y, s)
+    ws = Workspace(net, n + 3)  # buffers larger than the batch, as for a last short batch
+    T = np.ascontiguousarray(net.encode_targets(y, n))
+    assert ws.backprop(X, T, n, weights=s) == pytest.approx(L, rel=1e-12)
+    for k in grads:
+        np.testing.assert_allclose(ws.grads[k], grads[k], rtol=1e-11, atol=1e-12)
+    # scale = 1/n gives the gradient of the batch mean
+    ws.backprop(X, T, n, scale=1.0 / n, weights=s)
+    np.testing.assert_allclose(ws.grads["W_H"], grads["W_H"] / n, rtol=1e-11, atol=1e-13)
+    # the SGD step (21) fused into the products: W <- (1 - a l2) W - (a / m) dL/dW
+    lr, l2 = 0.05, 0.01
+    m = n if s is None else s.sum()
+    expected = {k: (1 - lr * l2) * v - lr / m * grads[k] if k.startswith("W")
+                else v - lr / m * grads[k] for k, v in net.params.items()}
+    assert ws.sgd_step(X, T, n, lr, l2, s) == pytest.approx(L, rel=1e-12)
+    for k, v in expected.items():
+        np.testing.assert_allclose(net.params[k], v, rtol=1e-11, atol=1e-13)

@@ -26,12 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy.linalg import blas
 
+from ._kernels import Workspace
 from .activations import Activation, get_activation
 from .outputs import Output, get_output
 
-__all__ = ["Network", "Trace", "PARAM_NAMES"]
+__all__ = ["Network", "Trace", "PARAM_NAMES", "Workspace"]
 
 PARAM_NAMES = ("W_H", "b_H", "W_O", "b_O")
 
@@ -363,116 +363,3 @@ class Network:
         ws = Workspace(self, X2.shape[0])
         ws.backprop(X2, T, X2.shape[0])
         return {k: v.copy() for k, v in ws.grads.items()}
-
-
-class Workspace:
-    """Preallocated buffers for forward + backward on batches of up to ``batch_size`` rows.
-
-    The training loop calls :meth:`backprop` once per mini-batch; nothing is allocated per
-    batch except a few tiny temporaries.
-    """
-
-    def __init__(self, net: Network, batch_size: int):
-        self.net = net
-        dt = net.dtype
-        self.Z_H = np.empty((batch_size, net.N_h), dt)
-        self.U_H = np.empty((batch_size, net.N_h), dt)
-        # column-major: the per-sample reductions of the softmax (over N_o classes) then run
-        # along contiguous memory, several times faster for small N_o
-        self.Z_O = np.empty((batch_size, net.N_o), dt, order="F")
-        self.dZ_O = np.empty((batch_size, net.N_o), dt, order="F")
-        self.dU_H = np.empty((batch_size, net.N_h), dt)
-        self.dG = np.empty((batch_size, net.N_h), dt)  # g_act'(Z_H)
-        # empty_like keeps W_H's column-major layout, so dL/dW_H^T = X^T dL/dZ_H is written
-        # row-major into grads["W_H"].T
-        self.grads = {k: np.empty_like(v) for k, v in net.params.items()}
-        self.gemm = blas.sgemm if dt == np.float32 else blas.dgemm
-
-    # All products in the training loop go through one BLAS (SciPy's), called on
-    # column-major views: a row-major (n, m) buffer A is the column-major (m, n) matrix A.T.
-    # Mixing two BLAS thread pools inside one step would make them fight over the cores.
-
-    def _back_to_z_H(self, X, T, n: int, scale: float, weights=None):
-        """Forward (10a)/(10b), then back-propagate L -> z_O -> u_H -> z_H.
-
-        Returns L (the unscaled sum (16)) and views U_H, dL/dZ_O, dL/dZ_H, the latter two
-        multiplied by ``scale``. With ``weights`` (n,), L is the weighted sum
-        sum_i s_i g_loss(i) and each sample's dL/dz_O is multiplied by its s_i.
-        Nothing is updated, so the parameters can change after this.
-        ``X`` should be C-contiguous (the training loop's batch buffer); otherwise BLAS works on
-        a copy.
-        """
-        net, act, gemm = self.net, self.net.activation, self.gemm
-        Z_H, U_H, Z_O, dZ_O, dU_H = (self.Z_H[:n], self.U_H[:n], self.Z_O[:n],
-                                     self.dZ_O[:n], self.dU_H[:n])
-        # forward (10a): Z_H = X W_H^T + B_H, i.e. Z_H^T = W_H X^T
-        _into(gemm(1.0, net.W_H, X.T, c=Z_H.T, overwrite_c=1), Z_H.T)
-        Z_H += net.b_H
-        dG = self.dG[:n]
-        act.forward_with_grad(Z_H, U_H, dG)  # u_H = g_act(z_H), and g_act'(z_H) for later
-        # (10b): Z_O = U_H W_O^T + B_O  (Z_O is column-major)
-        _into(gemm(1.0, U_H.T, net.W_O.T, trans_a=1, c=Z_O, overwrite_c=1), Z_O)
-        Z_O += net.b_O
-        # L -> z_O
-        loss = net.output.loss_and_grad(Z_O, T, dZ_O)
-        if weights is not None:  # the weighted sum of (16): s_i scales sample i's terms
-            loss = float(net.output.g_loss(Z_O, T) @ weights)
-            dZ_O *= (weights if scale == 1.0 else scale * weights)[:, None]
-        elif scale != 1.0:
-            dZ_O *= scale
-        # z_O -> u_H: dL/dU_H = dL/dZ_O W_O, i.e. (dL/dU_H)^T = W_O^T (dL/dZ_O)^T
-        _into(gemm(1.0, net.W_O.T, dZ_O, trans_b=1, c=dU_H.T, overwrite_c=1), dU_H.T)
-        # u_H -> z_H: dL/dz_H = dL/du_H * g_act'(z_H)
-        dU_H *= dG
-        return loss, U_H, dZ_O, dU_H
-
-    def _weight_products(self, X, U_H, dZ_O, dZ_H, alpha, beta, W_O, W_H) -> None:
-        """W_O <- alpha (dL/dZ_O)^T U_H + beta W_O and W_H <- alpha (dL/dZ_H)^T X + beta W_H.
-
-        W_O is row-major, so its column-major view W_O^T = U_H^T dL/dZ_O is what BLAS
-        updates; W_H is stored column-major and is updated as it is.
-        """
-        gemm = self.gemm
-        _into(gemm(alpha, U_H.T, dZ_O, beta=beta, c=W_O.T, overwrite_c=1), W_O.T)
-        _into(gemm(alpha, dZ_H.T, X.T, beta=beta, c=W_H, trans_b=1, overwrite_c=1), W_H)
-
-    def backprop(self, X, T, n: int, scale: float = 1.0, weights=None) -> float:
-        """Forward and backward on the first ``n`` rows of ``X``/``T``.
-
-        Fills ``self.grads`` with ``scale * dL/dtheta`` and returns L (the unscaled sum (16)).
-        ``scale = 1/n`` gives the gradient of the batch mean. ``weights`` (n,) makes L the
-        weighted sum sum_i s_i g_loss(i) (``scale = 1 / sum_i s_i``: the weighted mean).
-        """
-        loss, U_H, dZ_O, dZ_H = self._back_to_z_H(X, T, n, scale, weights)
-        g = self.grads
-        # z_O -> W_O, b_O and z_H -> W_H, b_H:
-        #   dL/dW_O = (dL/dZ_O)^T U_H,  dL/db_O = sum_i dL/dz_O,i
-        #   dL/dW_H = (dL/dZ_H)^T X,    dL/db_H = sum_i dL/dz_H,i
-        self._weight_products(X, U_H, dZ_O, dZ_H, 1.0, 0.0, g["W_O"], g["W_H"])
-        np.sum(dZ_O, axis=0, out=g["b_O"])
-        np.sum(dZ_H, axis=0, out=g["b_H"])
-        return loss
-
-    def sgd_step(self, X, T, n: int, learning_rate: float, l2: float = 0.0,
-                 weights=None) -> float:
-        """One step of (21) on the batch mean, fused into the weight products.
-
-        W <- (1 - alpha l2) W - (alpha / n) dL/dW for W_H and W_O, and b <- b - (alpha / n) dL/db:
-        BLAS's C <- a A B + b C writes each update straight into the weights, so their
-        gradients are never stored. The same numbers as ``backprop`` then ``SGD.step``.
-        With ``weights`` (n,), the step is on the weighted mean: n becomes sum_i s_i.
-        """
-        loss, U_H, dZ_O, dZ_H = self._back_to_z_H(X, T, n, 1.0, weights)
-        total = n if weights is None else float(weights.sum())
-        net, step = self.net, (learning_rate / total if total > 0 else 0.0)
-        self._weight_products(X, U_H, dZ_O, dZ_H, -step, 1.0 - learning_rate * l2,
-                              net.W_O, net.W_H)
-        net.b_O -= step * dZ_O.sum(axis=0)
-        net.b_H -= step * dZ_H.sum(axis=0)
-        return loss
-
-
-def _into(result: np.ndarray, target: np.ndarray) -> None:
-    """BLAS writes into ``target`` (and returns it) when its layout allows; else copy back."""
-    if result is not target:
-        np.copyto(target, result)

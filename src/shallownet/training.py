@@ -8,7 +8,7 @@ Keras, PyTorch and scikit-learn; the loss curves report the mean per-sample loss
 
 The loop shuffles once per epoch (a fresh permutation from ``seed``), gathers each mini-batch
 into a preallocated buffer and runs forward + backward in preallocated workspaces
-(``network.Workspace``); no Python loop touches individual samples or units.
+(``_kernels.Workspace``); no Python loop touches individual samples or units.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._kernels import Workspace
 from ._threads import ThreadPolicy
-from .network import PARAM_NAMES, Network, Workspace
+from .network import PARAM_NAMES, Network
 from .optimizers import SGD, Optimizer, make_optimizer
 from .solvers.minibatch import ArrayBatches, BatchSource
 from .validation import check_params

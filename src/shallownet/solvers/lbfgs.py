@@ -7,7 +7,7 @@ partition of the rows::
     dL/dtheta      = sum_blocks (back-propagation of section 3 on that block)
 
 :func:`loss_and_gradient_sum` computes both, block by block, with the same back-propagation
-the mini-batch loop uses (``network.Workspace``). :func:`minimize` hands the objective
+the mini-batch loop uses (``_kernels.Workspace``). :func:`minimize` hands the objective
 
     f(theta) = L(theta) / N + (l2 / 2) (||W_H||^2 + ||W_O||^2)
 
@@ -45,7 +45,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy.optimize import minimize as _scipy_minimize
 
-from ..network import PARAM_NAMES, Network, Workspace
+from .._kernels import Workspace
+from ..network import PARAM_NAMES, Network
 from ..training import EpochInfo, History, _interrupt_flag, _Progress, _validate
 
 __all__ = ["pack", "unpack", "loss_and_gradient_sum", "mean_objective", "minimize", "fit",
