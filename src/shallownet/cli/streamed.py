@@ -22,6 +22,7 @@ from ..data.stream import (
     ScoreAccumulator,
     buffer_bytes,
     default_memory_limit,
+    in_chunks,
     parse_size,
     should_stream,
 )
@@ -143,7 +144,7 @@ def predict(model, data, *, proba, out, drop, decimal) -> None:
     try:
         writer = csv.writer(f, lineterminator="\n")
         for X, _ in source.features_and_labels(check="block"):
-            pred = np.asarray(model.predict(X))
+            pred = np.asarray(in_chunks(model.predict, X))
             if pred.ndim == 2 and pred.shape[1] == 1:
                 pred = pred[:, 0]
             columns = [pred] if pred.ndim == 1 else list(pred.T)
@@ -153,7 +154,7 @@ def predict(model, data, *, proba, out, drop, decimal) -> None:
                 writer.writerow(header + ([f"proba_{c}" for c in model.classes_] if proba
                                           else []))
             if proba:
-                columns += list(np.asarray(model.predict_proba(X)).T)
+                columns += list(np.asarray(in_chunks(model.predict_proba, X)).T)
             writer.writerows([_fmt(v) for v in row] for row in zip(*columns, strict=True))
             n += X.shape[0]
         if out is not None:
@@ -190,7 +191,7 @@ def evaluate(model, data, *, target, drop, decimal, model_target) -> None:
     cm = np.zeros((len(classes), len(classes)), np.int64)
     extra_rows: dict[str, np.ndarray] = {}
     for X, y in source.features_and_labels():
-        pred = model.predict(X)
+        pred = in_chunks(model.predict, X)
         if classifier:
             y = align_labels(y, model.classes_, data=str(data), model="the model",
                              require_overlap=False)

@@ -84,23 +84,27 @@ def choose_columns(all_names, source: str, *, target=None, features=None, n_feat
                    require_target=True, drop=(), model_target=None) -> Columns:
     """Pick the target and feature columns by name, before any cell is converted."""
     drop = list(drop)
-    unknown = [d for d in drop if d not in all_names]
+    # sets for membership: a file may have 100,000 columns
+    all_set, drop_set = set(all_names), set(drop)
+    feature_set = None if features is None else set(features)
+    unknown = [d for d in drop if d not in all_set]
     if unknown:
         raise DataError(f"{source} has no column {columns_list(unknown)} to drop; the columns "
                         f"are {columns_list(all_names)}")
     if target is not None and target in drop:
         raise DataError(f"{source}: the column {target!r} cannot be both the target and dropped")
-    needed = [d for d in drop if features is not None and d in features]
+    needed = [d for d in drop if features is not None and d in feature_set]
     if needed:
         raise DataError(f"{source}: the model uses {columns_list(needed)} as features; do not "
                         f"drop {'it' if len(needed) == 1 else 'them'}")
-    names = [n for n in all_names if n not in drop]
+    names = [n for n in all_names if n not in drop_set]
+    name_set = set(names)
 
     # The model's feature columns come first: a file of other data is a feature mismatch.
     if features is not None:
-        absent = [f for f in features if f not in names]
+        absent = [f for f in features if f not in name_set]
         if absent:
-            extra = [n for n in names if n not in features and n not in (target, model_target)]
+            extra = [n for n in names if n not in feature_set and n not in (target, model_target)]
             others = (f"; columns the model does not know: {columns_list(extra, 10)}"
                       if extra else "")
             raise DataError(
@@ -108,9 +112,9 @@ def choose_columns(all_names, source: str, *, target=None, features=None, n_feat
                 f"{len(absent)} of the model's {len(features)} feature columns: "
                 f"{columns_list(absent, 10)}{others}; was the model trained on other data?")
 
-    target_col, note = _choose_target(names, source, target, features, require_target,
+    target_col, note = _choose_target(names, source, target, feature_set, require_target,
                                       model_target)
-    if features is not None and target_col in features:
+    if features is not None and target_col in feature_set:
         raise DataError(f"{source}: the {describe_target(target_col, note)} is also one of the "
                         "model's features")
     if not require_target and target is None and target_col is not None and features is None \
@@ -126,7 +130,8 @@ def choose_columns(all_names, source: str, *, target=None, features=None, n_feat
             f"{source} has {len(feat)} feature columns but the model expects {n_features} "
             f"features (N_i = {n_features}); the feature columns are {columns_list(feat, 10)}"
             + ("" if drop else "; leave others out with --drop COL"))
-    ignored = [n for n in names if n not in feat and n != target_col]
+    feat_set = set(feat)
+    ignored = [n for n in names if n not in feat_set and n != target_col]
     if target_col is not None and not require_target and target is None:
         ignored.append(target_col)  # a label column in data to predict on: not read
         target_col, note = None, ""
@@ -135,7 +140,7 @@ def choose_columns(all_names, source: str, *, target=None, features=None, n_feat
 
 def _choose_target(names, source, target, features, require_target, model_target):
     if target is not None:
-        if target not in names:
+        if target not in set(names):
             raise DataError(f"{source} has no column {target!r} for the target; the columns are "
                             f"{columns_list(names)}")
         return target, "given"

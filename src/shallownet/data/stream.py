@@ -18,6 +18,7 @@ from ..solvers.minibatch import BatchSource
 from .readers import DataError, FileFormat, _ConversionError, columns_list, looks_like_decimal_comma
 
 __all__ = ["blocks", "stack_blocks", "RunningMoments", "FileSource", "row_roles", "parse_size",
+           "in_chunks",
            "default_memory_limit", "should_stream", "float32_size", "buffer_bytes"]
 
 _FLOAT_TYPES = {np.dtype(np.float32): pa.float32(), np.dtype(np.float64): pa.float64()}
@@ -110,7 +111,9 @@ def _to_block(batch: pa.RecordBatch, d: int, dtype: np.dtype) -> np.ndarray:
     cols = [c if c.type == arrow else c.cast(arrow) for c in batch.columns[:d]]
     tensor = pa.RecordBatch.from_arrays(cols, names=[str(j) for j in range(d)]).to_tensor(
         null_to_nan=True, row_major=True)
-    return np.asarray(tensor)
+    # a copy that numpy owns: freed at once when dropped, where pyarrow's pool would keep
+    # the memory for reuse (and stacking blocks would then hold two copies of X)
+    return np.array(tensor)
 
 
 def stack_blocks(parts: list[np.ndarray], d: int, dtype) -> np.ndarray:
@@ -305,16 +308,17 @@ class FileSource(BatchSource):
             return lab.values.astype(np.int64) if lab.whole else lab.values
         return lab.values.astype(str).astype(object)
 
-    def features_and_labels(self, dtype=np.float64, check: bool | str = True):
+    def features_and_labels(self, dtype=np.float32, check: bool | str = True):
         """(X block, raw labels or None) through the whole file, in file order."""
         for block, col, _ in self._blocks(dtype, check=check):
             yield block, (None if col is None else self.raw_labels(col))
 
-    def _blocks(self, dtype=np.float64, units=None, batch_rows=None, check=True):
+    def _blocks(self, dtype=np.float32, units=None, batch_rows=None, check=True):
         """(X block, target column, row roles) per record batch, with global row indices."""
         start = 0
-        # a float64 block is an eighth of the memory budget at most
-        rows = batch_rows or max(1024, min(65536, self.memory // (64 * self.n_features)))
+        # a float32 block is an eighth of the memory budget (its copies and temporaries stay
+        # within it); not under 4096 rows, which pyarrow reads slowly
+        rows = batch_rows or max(4096, min(65536, self.memory // (32 * self.n_features)))
         for block, y in blocks(self.fmt, self.feature_names, self.target_name, dtype=dtype,
                                batch_rows=rows, units=units, check=check):
             n = block.shape[0]
@@ -337,7 +341,7 @@ class FileSource(BatchSource):
         val_cap = max(1, (self.memory // 4) // (8 * d))
         missing, first_missing = 0, -1
         # the same row order as the file: row indices give the roles
-        for block, col, index in self._blocks(np.float64):
+        for block, col, index in self._blocks(np.float32):
             roles = row_roles(index, self.seed, self.test_fraction, self.validation_fraction)
             counts += np.bincount(roles, minlength=3)
             keep = roles != 2
@@ -434,9 +438,15 @@ class FileSource(BatchSource):
         return (y - self.y_mean) / self.y_scale
 
     def _standardised(self, X: np.ndarray) -> np.ndarray:
+        """(X - mean) / std in the training dtype, in place where X is a fresh block."""
+        X = X.astype(self.dtype, copy=False)
         if not self.standardise:
-            return X.astype(self.dtype, copy=False)
-        return ((X - self.mean) / self.scale).astype(self.dtype, copy=False)
+            return X
+        if not X.flags.writeable:
+            X = X.copy()
+        X -= self.mean.astype(X.dtype)
+        X *= (1.0 / self.scale).astype(X.dtype)
+        return X
 
     def validation_data(self):
         """(X_val, y_val) for ``train``: the held-out validation rows, prepared like batches."""
@@ -514,7 +524,7 @@ class FileSource(BatchSource):
         """(X, y) blocks of the test (or validation) rows, raw, for scoring a fitted model."""
         self.prepare()
         want = {"validation": 1, "test": 2, "train": 0}[role]
-        for block, col, index in self._blocks(np.float64):
+        for block, col, index in self._blocks(np.float32):
             roles = row_roles(index, self.seed, self.test_fraction, self.validation_fraction)
             take = roles == want
             if take.any():
@@ -530,8 +540,15 @@ class FileSource(BatchSource):
         with warnings.catch_warnings():  # the columns were matched by name already
             warnings.filterwarnings("ignore", message=".*does not have valid feature names")
             for X, y in self.held_out(role):
-                acc.add(y, model.predict(X))
+                acc.add(y, in_chunks(model.predict, X))
         return acc.rows()
+
+
+def in_chunks(fn, X: np.ndarray, rows: int = 8192) -> np.ndarray:
+    """``fn(X)`` over slices of ``rows`` rows: a prediction's hidden layer stays small."""
+    if X.shape[0] <= rows:
+        return fn(X)
+    return np.concatenate([fn(X[i:i + rows]) for i in range(0, X.shape[0], rows)])
 
 
 class ScoreAccumulator:
