@@ -433,12 +433,37 @@ def test_command_prints_the_url_first_and_stops_on_ctrl_c():
     assert "playground stopped" in out and "Traceback" not in err
 
 
-def test_command_warns_when_not_on_loopback(capsys, monkeypatch):
+def test_command_warns_when_not_on_loopback():
     import shallownet.playground as play
 
     assert play.is_loopback("127.0.0.1") and play.is_loopback("::1")
     assert play.is_loopback("localhost") and not play.is_loopback("0.0.0.0")
     assert not play.is_loopback("192.168.0.2")
+    proc = subprocess.Popen([sys.executable, "-m", "shallownet.cli", "playground", "--host",
+                             "0.0.0.0", "--port", "0", "--no-browser"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert proc.stdout.readline().startswith("http://0.0.0.0:")
+        warning = proc.stderr.readline()
+        assert warning.startswith("warning: the playground listens on 0.0.0.0")
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+
+
+def test_command_without_the_extra_names_it(monkeypatch):
+    from typer.testing import CliRunner
+
+    from shallownet.cli import app
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if not installed
+    result = CliRunner().invoke(app, ["playground", "--no-browser"])
+    assert result.exit_code == 2
+    assert "pip install 'shallownet[playground]'" in result.output
 
 
 def test_static_files_ship_as_package_data():
