@@ -4,10 +4,11 @@ A per-batch product (a few hundred rows) gains little from a second BLAS thread 
 machine and loses badly on a busy one: OpenBLAS's threads spin-wait for a core that another
 process holds (measured on 2 cores with one competing busy process: an epoch 3.4x slower with
 two threads, no slower with one). No fixed choice suits both, so by default the loop measures:
-it times 8 batches with one thread and 8 with the BLAS's usual count, keeps the faster on
-average, and measures again every few hundred batches, so a machine that becomes busy (or idle)
-during training is noticed. ``n_threads=k`` fixes the count instead (scikit-learn's ``n_jobs``
-spirit); the BLAS's own settings are restored when the loop ends.
+it times 8 batches with one thread and 8 with the BLAS's usual count, takes one thread when
+its mean is clearly lower (under 0.9x), the usual count otherwise, and measures again every
+few hundred batches, so a machine that becomes busy (or idle) during training is noticed.
+``n_threads=k`` fixes the count instead (scikit-learn's ``n_jobs`` spirit); the BLAS's own
+settings are restored when the loop ends.
 
 The threads are set through threadpoolctl (a scikit-learn dependency), for every BLAS loaded in
 the process (numpy's and SciPy's may be two libraries).
@@ -24,6 +25,7 @@ __all__ = ["ThreadPolicy"]
 
 _PROBE = 9        # batches run with each choice when measuring; the first one is not counted
 _EVERY = 256      # batches between two measurements
+_MARGIN = 0.9     # one thread is chosen when its batches take under 0.9x as long
 _controller = None
 
 
@@ -91,7 +93,10 @@ class ThreadPolicy:
             # (the first batch after a switch wakes or parks threads, and may follow an epoch's
             # end: it is left out)
             means = {k: statistics.fmean(t[1:]) for k, t in self._times.items()}
-            self.current = min(means, key=means.get)
+            one, most = self._choices
+            # one thread must win clearly: idle, it is ~10% slower and noise alone should not
+            # pick it; beside a busy process it wins by far more
+            self.current = one if means[one] < _MARGIN * means[most] else most
             self.history.append(self.current)
             self._times.clear()
             self._set(self.current)
