@@ -197,3 +197,14 @@ def test_command_line_trains_with_lbfgs(tmp_path):
     assert model.score(iris.data, iris.target_names[iris.target]) > 0.9
     info = CliRunner().invoke(app, ["info", str(out)])
     assert "optimizer=lbfgs" in info.output and "learning_rate=None (" not in info.output
+
+
+def test_n_threads_sets_the_blas_pool_during_lbfgs():
+    from threadpoolctl import threadpool_info
+
+    net, X, y = problem("binary")
+    seen = []
+    sn.train(net, X, y, optimizer="lbfgs", epochs=3, n_threads=1,
+             callbacks=[lambda info: seen.append({p["num_threads"] for p in threadpool_info()
+                                                  if p["user_api"] == "blas"})])
+    assert seen and all(s == {1} for s in seen)

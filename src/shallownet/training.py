@@ -307,7 +307,8 @@ def train(
                          max_iter=epochs, tol=lbfgs.DEFAULT_TOL if tol is None else tol, l2=l2,
                          early_stopping=early_stopping, patience=patience,
                          min_delta=min_delta, restore_best=restore_best, callbacks=callbacks,
-                         progress=progress, catch_interrupt=catch_interrupt, history=history)
+                         progress=progress, catch_interrupt=catch_interrupt, history=history,
+                         n_threads=n_threads)
     params = net.params
     if isinstance(optimizer, Optimizer):
         opt = optimizer

@@ -46,6 +46,7 @@ import numpy as np
 from scipy.optimize import minimize as _scipy_minimize
 
 from .._kernels import Workspace
+from .._threads import ThreadPolicy
 from ..network import PARAM_NAMES, Network
 from ..training import EpochInfo, History, _interrupt_flag, _Progress, _validate
 
@@ -157,6 +158,7 @@ def minimize(
     progress: bool = False,
     catch_interrupt: bool = False,
     history: History | None = None,
+    n_threads: int | None = -1,
 ) -> History:
     """L-BFGS on f(theta) = sum_fn(theta)[0] / N + (l2/2)(||W_H||^2 + ||W_O||^2).
 
@@ -175,6 +177,11 @@ def minimize(
     max_iter, tol, l2, early_stopping, patience, min_delta, restore_best, callbacks, progress,
     catch_interrupt, history
         See the module docstring.
+    n_threads : None, -1 or int, default -1
+        BLAS threads for the evaluations in this process, as in ``shallownet.train``
+        (``shallownet._threads``: None measures one thread against the BLAS's count on the
+        first evaluations and keeps the faster); -1 leaves the BLAS alone (the default here,
+        where ``sum_fn`` may run elsewhere, as on a Dask cluster).
 
     Returns
     -------
@@ -191,6 +198,7 @@ def minimize(
 
     def objective(theta):
         f, grad = f_and_grad(theta)
+        threads.tick()
         hist.steps += 1
         if not math.isfinite(f) or not np.all(np.isfinite(grad)):
             raise FloatingPointError(
@@ -201,7 +209,7 @@ def minimize(
 
     bar = _Progress(progress, max_iter, 1)
     epochs_before = hist.epochs
-    with _interrupt_flag(catch_interrupt) as interrupted, bar:
+    with _interrupt_flag(catch_interrupt) as interrupted, bar, ThreadPolicy(n_threads) as threads:
 
         def after_iteration(intermediate_result):
             theta = intermediate_result.x
