@@ -6,8 +6,8 @@
    thread each (``solvers.dask``), on the same data, the same network, the same iterations.
    Medians over the evaluations of one run; ratios against in-process.
 2. **Bytes moved per evaluation**, against the size of the training set: theta sent by the
-   client, what the workers send each other (measured: their ``transfer_outgoing_bytes_total``;
-   theta's replication and the partial sums), the total sent back to the client.
+   client, and what the workers send (measured: their ``transfer_outgoing_bytes_total``:
+   theta's replication to the other workers, the partial sums, the total to the client).
 3. **Held-out scores against scikit-learn's ``MLPClassifier/MLPRegressor(solver="lbfgs")``** on
    the embedded data sets: the same network (100 ReLU units), the same penalty and the same
    limit of 200 iterations; the median over three splits, and the fit-time ratio.
@@ -88,17 +88,17 @@ def on_cluster(X, y, hidden: int, iterations: int, workers: int, partitions: int
                               client=client)
         t_persist = time.perf_counter() - t_persist
 
-        def sent_between_workers():
+        def sent_by_workers():
             return sum(client.run(lambda dask_worker: dask_worker.transfer_outgoing_bytes_total)
                        .values())
 
-        before = sent_between_workers()
+        before = sent_by_workers()
         times: list = []
         t0 = time.perf_counter()
         hist = lbfgs.minimize(net, timed(data.sum, times), data.n_rows, max_iter=iterations,
                               tol=0.0)
         total = time.perf_counter() - t0
-        between = (sent_between_workers() - before) / hist.steps
+        sent = (sent_by_workers() - before) / hist.steps
         data.release()
     theta_bytes = 8 * net.n_params
     return {"workers": workers, "partitions": partitions, "median_eval_s":
@@ -107,8 +107,7 @@ def on_cluster(X, y, hidden: int, iterations: int, workers: int, partitions: int
             # scatter(broadcast=True) sends theta to one worker, which replicates it to the
             # others: the replication is in the measured worker-to-worker bytes
             "bytes_from_client_per_eval": theta_bytes,
-            "bytes_between_workers_per_eval": between,
-            "bytes_to_client_per_eval": theta_bytes + 8,
+            "bytes_sent_by_workers_per_eval": sent,
             "worker_blas_threads": sorted(set(blas.values()))}
 
 
@@ -204,8 +203,7 @@ def main() -> None:
         c["eval_time_ratio_vs_in_process"] = c["median_eval_s"] / base
         c["loss_relative_difference"] = abs(c["final_loss"] - result["in_process"]["final_loss"]
                                             ) / result["in_process"]["final_loss"]
-        moved = (c["bytes_from_client_per_eval"] + c["bytes_between_workers_per_eval"]
-                 + c["bytes_to_client_per_eval"])
+        moved = c["bytes_from_client_per_eval"] + c["bytes_sent_by_workers_per_eval"]
         c["bytes_moved_per_eval_over_data_bytes"] = moved / result["data_bytes"]
     if not args.skip_scores:
         result["held_out"] = held_out_scores()
@@ -220,7 +218,7 @@ def main() -> None:
     for c in result["cluster"]:
         print(f"{c['workers']} worker(s): {c['median_eval_s'] * 1e3:8.1f} ms per evaluation "
               f"(x{c['eval_time_ratio_vs_in_process']:.2f}), moved "
-              f"{c['bytes_from_client_per_eval'] + c['bytes_between_workers_per_eval'] + c['bytes_to_client_per_eval']:.0f}"  # noqa: E501
+              f"{c['bytes_from_client_per_eval'] + c['bytes_sent_by_workers_per_eval']:.0f}"
               f" bytes per evaluation = {c['bytes_moved_per_eval_over_data_bytes']:.2e} of the "
               f"data; loss differs by {c['loss_relative_difference']:.1e} relative")
     for row in result.get("held_out", []):
