@@ -78,7 +78,7 @@ def test_a_machine_that_becomes_busy_is_noticed(monkeypatch):
     policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.8})
     with policy:
         for i in range(3 * _threads._EVERY):
-            if i == 20:  # after the first measurement
+            if i == 2 * _threads._PROBE + 5:  # after the first measurement
                 clock.cost = {1: 1.0, 2: 3.0}  # another process starts spinning
             clock.run_batch()
             policy.tick()

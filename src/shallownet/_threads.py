@@ -4,9 +4,9 @@ A per-batch product (a few hundred rows) gains little from a second BLAS thread 
 machine and loses badly on a busy one: OpenBLAS's threads spin-wait for a core that another
 process holds (measured on 2 cores with one competing busy process: an epoch 3.4x slower with
 two threads, no slower with one). No fixed choice suits both, so by default the loop measures:
-it times 8 batches with one thread and 8 with the BLAS's usual count, takes one thread when
+it times 32 batches with one thread and 32 with the BLAS's usual count, takes one thread when
 its mean is clearly lower (under 0.9x), the usual count otherwise, and measures again every
-few hundred batches, so a machine that becomes busy (or idle) during training is noticed.
+thousand batches, so a machine that becomes busy (or idle) during training is noticed.
 ``n_threads=k`` fixes the count instead (scikit-learn's ``n_jobs`` spirit); the BLAS's own
 settings are restored when the loop ends.
 
@@ -23,8 +23,12 @@ from .validation import check_params
 
 __all__ = ["ThreadPolicy"]
 
-_PROBE = 9        # batches run with each choice when measuring; the first one is not counted
-_EVERY = 256      # batches between two measurements
+# Batches run with each choice when measuring (the first one is not counted): beside a busy
+# process the stalls come once per scheduler time slice (a few ms), so a window must span
+# several slices to see their average cost; 8 batches did not (measured: the policy then kept
+# two threads beside a busy process).
+_PROBE = 33
+_EVERY = 1024     # batches between two measurements
 _MARGIN = 0.9     # one thread is chosen when its batches take under 0.9x as long
 _controller = None
 
