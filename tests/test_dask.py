@@ -27,7 +27,7 @@ LBFGS = dict(optimizer="lbfgs", hidden_units=12, epochs=25, dtype="float64", ran
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, timeout=120)
+                                       dashboard_address=":0", timeout=120)
     c = distributed.Client(cluster, timeout=120)
     try:
         yield c

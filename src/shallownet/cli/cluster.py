@@ -45,7 +45,7 @@ def open_client(address: str, console):
         console.print(f"starting a local Dask cluster of {n} worker process"
                       f"{'es' if n > 1 else ''} (one thread each)")
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+                               dashboard_address=":0", silence_logs=40)
         try:
             with Client(cluster) as client:
                 yield client
