@@ -260,3 +260,32 @@ def test_screenshot_of_each_view(page, tmp_path):
     assert {p.name for p in out.iterdir()} >= names
     assert all((out / n).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for n in names)
     assert page.errors == []
+
+
+def test_a_link_to_a_training_configuration_restores_it(page):
+    page.click("[data-mode=train]")
+    page.wait_for_function("window.playground.view && window.playground.view.grid")
+    page.select_option("#dataset", "moons")
+    _set(page, "#train-N_h", 5)
+    _set(page, "#learning_rate", 0.05)
+    page.wait_for_function("window.playground.state.train.N_h === 5 && "
+                           "window.playground.state.train.learning_rate === 0.05")
+    page.wait_for_function("document.querySelector('#train-status').textContent "
+                           "=== 'not trained yet'")
+    page.click("#step")
+    page.wait_for_function("document.querySelector('#train-status').dataset.epochs == '1'")
+    page.wait_for_timeout(400)  # the URL follows within 300 ms
+    saved = page.evaluate("window.playground.state")
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.wait_for_function("window.playground && window.playground.view && "
+                            "window.playground.view.grid && "
+                            "window.playground.state.net.W_H.length === 5")
+    other.wait_for_timeout(300)
+    restored = other.evaluate("window.playground.state")
+    assert restored["mode"] == "train" and restored["data"] == saved["data"]
+    assert restored["train"] == saved["train"]
+    np.testing.assert_allclose(restored["net"]["W_H"], saved["net"]["W_H"])
+    assert other.locator("#dataset").input_value() == "moons"
+    assert other.locator("#train-N_h").input_value() == "5"
+    other.close()

@@ -330,8 +330,11 @@ function drawPoints2(b) {
 function plotRange1(c) {
   let lo = Infinity, hi = -Infinity;
   const upd = (v) => { if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); } };
-  c.y_hat.forEach(upd); c.u_H.forEach((u) => u.forEach(upd));
+  // the range of y_hat and the data (and [0, 1], where threshold units live); a ReLU unit's
+  // u_j^H may leave the plot rather than squash the curve
+  c.y_hat.forEach(upd);
   const d = points(); if (d) d.y.forEach(upd);
+  if (state.net.activation !== "relu") [0, 1].forEach(upd);
   if (lo === hi) { lo -= 1; hi += 1; }
   const pad = (hi - lo) * 0.1;
   return [lo - pad, hi + pad];
@@ -346,6 +349,12 @@ function drawCurve(ctx, W, H) {
   ctx.fillStyle = "#555"; ctx.font = "11px sans-serif";
   for (let t = Math.ceil(b[0]); t <= b[1]; t++) { const [px, py] = P(t, 0); ctx.fillText(t, Math.max(2, px - 3), Math.min(H - 2, py + 12)); }
   for (const y of [ylo, yhi]) ctx.fillText(fmt(+y.toFixed(2)), 2, P(b[0], y)[1] + (y === yhi ? 12 : -3));
+  const d = points();
+  if (d) for (let i = 0; i < d.X.length; i++) {
+    ctx.beginPath(); ctx.arc(...P(d.X[i][0], d.y[i]), 3.5, 0, 2 * Math.PI);
+    ctx.fillStyle = state.net.output === "regression" ? "#999" : COLORS[d.y[i] % COLORS.length];
+    ctx.fill();
+  }
   c.u_H.forEach((u, j) => {  // each hidden unit's u_j^H(x)
     ctx.strokeStyle = COLORS[(j + 2) % COLORS.length]; ctx.globalAlpha = 0.5; ctx.lineWidth = 1.2;
     ctx.beginPath(); c.x.forEach((x, i) => (i ? ctx.lineTo : ctx.moveTo).call(ctx, ...P(x, u[i]))); ctx.stroke();
@@ -364,12 +373,6 @@ function drawCurve(ctx, W, H) {
     }
   } else {
     ctx.beginPath(); c.x.forEach((x, i) => (i ? ctx.lineTo : ctx.moveTo).call(ctx, ...P(x, c.y_hat[i]))); ctx.stroke();
-  }
-  const d = points();
-  if (d) for (let i = 0; i < d.X.length; i++) {
-    ctx.beginPath(); ctx.arc(...P(d.X[i][0], d.y[i]), 3.5, 0, 2 * Math.PI);
-    ctx.fillStyle = state.net.output === "regression" ? "#444" : COLORS[d.y[i] % COLORS.length];
-    ctx.fill();
   }
   if (state.point) {
     ctx.strokeStyle = "#d62728"; ctx.setLineDash([4, 3]); ctx.lineWidth = 1;
