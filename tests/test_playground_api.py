@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 import warnings
@@ -410,8 +411,6 @@ def test_command_prints_the_url_first_and_stops_on_ctrl_c():
     try:
         url = proc.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:") and "/?token=" in url
-        import time
-
         for _ in range(100):  # the server starts listening right after printing the URL
             try:
                 with urllib.request.urlopen(url, timeout=5) as response:
@@ -447,7 +446,7 @@ def test_command_warns_when_not_on_loopback():
         assert proc.stdout.readline().startswith("http://0.0.0.0:")
         warning = proc.stderr.readline()
         assert warning.startswith("warning: the playground listens on 0.0.0.0")
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGINT)  # at once, while the server may still be starting
         proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:

@@ -63,20 +63,20 @@ def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True,
     out = out or sys.stdout
     token = token or new_token()
     sock = _bind(host, port, 1 if port == 0 else 20)
-    real_port = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{real_port}/?token={token}"
-    print(url, file=out, flush=True)
-    if not is_loopback(host):
-        print(f"warning: the playground listens on {host}, reachable from other machines; "
-              "anyone with the URL (and its token) can use it", file=sys.stderr, flush=True)
-    app = create_app(token, allowed_hosts(host), real_port)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    if open_browser:
-        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
-    try:
+    try:  # Ctrl-C at any moment from here on is a clean stop
+        real_port = sock.getsockname()[1]
+        shown = f"[{host}]" if ":" in host else host
+        url = f"http://{shown}:{real_port}/?token={token}"
+        print(url, file=out, flush=True)
+        if not is_loopback(host):
+            print(f"warning: the playground listens on {host}, reachable from other machines; "
+                  "anyone with the URL (and its token) can use it", file=sys.stderr, flush=True)
+        app = create_app(token, allowed_hosts(host), real_port)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        if open_browser:
+            threading.Timer(0.5, webbrowser.open, args=(url,)).start()
         server.run(sockets=[sock])
-    except KeyboardInterrupt:  # uvicorn shuts down, then passes the Ctrl-C on: a clean stop
+    except KeyboardInterrupt:  # uvicorn shuts down, then passes the Ctrl-C on
         pass
     finally:
         sock.close()
