@@ -257,3 +257,19 @@ def test_lbfgs_needs_the_data_in_memory(tmp_path):
     r = run("train", f, "--stream", "--optimizer", "lbfgs", "--epochs", 2,
             "--out", tmp_path / "m.safetensors")
     assert r.exit_code == 2 and "lbfgs" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+def test_streamed_evaluate_prints_what_evaluate_in_memory_prints(tmp_path):
+    X, y = blobs(600, seed=4)
+    names = np.array(["low", "mid", "high"], dtype=object)[y]
+    f = write_csv(tmp_path / "s.csv", X, names, name="kind")
+    model = tmp_path / "m.safetensors"
+    assert run("train", f, "--epochs", 5, "--seed", 0,
+               "--out", model, "-q").exit_code == 0
+    names[:7] = "other"  # a label the model never saw
+    g = write_csv(tmp_path / "t.csv", X, names, name="kind")
+    a, b = run("evaluate", model, g, "--stream"), run("evaluate", model, g)
+    assert a.exit_code == b.exit_code == 0, a.output + b.output
+    table = lambda out: out[out.index("confusion matrix"):]  # noqa: E731
+    assert table(a.stdout) == table(b.stdout) and "other" in table(a.stdout)
+    assert a.stderr == b.stderr == "note: labels not seen in training: other\n"

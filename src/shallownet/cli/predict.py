@@ -151,19 +151,24 @@ def evaluate(
         labels, cm = workflow.confusion(y, model.predict(X), model.classes_)
         _print_metrics(console, what, [("accuracy", float(np.trace(cm) / cm.sum()))])
         unseen = [str(v) for v in labels[len(model.classes_):]]
-        console.print(Text.assemble(("confusion matrix", "bold"),
-                                    " (rows: true class, columns: predicted)"), soft_wrap=True)
-        table = Table()
-        table.add_column("true \\ predicted", style="bold")
-        for c in labels:
-            table.add_column(visible(c), justify="right")
-        for c, row in zip(labels, cm, strict=True):
-            table.add_row(visible(c), *[str(int(v)) for v in row])
-        console.print(table)
-        if unseen:
-            sys.stderr.write(f"note: labels not seen in training: {visible(', '.join(unseen))}\n")
+        print_confusion(console, labels, cm, unseen)
     else:
         _print_metrics(console, what, _metrics(model, X, y))
+
+
+def print_confusion(console, labels, cm, unseen) -> None:
+    """The confusion matrix as a table (rows: true class), and a note of unseen labels."""
+    console.print(Text.assemble(("confusion matrix", "bold"),
+                                " (rows: true class, columns: predicted)"), soft_wrap=True)
+    table = Table()
+    table.add_column("true \\ predicted", style="bold")
+    for c in labels:
+        table.add_column(visible(c), justify="right")
+    for c, row in zip(labels, cm, strict=True):
+        table.add_row(visible(c), *[str(int(v)) for v in row])
+    console.print(table)
+    if unseen:
+        sys.stderr.write(f"note: labels not seen in training: {visible(', '.join(unseen))}\n")
 
 
 def _trained_target(model_path) -> str | None:

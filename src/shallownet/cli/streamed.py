@@ -26,7 +26,7 @@ from ..data.stream import (
     parse_size,
     should_stream,
 )
-from .errors import EXIT_INTERRUPT, _Fail, visible
+from .errors import _Fail, visible
 
 StreamOption = Annotated[bool, typer.Option(
     "--stream", help="Read DATA in record batches instead of loading it whole (automatic when "
@@ -58,8 +58,8 @@ def train(console, *, data, target, task, drop, decimal, limit_text, test_size, 
     """The streamed ``train``: first pass, epochs over the file, metrics on the test rows."""
     from .. import workflow
     from ..validation import draw_seed
-    from .common import _check_writable, _print_metrics
-    from .train import _stop_line, _task_line, plot_curves
+    from .common import _check_writable
+    from .train import _task_line, report
 
     limit = memory_limit(limit_text)
     seed = draw_seed() if seed is None else seed
@@ -92,28 +92,8 @@ def train(console, *, data, target, task, drop, decimal, limit_text, test_size, 
     sys.stdout.flush()
     result = workflow.train_stream(source, data=str(data), random_state=seed,
                                    catch_interrupt=True, **estimator)
-    model, rows, interrupted = result.model, result.metrics, result.interrupted
-    saved = result.save(out)
-    saved = Path(saved) if isinstance(saved, str | os.PathLike) else out
-    n_iter = getattr(model, "n_iter_", None)
-    best = getattr(getattr(model, "history_", None), "best_epoch", None)
-    if getattr(model, "stopped_early_", False) and not interrupted:
-        console.print(_stop_line(n_iter, epochs, best, patience), soft_wrap=True)
-    if rows:
-        _print_metrics(console, f"held-out metrics ({source.n_test} samples)", rows)
-    else:
-        console.print("no held-out set (--test-size 0): no test metrics")
-    console.print(f"epochs run: {n_iter}" + (f", best epoch: {best}" if best else ""))
-    if plot is not None:
-        plot_curves(model, plot, title=f"{Path(data).stem}: {source.task}")
-        console.print(f"curves written to {visible(plot)}", soft_wrap=True)
-    console.print(f"model saved to {visible(saved)}", soft_wrap=True)
-    if interrupted:
-        sys.stdout.flush()
-        kept = f" (epoch {best})" if best else ""
-        sys.stderr.write(f"interrupted: training stopped in epoch {n_iter}; the best weights so "
-                         f"far{kept} were saved to {visible(saved)}\n")
-        raise typer.Exit(EXIT_INTERRUPT)
+    report(console, result, out, n_test=source.n_test, epochs=epochs, patience=patience,
+           plot=plot, title=f"{Path(data).stem}: {source.task}")
 
 
 def _source_for(model, data, *, target=None, require_target, drop, decimal, model_target=None):
@@ -174,50 +154,40 @@ def predict(model, data, *, proba, out, drop, decimal) -> None:
 
 def evaluate(model, data, *, target, drop, decimal, model_target) -> None:
     """Metrics accumulated block by block (and the confusion matrix of a classifier)."""
-    from rich.table import Table
-    from rich.text import Text
 
-    from ..workflow import align_labels
+    from ..workflow import align_labels, confusion
     from .app import _console
     from .common import _is_classifier, _print_metrics
+    from .predict import print_confusion
 
     source = _source_for(model, data, target=target, require_target=True, drop=drop,
                          decimal=decimal, model_target=model_target)
     classifier = _is_classifier(model)
     acc = ScoreAccumulator(classifier)
-    classes = list(model.classes_) if classifier else []
-    index = {str(c): j for j, c in enumerate(classes)}
-    unseen: dict[str, int] = {}
-    cm = np.zeros((len(classes), len(classes)), np.int64)
-    extra_rows: dict[str, np.ndarray] = {}
+    labels = list(model.classes_.tolist()) if classifier else []
+    counts: dict[tuple[int, int], int] = {}
     for X, y in source.features_and_labels():
         pred = in_chunks(model.predict, X)
         if classifier:
             y = align_labels(y, model.classes_, data=str(data), model="the model",
                              require_overlap=False)
-            for t, p in zip(map(str, y), map(str, pred), strict=True):
-                if t in index:
-                    cm[index[t], index[p]] += 1
-                else:
-                    unseen.setdefault(t, len(unseen))
-                    extra_rows.setdefault(t, np.zeros(len(classes), np.int64))[index[p]] += 1
+            block_labels, cm = confusion(y, pred, model.classes_)
+            where = []  # each of this block's labels in the running list
+            for v in block_labels:
+                match = [j for j, c in enumerate(labels) if type(c) is type(v) and c == v]
+                if not match:
+                    labels.append(v)
+                where.append(match[0] if match else len(labels) - 1)
+            for i, j in zip(*np.nonzero(cm), strict=True):
+                key = (where[i], where[j])
+                counts[key] = counts.get(key, 0) + int(cm[i, j])
         acc.add(y, pred)
     console = _console()
-    what = source.what
     console.print(visible(f"{source.source}: {acc.n} samples, {source.n_features} features, "
-                          f"{what}, streamed"), soft_wrap=True)
+                          f"{source.what}, streamed"), soft_wrap=True)
     _print_metrics(console, f"{acc.n} samples", acc.rows())
     if classifier:
-        console.print(Text.assemble(("confusion matrix", "bold"),
-                                    " (rows: true class, columns: predicted)"), soft_wrap=True)
-        table = Table()
-        table.add_column("true \\ predicted", style="bold")
-        for c in classes:
-            table.add_column(visible(c), justify="right")
-        for c, row in zip(classes, cm, strict=True):
-            table.add_row(visible(c), *[str(int(v)) for v in row])
-        for t, row in extra_rows.items():
-            table.add_row(visible(t), *[str(int(v)) for v in row])
-        console.print(table)
-        if unseen:
-            sys.stderr.write(f"note: labels not seen in training: {visible(', '.join(unseen))}\n")
+        cm = np.zeros((len(labels), len(labels)), np.int64)
+        for (i, j), n in counts.items():
+            cm[i, j] = n
+        print_confusion(console, labels, cm, [str(v) for v in labels[len(model.classes_):]])

@@ -217,22 +217,29 @@ def train(
         raise _Fail(f"{ds.source}: the {ds.describe_target()} holds no class labels "
                     f"({_one_line(e).split(' Classifier needs')[0]}); use --task regression "
                     "for a real-valued target") from None
+    report(console, result, out, n_test=result.split.n_test, epochs=epochs, patience=patience,
+           plot=plot, title=f"{ds.name}: {ds.task}")
+
+
+def report(console, result, out: Path, *, n_test: int, epochs: int, patience: int, plot,
+           title: str) -> None:
+    """Save the model of a train workflow's result and say what happened (in memory or
+    streamed): why training stopped, the held-out metrics, the curves, where the model went,
+    and exit 130 after Ctrl-C."""
     model, rows, interrupted = result.model, result.metrics, result.interrupted
     saved = result.save(out)
     saved = Path(saved) if isinstance(saved, str | os.PathLike) else out
-    X_test = result.split.test_rows
-
     n_iter = getattr(model, "n_iter_", None)
     best = getattr(getattr(model, "history_", None), "best_epoch", None)
     if getattr(model, "stopped_early_", False) and not interrupted:
         console.print(_stop_line(n_iter, epochs, best, patience), soft_wrap=True)
     if rows:
-        _print_metrics(console, f"held-out metrics ({X_test.shape[0]} samples)", rows)
+        _print_metrics(console, f"held-out metrics ({n_test} samples)", rows)
     else:
         console.print("no held-out set (--test-size 0): no test metrics")
     console.print(f"epochs run: {n_iter}" + (f", best epoch: {best}" if best else ""))
     if plot is not None:
-        plot_curves(model, plot, title=f"{ds.name}: {ds.task}")
+        plot_curves(model, plot, title=title)
         console.print(f"curves written to {visible(plot)}", soft_wrap=True)
     console.print(f"model saved to {visible(saved)}", soft_wrap=True)
     if interrupted:
