@@ -521,3 +521,49 @@ def test_evaluate_scores_the_held_out_rows_of_the_embedded_data_set(tmp_path):
     assert workflow.held_out_rows(meta, "wine", 178) is None
     assert workflow.held_out_rows(meta, str(tmp_path / "iris.csv"), 150) is None
     assert workflow.held_out_rows(meta, "IRIS", 150).tolist() == rows.tolist()
+
+
+# ---------------------------------------------------------------------------- item 9
+def test_every_boundary_line_stands_out_from_the_region_fill():
+    from matplotlib.colors import to_rgb
+
+    from shallownet.plotting import plot_regions
+    from shallownet.problems import problem3
+
+    fig = plot_regions(problem3(), resolution=51)
+    for ax in fig.axes:
+        image = ax.images[0]
+        fills = [np.asarray(image.cmap(image.norm(v))[:3]) for v in (0.0, 1.0)]
+        lines = [ln for ln in ax.lines if str(ln.get_label()).startswith("$z")]
+        assert lines
+        for ln in lines:
+            rgb = np.asarray(to_rgb(ln.get_color()))
+            # far from both the inside and the outside colour (Euclidean, RGB in [0, 1])
+            assert min(np.linalg.norm(rgb - f) for f in fills) > 0.35, (ln.get_label(), rgb)
+
+
+def test_progress_bar_names_the_validation_loss_and_score():
+    from shallownet.training import validation_text
+
+    assert validation_text(0.12345, 0.98, "accuracy") == "val loss 0.1235, val accuracy 0.9800"
+    assert validation_text(None, 0.5, "R^2") == "val R^2 0.5000"
+    assert validation_text(None, None, "R^2") == ""
+
+
+def test_the_bar_shows_both_named(capsys):
+    X, y = _blobs(60)
+    Classifier(epochs=2, early_stopping=True, verbose=True, random_state=0).fit(X, y)
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "val loss" in text and "val accuracy" in text
+
+
+def test_partial_fit_verbose_prints_one_line_per_call(capsys):
+    X, y = _blobs(40)
+    clf = Classifier(verbose=True, random_state=0)
+    for _ in range(3):
+        clf.partial_fit(X, y, classes=[0, 1], validation_data=(X, y))
+    out = capsys.readouterr().out
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    assert [ln.split(",")[0] for ln in lines] == [f"partial_fit: epoch {k}" for k in (1, 2, 3)]
+    assert "1/1" not in out and all("val accuracy" in ln for ln in lines)

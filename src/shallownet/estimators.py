@@ -40,7 +40,7 @@ from .network import Network, _all_finite
 from .optimizers import make_optimizer
 from .solvers.dask import is_dask_collection as _is_dask_collection
 from .solvers.minibatch import BatchSource
-from .training import History, check_sample_weight, train
+from .training import History, check_sample_weight, score_name, train, validation_text
 from .validation import check_params, check_random_state
 
 try:  # scikit-learn >= 1.6
@@ -404,9 +404,15 @@ class _BaseNetwork(BaseEstimator):
               l2=float(self.l2), shuffle=bool(self.shuffle), seed=train_seed,
               validation_data=validation_data, early_stopping=early,
               patience=int(self.patience), min_delta=float(self.min_delta), restore_best=True,
-              callbacks=self._callbacks(), progress=bool(self.verbose), dtype=self._dtype_name(),
-              catch_interrupt=bool(catch_interrupt), history=history, sample_weight=sw,
-              n_threads=self.n_threads)
+              callbacks=self._callbacks(), progress=bool(self.verbose) and not incremental,
+              dtype=self._dtype_name(), catch_interrupt=bool(catch_interrupt), history=history,
+              sample_weight=sw, n_threads=self.n_threads)
+        if incremental and self.verbose:  # one line per call, not a bar that reads "1/1"
+            val = validation_text(history.val_loss[-1] if validation_data is not None else None,
+                                  history.val_score[-1] if validation_data is not None else None,
+                                  score_name(net))
+            print(f"partial_fit: epoch {history.epochs}, loss {history.loss[-1]:.4f}"
+                  + (f", {val}" if val else ""), flush=True)
         self.network_ = net
         self._optimizer = opt
         self._set_learned(history)

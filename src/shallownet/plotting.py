@@ -155,7 +155,9 @@ def plot_regions(net: Network, xlim=(-1.0, 2.0), ylim=(-1.0, 2.0), *, resolution
     extent = (x1[0], x1[-1], x2[0], x2[-1])
     for ax, (title, unit) in zip(axes, panels, strict=True):
         mask = region_mask(net, x1, x2, unit=unit)
-        ax.imshow(mask, origin="lower", extent=extent, cmap="Blues", vmin=0, vmax=1.6,
+        # a grey fill, so that every unit's coloured boundary line stands out on it (a blue
+        # fill hid the blue line of unit 1)
+        ax.imshow(mask, origin="lower", extent=extent, cmap="Greys", vmin=0, vmax=3.0,
                   aspect="auto", interpolation="nearest")
         units = range(net.N_h) if unit is None else [unit - 1]
         for j in units:

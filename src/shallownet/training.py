@@ -333,7 +333,7 @@ def train(
     weights = (params["W_H"], params["W_O"])
     plain_sgd = type(opt) is SGD
 
-    bar = _Progress(progress, epochs, math.ceil(N / B))
+    bar = _Progress(progress, epochs, math.ceil(N / B), score_name(net))
     epochs_before = hist.epochs
     with _interrupt_flag(catch_interrupt) as interrupted, bar, ThreadPolicy(n_threads) as threads:
         for _ in range(epochs):
@@ -384,7 +384,7 @@ def train(
                     hist.best_params = {k: v.copy() for k, v in params.items()}
             else:
                 wait += 1
-            bar.end_epoch(hist.epochs, epoch_loss, val_score)
+            bar.end_epoch(hist.epochs, epoch_loss, val_score, val_loss)
             info = EpochInfo(hist.epochs, epoch_loss, val_loss, val_score, net, hist)
             stop = any([bool(cb(info)) for cb in callbacks])  # every callback sees each epoch
             if interrupted["set"]:
@@ -401,11 +401,27 @@ def train(
     return hist
 
 
+def score_name(net: Network) -> str:
+    """What the validation score is: accuracy for classifiers, R^2 for regression."""
+    return "accuracy" if net.output.is_classifier else "R^2"
+
+
+def validation_text(val_loss: float | None, val_score: float | None, name: str) -> str:
+    """ "val loss 0.1234, val accuracy 0.9800": the monitored loss and the score, named."""
+    parts = []
+    if val_loss is not None:
+        parts.append(f"val loss {val_loss:.4f}")
+    if val_score is not None:
+        parts.append(f"val {name} {val_score:.4f}")
+    return ", ".join(parts)
+
+
 class _Progress:
     """A rich progress bar over all batches of all epochs, or nothing."""
 
-    def __init__(self, enabled: bool, epochs: int, batches: int):
+    def __init__(self, enabled: bool, epochs: int, batches: int, score_name: str = "score"):
         self.enabled = enabled
+        self.score_name = score_name
         self.batches = batches
         self.epochs = epochs
         if enabled:
@@ -447,9 +463,10 @@ class _Progress:
             done = epochs_run * self.batches
             self.p.update(self.task, total=done, completed=done, epoch=epochs_run)
 
-    def end_epoch(self, epoch: int, loss: float, val_score: float | None):
+    def end_epoch(self, epoch: int, loss: float, val_score: float | None,
+                  val_loss: float | None = None):
         if self.enabled:
             self._n = epoch * self.batches
-            val = "" if val_score is None else f"val {val_score:.4f}"
+            val = validation_text(val_loss, val_score, self.score_name)
             self.p.update(self.task, completed=self._n, epoch=min(epoch + 1, self.epochs),
                           loss=f"{loss:.4f}", val=val)

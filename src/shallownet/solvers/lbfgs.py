@@ -48,7 +48,7 @@ from scipy.optimize import minimize as _scipy_minimize
 from .._kernels import Workspace
 from .._threads import ThreadPolicy
 from ..network import PARAM_NAMES, Network
-from ..training import EpochInfo, History, _interrupt_flag, _Progress, _validate
+from ..training import EpochInfo, History, _interrupt_flag, _Progress, _validate, score_name
 
 __all__ = ["pack", "unpack", "loss_and_gradient_sum", "mean_objective", "minimize", "fit",
            "DEFAULT_TOL"]
@@ -207,7 +207,7 @@ def minimize(
             )
         return f, grad
 
-    bar = _Progress(progress, max_iter, 1)
+    bar = _Progress(progress, max_iter, 1, score_name(net))
     epochs_before = hist.epochs
     with _interrupt_flag(catch_interrupt) as interrupted, bar, ThreadPolicy(n_threads) as threads:
 
@@ -228,7 +228,7 @@ def minimize(
                 hist.best_params = {k: v.copy() for k, v in net.params.items()}
             else:
                 state["wait"] += 1
-            bar.end_epoch(hist.epochs, loss, val_score)
+            bar.end_epoch(hist.epochs, loss, val_score, val_loss)
             info = EpochInfo(hist.epochs, loss, val_loss, val_score, net, hist)
             stop = any([bool(cb(info)) for cb in callbacks])  # every callback sees each one
             if interrupted["set"]:
