@@ -22,8 +22,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
-
 SEEDS = 5
 DOC = Path(__file__).resolve().parents[1] / "docs" / "defaults.md"
 BEGIN, END = "<!-- table: benchmarks/defaults.py -->", "<!-- end of table -->"
@@ -54,8 +52,9 @@ def data_sets():
 
 def models(task: str, seed: int):
     """(shallownet default, scikit-learn default), each given only the seed."""
-    import shallownet as sn
     from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    import shallownet as sn
 
     if task == "classification":
         return sn.Classifier(random_state=seed), MLPClassifier(random_state=seed)
