@@ -93,8 +93,8 @@ def test_figures_are_valid_pngs(solutions):
     for name in ("figure1", "figure2"):
         dot = (path.parent / f"{name}.dot").read_text()
         assert dot.startswith("digraph") and "palegreen" in dot and "lightblue" in dot
-        if shutil.which("dot"):
-            assert (path.parent / f"{name}.png").read_bytes()[:8] == PNG_MAGIC
+        assert (path.parent / f"{name}.png").read_bytes()[:8] == PNG_MAGIC  # always drawn
+        assert f"]({name}.png)" in md
 
 
 def test_no_placeholder_text(solutions):
@@ -106,12 +106,15 @@ def test_no_placeholder_text(solutions):
     assert "NO (" not in md
 
 
-def test_figures_fall_back_to_dot_text_without_graphviz(tmp_path, monkeypatch):
-    monkeypatch.setattr(shutil, "which", lambda *a, **k: None)
+def test_every_figure_appears_without_graphviz(tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda *a, **k: None)  # a fresh machine: no dot
     md = write_solutions(tmp_path).read_text()
-    assert (tmp_path / "figure1.dot").read_text().startswith("digraph")
-    assert not (tmp_path / "figure1.svg").exists()
-    assert "dot -Tsvg figure1.dot -o figure1.svg" in md
+    for name in ("figure1", "figure2"):
+        assert (tmp_path / f"{name}.png").read_bytes()[:8] == PNG_MAGIC
+        assert f"![Figure {name[-1]}" in md
+        assert (tmp_path / f"{name}.dot").read_text().startswith("digraph")
+        assert not (tmp_path / f"{name}.svg").exists()
+    assert "was not found" not in md
 
 
 def test_write_solutions_rejects_a_file(tmp_path):

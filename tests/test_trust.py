@@ -567,3 +567,33 @@ def test_partial_fit_verbose_prints_one_line_per_call(capsys):
     lines = [ln for ln in out.splitlines() if ln.strip()]
     assert [ln.split(",")[0] for ln in lines] == [f"partial_fit: epoch {k}" for k in (1, 2, 3)]
     assert "1/1" not in out and all("val accuracy" in ln for ln in lines)
+
+
+# ---------------------------------------------------------------------------- item 10
+@pytest.mark.parametrize("build", ["figure1_graph", "figure2_graph"])
+def test_computation_graphs_are_drawn_with_matplotlib(build, tmp_path):
+    from matplotlib.patches import FancyArrowPatch
+
+    from shallownet import graph as G
+
+    node = getattr(G, build)()
+    order = node.topological_order()
+    pos = G.layout(node)
+    fig = G.draw(node, tmp_path / "g.png", title="t")
+    assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    ax = fig.axes[0]
+    nodes = [p for p in ax.patches if str(p.get_gid()).startswith("node:")]
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert len(nodes) == len(order)
+    assert len(arrows) == sum(len(n.parents) for n in order)
+    # layered: every edge runs left to right, and no two nodes share a place
+    for n in order:
+        for p in n.parents:
+            assert pos[id(p)][0] < pos[id(n)][0]
+    assert len(set(pos.values())) == len(order)
+    # the notes' colours: data light green, parameters light blue
+    fills = {str(p.get_gid())[5:]: p.get_facecolor()[:3] for p in nodes}
+    from matplotlib.colors import to_rgb
+
+    assert fills["x"] == pytest.approx(to_rgb("palegreen"))
+    assert fills["L"] == pytest.approx(to_rgb("white"))

@@ -66,7 +66,7 @@ __all__ = [
     "linear", "exp", "log", "sigmoid", "relu", "threshold", "sum", "mean", "stack",
     "binary_cross_entropy", "categorical_cross_entropy", "squared_error",
     "network_graph", "problem2_graph", "figure1_graph", "figure2_graph",
-    "to_dot", "render", "GraphvizNotFoundError",
+    "to_dot", "render", "draw", "layout", "GraphvizNotFoundError",
 ]
 
 _KINDS = ("param", "data", "const", "op")
@@ -733,6 +733,98 @@ def to_dot(node: Node, *, title: str | None = None, pretty: bool = True) -> str:
             lines.append(f"  {ids[id(p)]} -> {ids[id(n)]};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _math_label(name: str) -> str:
+    """A name as the notes typeset it, in matplotlib's mathtext: "z_H" -> $z_{H}$,
+    "y_hat" -> $\\hat{y}$, "alpha" -> $\\alpha$."""
+    base, _, sub = name.partition("_")
+    greek = {"alpha", "beta", "gamma", "theta", "lambda", "sigma"}
+    body = f"\\{base}" if base in greek else base
+    if sub == "hat":
+        return f"$\\hat{{{body}}}$"
+    return f"${body}_{{{sub}}}$" if sub else f"${body}$"
+
+
+def layout(node: Node) -> dict[int, tuple[float, float]]:
+    """Positions (x, y) of the graph's nodes, keyed by ``id(node)``: layered left to right.
+
+    x is a node's depth, the longest path from an input; within a layer the nodes are ordered
+    by the mean height of their parents (one barycentre sweep, which uncrosses these small
+    graphs) and spread evenly around 0.
+    """
+    order = node.topological_order()
+    depth: dict[int, int] = {}
+    for n in order:
+        depth[id(n)] = 1 + max((depth[id(p)] for p in n.parents), default=-1)
+    layers: dict[int, list[Node]] = {}
+    for n in order:
+        layers.setdefault(depth[id(n)], []).append(n)
+    pos: dict[int, tuple[float, float]] = {}
+    for d in sorted(layers):
+        nodes = layers[d]
+        if d:
+            nodes.sort(key=lambda n: -float(np.mean([pos[id(p)][1] for p in n.parents])))
+        k = len(nodes)
+        for i, n in enumerate(nodes):
+            pos[id(n)] = (float(d), (k - 1) / 2 - i)
+    return pos
+
+
+def draw(node: Node, path=None, *, title: str | None = None):
+    """Draw the graph that computes ``node`` with matplotlib, as in Figures 1 and 2.
+
+    The same picture as :func:`to_dot` describes (data nodes light green, parameters light
+    blue, computational nodes white circles with their names, unnamed operations as small
+    boxes, edges from the inputs to the loss) laid out by :func:`layout`, so it needs no
+    Graphviz. Returns the matplotlib ``Figure``; with ``path`` (.png, .svg or .pdf) it is
+    also written there.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+    if not isinstance(node, Node):
+        raise TypeError(f"draw draws a graph Node, got {type(node).__name__}")
+    order = node.topological_order()
+    pos = layout(node)
+    width = max(x for x, _ in pos.values()) + 1
+    height = max(abs(y) for _, y in pos.values()) * 2 + 1
+    fig = Figure(figsize=(1.3 * width + 0.6, 0.95 * height + 0.8 + (0.3 if title else 0)))
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 0.92 if title else 1))
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    radius = 0.3
+    for n in order:
+        x, y = pos[id(n)]
+        if n.kind in ("op", "const") and not n.name:
+            ax.add_patch(FancyBboxPatch((x - 0.32, y - 0.16), 0.64, 0.32,
+                                        boxstyle="round,pad=0.02", facecolor=_FILL[n.kind],
+                                        edgecolor="black", linewidth=1.0, gid=f"node:{n.label}"))
+            ax.text(x, y, n.label, ha="center", va="center", fontsize=8)
+        else:
+            ax.add_patch(Circle((x, y), radius, facecolor=_FILL[n.kind], edgecolor="black",
+                                linewidth=1.0, gid=f"node:{n.label}"))
+            ax.text(x, y, _math_label(n.name) if n.name else n.label, ha="center",
+                    va="center", fontsize=12)
+    for n in order:
+        for p in n.parents:
+            ax.add_patch(FancyArrowPatch(pos[id(p)], pos[id(n)], arrowstyle="-|>",
+                                         mutation_scale=12, shrinkA=22, shrinkB=22,
+                                         color="black", linewidth=0.9, gid="edge"))
+    ys = [y for _, y in pos.values()]
+    ax.set_xlim(-0.6, width - 0.4)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    if title:
+        fig.suptitle(title)
+    if path is not None:
+        path = Path(path)
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in ("png", "svg", "pdf"):
+            raise ValueError(f"draw writes .png, .svg or .pdf, not {path.name}")
+        fig.savefig(path, format=fmt, dpi=120)
+    return fig
 
 
 class GraphvizNotFoundError(RuntimeError):

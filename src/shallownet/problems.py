@@ -391,7 +391,7 @@ def _section2() -> list[str]:
     return md
 
 
-def _section3(out: Path, figures: list[str], notes: list[str]) -> list[str]:
+def _section3(out: Path, figures: list[str]) -> list[str]:
     from . import graph
 
     md = ["## Section 3: Gradient descent training", ""]
@@ -449,24 +449,17 @@ def _section3(out: Path, figures: list[str], notes: list[str]) -> list[str]:
             ("figure2", graph.figure2_graph(), "Figure 2: Problem 2's computation graph")):
         dot_path = out / f"{name}.dot"
         dot_path.write_text(graph.to_dot(node))
-        figures.append(dot_path.name)
-        drawn = []
-        for ext in ("svg", "png"):
-            try:
-                graph.render(node, out / f"{name}.{ext}")
-                drawn.append(f"{name}.{ext}")
-            except graph.GraphvizNotFoundError:
-                break
-        if drawn:
-            figures.extend(drawn)
-            md += [f"![{caption}]({drawn[0]})", ""]
-        else:
-            notes.append("dot")
-            md += [f"{caption}: [{dot_path.name}]({dot_path.name}) (Graphviz DOT). Graphviz's "
-                   "`dot` program was not found when this document was written; draw it with "
-                   f"`dot -Tsvg {dot_path.name} -o {name}.svg` after installing Graphviz "
-                   "(`apt-get install graphviz`, `brew install graphviz` or "
-                   "`conda install graphviz`).", ""]
+        # drawn with matplotlib, so every figure appears without Graphviz; Graphviz's SVG
+        # (its own layout) is added when its dot program is installed
+        graph.draw(node, out / f"{name}.png", title=caption)
+        figures.extend([f"{name}.png", dot_path.name])
+        md += [f"![{caption}]({name}.png)", ""]
+        try:
+            graph.render(node, out / f"{name}.svg")
+        except graph.GraphvizNotFoundError:
+            continue
+        figures.append(f"{name}.svg")
+        md += [f"The same graph laid out by Graphviz: [{name}.svg]({name}.svg).", ""]
     return md
 
 
@@ -474,8 +467,9 @@ def write_solutions(out_dir="solutions") -> Path:
     """Solve every worked problem of the notes with shallownet and write ``solutions.md``.
 
     The figures are written next to it: ``problem1_units.png``, ``problem2_units.png``,
-    ``problem3_regions.png`` and Figures 1 and 2 as ``figure1.dot``/``figure2.dot`` (plus SVG
-    and PNG when Graphviz's ``dot`` is installed).
+    ``problem3_regions.png`` and Figures 1 and 2 as ``figure1.png``/``figure2.png`` (drawn with
+    matplotlib), their DOT text (``.dot``) and, when Graphviz's ``dot`` is installed, an SVG
+    laid out by Graphviz.
 
     Parameters
     ----------
@@ -493,7 +487,6 @@ def write_solutions(out_dir="solutions") -> Path:
         raise ValueError(f"out_dir {str(out)!r} is a file; give a folder for the solutions")
     out.mkdir(parents=True, exist_ok=True)
     figures: list[str] = []
-    notes: list[str] = []
     md = ["# Solutions to the notes' problems, computed by shallownet", "",
           "Every number, table, formula and figure below was produced by shallownet from the "
           "problems' data when this file was written (`shallownet problems`). Errors found in "
@@ -501,7 +494,7 @@ def write_solutions(out_dir="solutions") -> Path:
           "`docs/errata.md`. Classes are numbered from 0 in code.", ""]
     md += _section1(out, figures)
     md += _section2()
-    md += _section3(out, figures, notes)
+    md += _section3(out, figures)
     md += ["## Files", "", *[f"- [{f}]({f})" for f in figures], ""]
     path = out / "solutions.md"
     path.write_text("\n".join(md))
