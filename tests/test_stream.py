@@ -273,3 +273,24 @@ def test_streamed_evaluate_prints_what_evaluate_in_memory_prints(tmp_path):
     table = lambda out: out[out.index("confusion matrix"):]  # noqa: E731
     assert table(a.stdout) == table(b.stdout) and "other" in table(a.stdout)
     assert a.stderr == b.stderr == "note: labels not seen in training: other\n"
+
+
+def test_ctrl_c_in_a_streamed_run_stops_after_the_batch_with_the_best_weights(tmp_path):
+    import signal
+
+    X, y = blobs(1500, seed=5)
+    f = write_csv(tmp_path / "b.csv", X, y)
+    source = FileSource(f, validation_fraction=0.2, seed=1, memory=256 << 10)
+    best = {}
+
+    def interrupt(info):
+        best[info.epoch] = {k: v.copy() for k, v in info.network.params.items()}
+        if info.epoch == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C, caught by train
+
+    clf = sn.Classifier(hidden_units=8, epochs=50, early_stopping=True, random_state=0,
+                        callbacks=[interrupt]).fit(source, catch_interrupt=True)
+    assert clf.interrupted_ and clf.n_iter_ <= 4
+    kept = best[clf.best_epoch_]
+    source.fold_into(net := sn.Network(**kept, activation="relu", output="multiclass"))
+    np.testing.assert_allclose(clf.network_.params["W_H"], net.params["W_H"], rtol=1e-5)
