@@ -237,7 +237,8 @@ def test_unknown_tensor(model_file):
 
 
 @pytest.mark.parametrize("edit, match", [
-    (lambda d: d.update(format_version=2), "unknown format version 2.*upgrade"),
+    (lambda d: d.update(format_version=3), "unknown format version 3.*upgrade"),
+    (lambda d: d.update(format_version=2), r"lacks the key\(s\) \['pipeline'\]"),
     (lambda d: d.update(format_version="1"), "format_version"),
     (lambda d: d.update(format="pickle"), "format is 'pickle'"),
     (lambda d: d.pop("training"), r"lacks the key\(s\) \['training'\]"),

@@ -49,10 +49,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _safe_json
+from . import _pipeline_file, _safe_json
 from ._safe_json import JSONLimitError
 from .activations import ACTIVATIONS, get_activation
-from .network import PARAM_NAMES, Network
+from .network import Network
 from .outputs import OUTPUTS
 from .training import History
 
@@ -65,10 +65,11 @@ __all__ = ["save", "load", "describe", "check_destination", "atomic_file", "FORM
            "FORMAT_VERSION"]
 
 FORMAT_NAME = "shallownet.model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 adds "pipeline"; files without a pipeline are still written as 1
 _META_KEY = "shallownet"
 _KINDS = ("network", "classifier", "regressor")
 _ST_DTYPES = {"F32": "float32", "F64": "float64"}
+_ST_CODES = {"float32": "F32", "float64": "F64", "int64": "I64"}
 _TOP_KEYS = {"format", "format_version", "shallownet_version", "kind", "architecture",
              "classes", "feature_names", "hyperparameters", "training", "sha256", "metadata"}
 _ARCH_KEYS = {"N_i", "N_h", "N_o", "activation", "output", "dtype"}
@@ -107,8 +108,10 @@ def save(model, path, *, metadata: dict | None = None) -> Path:
 
     Parameters
     ----------
-    model : Classifier, Regressor or Network
-        A fitted estimator, or a bare network.
+    model : Classifier, Regressor, Network or Pipeline
+        A fitted estimator, a bare network, or a fitted scikit-learn ``Pipeline`` of
+        StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler (or ``"passthrough"``) steps
+        ending in a shallownet estimator; :func:`load` gives the same Pipeline back.
     path : str or path-like
         The target file (``.safetensors`` is the customary suffix). Its directory must exist.
     metadata : dict, optional
@@ -122,7 +125,7 @@ def save(model, path, *, metadata: dict | None = None) -> Path:
     """
     from safetensors.numpy import save as st_save
 
-    net, doc = _document(model)
+    net, doc, extra = _document_any(model)
     if metadata is not None:
         if not isinstance(metadata, dict) or not all(isinstance(k, str) for k in metadata):
             raise TypeError("metadata must be a dict with string keys")
@@ -133,7 +136,7 @@ def save(model, path, *, metadata: dict | None = None) -> Path:
                             f"lists and dicts of them): {exc}") from exc
         _check_user_metadata(metadata, ValueError)
         doc["metadata"] = metadata
-    tensors = {k: np.ascontiguousarray(v) for k, v in net.params.items()}
+    tensors = {k: np.ascontiguousarray(v) for k, v in net.params.items()} | extra
     doc["sha256"] = {k: _digest(v) for k, v in tensors.items()}
     text = json.dumps(doc, allow_nan=False)
     try:  # never write a file that load would refuse
@@ -327,6 +330,26 @@ def _digest(a: np.ndarray) -> str:
                           ).hexdigest()
 
 
+def _document_any(model) -> tuple[Network, dict, dict[str, np.ndarray]]:
+    """(network, JSON document, extra tensors) of an estimator, a network or a Pipeline."""
+    if type(model).__name__ == "Pipeline" and hasattr(model, "steps"):
+        try:
+            final, spec, extra = _pipeline_file.split(model)
+        except _pipeline_file.PipelineFileError as exc:
+            raise TypeError(f"cannot save this Pipeline: {exc}") from None
+        from .estimators import Classifier, Regressor
+
+        if not isinstance(final, Classifier | Regressor):
+            raise TypeError(f"a saved Pipeline ends in a shallownet Classifier or Regressor, "
+                            f"not {type(final).__name__}")
+        net, doc = _document(final)
+        doc["format_version"] = 2
+        doc["pipeline"] = spec
+        return net, doc, extra
+    net, doc = _document(model)
+    return net, doc, {}
+
+
 def _document(model) -> tuple[Network, dict]:
     """The network and the JSON document that describes ``model``."""
     from . import __version__
@@ -340,13 +363,13 @@ def _document(model) -> tuple[Network, dict]:
         net, kind = model.network_, ("classifier" if isinstance(model, Classifier)
                                      else "regressor")
     else:
-        raise TypeError(f"save expects a shallownet Classifier, Regressor or Network, got "
-                        f"{type(model).__name__}")
+        raise TypeError(f"save expects a shallownet Classifier, Regressor or Network (or a "
+                        f"Pipeline of scalers ending in one), got {type(model).__name__}")
     if not all(np.isfinite(p).all() for p in net.params.values()):
         raise ValueError("the network has NaN or inf weights; there is nothing sound to save")
     doc = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": 1,  # 2 only with a pipeline, so that older readers read the rest
         "shallownet_version": __version__,
         "kind": kind,
         "architecture": {"N_i": net.N_i, "N_h": net.N_h, "N_o": net.N_o,
@@ -431,11 +454,17 @@ def load(path):
     """
     doc, arrays = _read(path)
     arch = doc["architecture"]
-    net = Network(**arrays, activation=arch["activation"], output=arch["output"],
-                  dtype=arch["dtype"])
+    net = Network(**{k: arrays[k] for k in ("W_H", "b_H", "W_O", "b_O")},
+                  activation=arch["activation"], output=arch["output"], dtype=arch["dtype"])
     if doc["kind"] == "network":
         return net
-    return _estimator(doc, net, path)
+    est = _estimator(doc, net, path)
+    if "pipeline" not in doc:
+        return est
+    try:
+        return _pipeline_file.build(doc["pipeline"], arrays, est)
+    except _pipeline_file.PipelineFileError as exc:
+        raise _bad(path, str(exc)) from None
 
 
 def _estimator(doc: dict, net: Network, path):
@@ -549,8 +578,8 @@ def _read(path) -> tuple[dict, dict[str, np.ndarray]]:
             doc = _parse_document(meta[_META_KEY])
         except JSONLimitError as exc:
             raise _bad(path, str(exc)) from None
-        _check_document(doc, path)
-        spans = _tensor_spans(header, doc["architecture"], path)
+        expected = _check_document(doc, path)
+        spans = _tensor_spans(header, expected, path)
         total = max((end for _, _, end, _ in spans), default=0)
         available = size - 8 - n
         if available < total:
@@ -567,7 +596,7 @@ def _read(path) -> tuple[dict, dict[str, np.ndarray]]:
         a = np.frombuffer(buf, dtype=dt, count=(end - begin) // dt.itemsize, offset=begin)
         arrays[k] = a.reshape(shape).astype(dt.newbyteorder("="), copy=False)
     # --- the values themselves
-    for k in PARAM_NAMES:
+    for k in expected:
         a = arrays[k]
         if _digest(a) != doc["sha256"][k]:
             raise _bad(path, f"the bytes of {k} do not match their SHA-256 checksum; the file "
@@ -577,34 +606,35 @@ def _read(path) -> tuple[dict, dict[str, np.ndarray]]:
     return doc, arrays
 
 
-def _tensor_spans(header: dict, arch: dict, path) -> list:
+def _tensor_spans(header: dict, expected: dict, path) -> list:
     """(name, begin, end, (shape, dtype)) of each tensor, in file order, checked to tile the
-    data exactly, from the header alone."""
-    missing = [k for k in PARAM_NAMES if k not in header]
-    unknown = sorted(k for k in header if k not in PARAM_NAMES)
+    data exactly, from the header alone; ``expected`` maps names to (shape, dtype name)."""
+    missing = [k for k in expected if k not in header]
+    unknown = sorted(k for k in header if k not in expected)
     if missing:
-        raise _bad(path, f"missing tensor(s) {missing}; a model has exactly {list(PARAM_NAMES)}")
+        raise _bad(path, f"missing tensor(s) {_shown(missing)}; a model has exactly "
+                         f"{_shown(list(expected))}")
     if unknown:
-        raise _bad(path, f"unknown tensor(s) {unknown}; a model has exactly {list(PARAM_NAMES)}")
-    N_i, N_h, N_o = arch["N_i"], arch["N_h"], arch["N_o"]
-    shapes = {"W_H": [N_h, N_i], "b_H": [N_h], "W_O": [N_o, N_h], "b_O": [N_o]}
+        raise _bad(path, f"unknown tensor(s) {_shown(unknown)}; a model has exactly "
+                         f"{_shown(list(expected))}")
     spans = []
-    for k in PARAM_NAMES:
+    for k, (want_shape, want_dtype) in expected.items():
         entry = header[k]
         if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
             raise _bad(path, f"the header entry of {k} is malformed; the file is corrupted")
         st_dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
-        if not isinstance(st_dtype, str) or _ST_DTYPES.get(st_dtype) != arch["dtype"]:
-            raise _bad(path, f"{k} has dtype {st_dtype} but the metadata says {arch['dtype']} "
-                             "(shallownet stores F32 or F64, all four alike)")
+        if not isinstance(st_dtype, str) or st_dtype != _ST_CODES[want_dtype]:
+            raise _bad(path, f"{k} has dtype {_shown(st_dtype)} but the metadata says "
+                             f"{want_dtype} (shallownet stores the four weights as F32 or F64, "
+                             "all alike)")
         if not (isinstance(shape, list) and all(_is_int(d) for d in shape)) \
-                or shape != shapes[k]:
-            raise _bad(path, f"{k} has shape {shape} but the architecture (N_i={N_i}, "
-                             f"N_h={N_h}, N_o={N_o}) needs {shapes[k]}")
+                or shape != want_shape:
+            raise _bad(path, f"{k} has shape {_shown(shape)} but the metadata needs "
+                             f"{want_shape}")
         if not (isinstance(offsets, list) and len(offsets) == 2
                 and all(_is_int(o) for o in offsets)):
             raise _bad(path, f"the data offsets of {k} are malformed; the file is corrupted")
-        dt = np.dtype(_ST_DTYPES[st_dtype]).newbyteorder("<")
+        dt = np.dtype(want_dtype).newbyteorder("<")
         spans.append((k, offsets[0], offsets[1], (shape, dt)))
     spans.sort(key=lambda s: (s[1], s[2]))
     position = 0
@@ -628,13 +658,14 @@ def _check_document(doc, path) -> None:
     version = doc.get("format_version")
     if not _is_int(version):
         raise _bad(path, f"format_version {_shown(version)} is not an integer")
-    if version != FORMAT_VERSION:
+    if version not in (1, 2):
         newer = " (written by a newer shallownet; upgrade shallownet to read it)" \
             if version > FORMAT_VERSION else ""
-        raise _bad(path, f"unknown format version {version}; this shallownet reads version "
-                         f"{FORMAT_VERSION}{newer}")
-    missing = sorted(_TOP_KEYS - set(doc))
-    unknown = sorted(set(doc) - _TOP_KEYS)
+        raise _bad(path, f"unknown format version {version}; this shallownet reads versions "
+                         f"1 to {FORMAT_VERSION}{newer}")
+    keys = _TOP_KEYS | ({"pipeline"} if version == 2 else set())
+    missing = sorted(keys - set(doc))
+    unknown = sorted(set(doc) - keys)
     if missing:
         raise _bad(path, f"the metadata lacks the key(s) {missing}")
     if unknown:
@@ -660,10 +691,6 @@ def _check_document(doc, path) -> None:
         raise _bad(path, f"dtype {_shown(arch['dtype'])} is not float32 or float64")
     if arch["output"] == "binary" and arch["N_o"] != 1:
         raise _bad(path, f"a binary output has N_o = 1, the metadata says {arch['N_o']}")
-    sha = doc["sha256"]
-    if not isinstance(sha, dict) or set(sha) != set(PARAM_NAMES) \
-            or not all(isinstance(v, str) and _HEX64.fullmatch(v) for v in sha.values()):
-        raise _bad(path, f"sha256 must map each of {list(PARAM_NAMES)} to a hex digest")
     if doc["metadata"] is not None:
         if not isinstance(doc["metadata"], dict):
             raise _bad(path, "metadata must be a JSON object or null")
@@ -671,11 +698,25 @@ def _check_document(doc, path) -> None:
             _check_user_metadata(doc["metadata"], JSONLimitError)
         except JSONLimitError as exc:
             raise _bad(path, str(exc)) from None
+    N_i, N_h, N_o = arch["N_i"], arch["N_h"], arch["N_o"]
+    expected = {"W_H": ([N_h, N_i], arch["dtype"]), "b_H": ([N_h], arch["dtype"]),
+                "W_O": ([N_o, N_h], arch["dtype"]), "b_O": ([N_o], arch["dtype"])}
+    if version == 2:
+        if kind == "network":
+            raise _bad(path, "a bare network is not saved in a pipeline")
+        try:
+            expected |= _pipeline_file.check(doc["pipeline"], N_i)
+        except _pipeline_file.PipelineFileError as exc:
+            raise _bad(path, str(exc)) from None
+    sha = doc["sha256"]
+    if not isinstance(sha, dict) or set(sha) != set(expected) \
+            or not all(isinstance(v, str) and _HEX64.fullmatch(v) for v in sha.values()):
+        raise _bad(path, f"sha256 must map each of {_shown(list(expected))} to a hex digest")
     if kind == "network":
         for k in ("classes", "feature_names", "hyperparameters", "training"):
             if doc[k] is not None:
                 raise _bad(path, f"a bare network has no {k}, but the metadata gives some")
-        return
+        return expected
     # --- estimators
     if (kind == "classifier") != (arch["output"] in ("binary", "multiclass")):
         raise _bad(path, f"a {kind} cannot have output type {arch['output']!r}")
@@ -695,6 +736,7 @@ def _check_document(doc, path) -> None:
                              "not be matched by name)")
     _check_hyperparameters(doc, path)
     _check_training(doc["training"], path)
+    return expected
 
 
 def _check_user_metadata(metadata: dict, error: type) -> None:
@@ -843,14 +885,25 @@ def describe(path_or_model) -> dict:
     ``dtype``, ``parameters`` (the total count, N_h (N_i + 1) + N_o (N_h + 1)),
     ``parameter_shapes``, ``classes``, ``feature_names``, ``hyperparameters``, ``training``
     (epochs run, optimizer steps, final and best loss, best epoch, validation scores, how
-    training ended, or None for a bare network), ``shallownet_version``, ``format_version`` and
-    the user ``metadata`` given to :func:`save`.
+    training ended, or None for a bare network), ``pipeline`` (the steps of a saved Pipeline,
+    each ``{"name", "class", "params"}``, the shallownet estimator last; None for a lone
+    model), ``shallownet_version``, ``format_version`` and the user ``metadata`` given to
+    :func:`save`.
     """
     if isinstance(path_or_model, str | os.PathLike):
         doc, _ = _read(path_or_model)
     else:
-        _, doc = _document(path_or_model)
+        _, doc, _ = _document_any(path_or_model)
         doc["sha256"] = None
+    pipeline = names = None
+    if doc.get("pipeline") is not None:
+        spec = doc["pipeline"]
+        pipeline = [{"name": s["name"], "class": s["class"], "params": s.get("params", {})}
+                    for s in spec["steps"]]
+        pipeline.append({"name": spec["final"], "class": doc["kind"].capitalize(),
+                         "params": doc["hyperparameters"]})
+        first = next((s for s in spec["steps"] if s["class"] != "passthrough"), {})
+        names = first.get("attributes", {}).get("feature_names_in_")
     arch = doc["architecture"]
     N_i, N_h, N_o = arch["N_i"], arch["N_h"], arch["N_o"]
     shapes = {"W_H": [N_h, N_i], "b_H": [N_h], "W_O": [N_o, N_h], "b_O": [N_o]}
@@ -882,9 +935,10 @@ def describe(path_or_model) -> dict:
         "parameters": N_h * (N_i + 1) + N_o * (N_h + 1),
         "parameter_shapes": shapes,
         "classes": classes,
-        "feature_names": doc["feature_names"],
+        "feature_names": names if pipeline and names else doc["feature_names"],
         "hyperparameters": doc["hyperparameters"],
         "training": training,
+        "pipeline": pipeline,
         "shallownet_version": doc["shallownet_version"],
         "format_version": doc["format_version"],
         "metadata": doc["metadata"],

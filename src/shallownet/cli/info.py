@@ -51,6 +51,9 @@ def info(
     summary = Table(show_header=False)
     summary.add_column("key", style="bold")
     summary.add_column("value", overflow="fold")
+    if d.get("pipeline"):
+        summary.add_row("pipeline", visible(" -> ".join(f"{s['name']} ({s['class']})"
+                                                        for s in d["pipeline"])))
     if d.get("classes") is not None:
         summary.add_row("classes", visible(_short(", ".join(str(c) for c in d["classes"]))))
     names = d.get("feature_names")
