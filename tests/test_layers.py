@@ -24,7 +24,7 @@ LAYERS = {
     # training, and the notes' other engines built on the network
     "training": 2, "solvers": 2, "graph": 2, "tensors": 2, "explain": 2, "plotting": 2,
     # what users hold: estimators, data, model files, export
-    "estimators": 3, "datasets": 3, "data": 3, "io": 3, "export": 3,
+    "estimators": 3, "datasets": 3, "data": 3, "io": 3, "_pipeline_file": 3, "export": 3,
     # the shared workflows
     "workflow": 4, "problems": 4, "demo": 4,
     # front ends
