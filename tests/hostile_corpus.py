@@ -70,7 +70,7 @@ def _huge_header_length(path: Path, out: Path) -> None:
 
 def _header_longer_than_file(path: Path, out: Path) -> None:
     data = path.read_bytes()
-    out.write_bytes(struct.pack("<Q", 60 * 2**20) + data[8:])
+    out.write_bytes(struct.pack("<Q", 20 * 2**20) + data[8:])
 
 
 def _duplicate_tensor_key(path: Path, out: Path) -> None:
@@ -154,7 +154,7 @@ MODEL_FILES = {
     "header longer than the file": (_header_longer_than_file, "truncated"),
     "header nested 200,000 deep": (_header_is_deep, "its header"),
     "3 million empty lists": (_raw_doc(_many_lists), "entries"),
-    "300,000 metadata keys": (_raw_doc(_many_keys), "entries"),
+    "300,000 metadata keys": (_raw_doc(_many_keys), "object keys"),
     "metadata nested 100,000 deep": (_raw_doc(_deep_doc), "nests"),
     "user metadata nested 20 deep": (_edit(_deep_user_metadata), "nests"),
     "duplicate tensor key": (_duplicate_tensor_key, "appears twice"),

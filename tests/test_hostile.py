@@ -165,7 +165,7 @@ def test_labels_and_metadata_from_a_model_file_are_shown_literally(valid, tmp_pa
     r = CliRunner().invoke(app, ["evaluate", str(path), "iris"])
     _no_raw_controls(r.output)
     X = np.arange(8, dtype=float).reshape(4, 2)
-    model = Classifier(hidden_units=2, epochs=1, seed=0).fit(X, [0, 1, 0, 1])
+    model = Classifier(hidden_units=2, epochs=1, random_state=0).fit(X, [0, 1, 0, 1])
     meta = {f"k{ESC}]8;;http://x{ESC}\\": f"v{ESC}[2J[/]", **{f"n{i}": i for i in range(500)}}
     save(model, path, metadata=meta)
     r = CliRunner().invoke(app, ["info", str(path)], env={"COLUMNS": "400"})

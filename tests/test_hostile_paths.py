@@ -244,6 +244,25 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path, delay):
     """SIGINT from the first import to the last line: one line, exit 130 (or the run was
     already over: exit 0, and the model loads)."""
     model = tmp_path / "m.safetensors"
+    for _ in range(3):
+        code, out, err = _interrupted_run(tmp_path, model, delay)
+        # on a loaded machine the signal can land in the launcher's own two lines before
+        # main() (its traceback names only "<string>"): that moment is not shallownet's; again
+        if not ("Traceback" in err and "shallownet" not in err):
+            break
+    assert "Traceback" not in out + err, err
+    if code == 0:
+        assert load(model) is not None
+        return
+    assert code == 130, (code, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "interrupted" in lines[0], err
+    if model.exists():
+        load(model)
+    assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+
+
+def _interrupted_run(tmp_path, model, delay):
     p = subprocess.Popen([sys.executable, "-c", _LAUNCH, "train", "iris", "--epochs", "40",
                           "-q", "--out", str(model)], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, cwd=tmp_path,
@@ -257,16 +276,7 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path, delay):
         if p.poll() is None:
             p.kill()
             p.wait()
-    assert "Traceback" not in out + err, err
-    if p.returncode == 0:
-        assert load(model) is not None
-        return
-    assert p.returncode == 130, (p.returncode, err)
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "interrupted" in lines[0], err
-    if model.exists():
-        load(model)
-    assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+    return p.returncode, out, err
 
 
 def test_import_shallownet_loads_nothing_heavy():

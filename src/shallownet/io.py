@@ -14,7 +14,7 @@ A shallownet model file is a `safetensors <https://github.com/huggingface/safete
 ``load`` never executes code (no pickle). It reads the 8-byte header length and the header
 first and checks every size they declare against the file's size before reading the weights
 (a model extended to 4 GB is refused at once). The metadata is measured before it is parsed
-(at most 64 MiB, 2,000,000 entries, 32 levels; the caller's own ``metadata`` at most 100,000
+(at most 32 MiB, 1,000,000 entries, 32 levels; the caller's own ``metadata`` at most 100,000
 entries, 16 levels) and parsed strictly (no repeated key, no NaN, integers that fit 64 bits,
 finite floats). Then every field is checked: what loads is exactly what was saved (class
 labels whose dtype cannot hold them, a missing or mistyped hyper-parameter, duplicate feature
@@ -82,9 +82,9 @@ _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 # Limits no honest model comes near, so that a hostile file is refused quickly, in little
 # memory: the header's size, the metadata's entries and nesting, the class list's memory.
-_MAX_HEADER = 64 * 2**20
+_MAX_HEADER = 32 * 2**20
 _MAX_HEADER_ENTRIES = 1_000  # the safetensors header: a few entries per tensor
-_MAX_ENTRIES = 2_000_000     # about 600,000 epochs of training curves
+_MAX_ENTRIES = 1_000_000     # about 330,000 epochs of training and validation curves
 _MAX_DEPTH = 32
 _MAX_USER_ENTRIES = 100_000
 _MAX_USER_DEPTH = 16
@@ -536,7 +536,8 @@ def _open_regular(path: Path):
 
 def _parse_document(text: str | bytes):
     return _safe_json.loads(text, max_bytes=_MAX_HEADER, max_depth=_MAX_DEPTH,
-                            max_entries=_MAX_ENTRIES, what="the metadata")
+                            max_entries=_MAX_ENTRIES, max_keys=_MAX_USER_ENTRIES + 10_000,
+                            what="the metadata")
 
 
 def _read(path) -> tuple[dict, dict[str, np.ndarray]]:
