@@ -211,3 +211,16 @@ def special_paths(tmp: Path, valid: Path) -> dict[str, Path]:
 
 def valid_arrays_equal(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def refused(result, *words):
+    """A CLI result refused as it should be: exit 2, one line ``error: ...`` naming ``words``,
+    no traceback, no "internal error", and no training done."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "training on" not in result.output and "Traceback" not in result.output
+    assert "internal error" not in result.output
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    return lines[0]

@@ -21,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 import shallownet
+from hostile_corpus import refused
 from shallownet import Network
 from shallownet.cli import app
 from shallownet.io import check_destination, load, save
@@ -30,17 +31,6 @@ ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 def run(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def refused(result, *words):
-    """One line ``error: ...`` naming ``words``, exit 2, and no training was done."""
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "training on" not in result.output and "Traceback" not in result.output
-    for w in words:
-        assert w in lines[0], (w, lines[0])
-    return lines[0]
 
 
 def _device(tmp_path):
