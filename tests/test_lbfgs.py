@@ -160,6 +160,7 @@ def _held_out(load, classification, seed):
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # the peer's limit
 @pytest.mark.parametrize("load,classification", [
     (load_iris, True), (load_wine, True), (load_breast_cancer, True), (load_digits, True),
     (load_diabetes, False)])

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .app import ModelArgument, Precision, _console, app
-from .common import _check_writable
+from .common import _check_outputs
 from .errors import _friendly_errors, visible
 
 
@@ -28,7 +28,7 @@ def export(
 
     if not Path(model_path).exists():
         raise FileNotFoundError(f"no such model file: {model_path}")
-    _check_writable(Path(out), "the ONNX model to")
+    _check_outputs([("the ONNX model", out)], inputs=[("MODEL", model_path)])
     proto = to_onnx(model_path, out, dtype=dtype.value)
     outputs = ", ".join(o.name for o in proto.graph.output)
     _console().print(f"wrote {visible(out)} (ONNX opset {ONNX_OPSET}; input X, outputs {outputs})",

@@ -108,7 +108,9 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
 
 def _to_block(batch: pa.RecordBatch, d: int, dtype: np.dtype) -> np.ndarray:
     arrow = _FLOAT_TYPES[dtype]
-    cols = [c if c.type == arrow else c.cast(arrow) for c in batch.columns[:d]]
+    # integers round to the nearest float, as a CSV's do (an int64 never overflows float32)
+    cols = [c if c.type == arrow else c.cast(arrow, safe=not pa.types.is_integer(c.type))
+            for c in batch.columns[:d]]
     tensor = pa.RecordBatch.from_arrays(cols, names=[str(j) for j in range(d)]).to_tensor(
         null_to_nan=True, row_major=True)
     # a copy that numpy owns: freed at once when dropped, where pyarrow's pool would keep

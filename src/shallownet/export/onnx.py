@@ -256,6 +256,10 @@ def to_onnx(model, path=None, *, dtype="float32", opset: int = ONNX_OPSET):
             raise ValueError(f"cannot write {target}: the folder {target.parent} does not exist")
         if target.exists() and not target.is_file():
             raise ValueError(f"cannot write {target}: it exists and is not a regular file")
+        if isinstance(model, str | os.PathLike) and target.exists() and \
+                os.path.samefile(target, os.fspath(model)):
+            raise ValueError(f"cannot write {target}: it is the model file being exported; "
+                             "choose another path")
         _atomic_write(target, proto.SerializeToString())
     return proto
 
