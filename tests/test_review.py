@@ -75,3 +75,60 @@ def test_parquet_integers_beyond_float32_read_as_a_csv_reads_them(tmp_path, dtyp
     result = run("predict", out, tmp_path / "t.parquet")
     assert result.exit_code == 0, result.output
     assert len(result.stdout.strip().splitlines()) == 41
+
+
+def test_a_saved_classification_network_is_a_classifier_to_the_commands(tmp_path):
+    """Problem 2's network saved with ``sn.save``: ``predict --proba`` said "is a regression
+    model" and ``evaluate`` printed R^2 of its 0/1 decisions."""
+    import csv
+
+    net = sn.Network(W_H=[[1], [1]], b_H=[-2, -4], W_O=[1, -2], b_O=-0.5,
+                     activation="threshold", output="binary")
+    path = tmp_path / "p2.safetensors"
+    sn.save(net, path)
+    x = [0, 1, 3, 5, 3.5]
+    (tmp_path / "x.csv").write_text("x\n" + "".join(f"{v}\n" for v in x))
+    (tmp_path / "xy.csv").write_text("x,y\n0,0\n1,0\n3,1\n5,1\n")   # the last one is wrong
+    for extra in ([], ["--stream"]):
+        result = run("predict", path, tmp_path / "x.csv", "--proba", *extra)
+        assert result.exit_code == 0, result.output
+        rows = list(csv.reader(result.stdout.strip().splitlines()))
+        assert rows[0] == ["prediction", "proba_0", "proba_1"]
+        assert [int(r[0]) for r in rows[1:]] == [0, 0, 1, 0, 1]   # Table 1's y_hat
+        u_O = 1 / (1 + np.exp(-net.forward(x).z_O.ravel()))        # (3)
+        np.testing.assert_allclose([float(r[2]) for r in rows[1:]], u_O, rtol=1e-6)
+        np.testing.assert_allclose([float(r[1]) for r in rows[1:]], 1 - u_O, rtol=1e-6)
+        result = run("evaluate", path, tmp_path / "xy.csv", "--target", "y", *extra)
+        assert result.exit_code == 0, result.output
+        assert "accuracy" in result.stdout and "0.7500" in result.stdout
+        assert "R^2" not in result.stdout
+    multi = sn.Network.init(N_i=2, N_h=3, N_o=3, output="multiclass", seed=0)
+    sn.save(multi, tmp_path / "m.safetensors")
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    (tmp_path / "m.csv").write_text("a,b\n" + "".join(f"{a!r},{b!r}\n" for a, b in X.tolist()))
+    result = run("predict", tmp_path / "m.safetensors", tmp_path / "m.csv", "--proba")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(result.stdout.strip().splitlines()))
+    assert rows[0] == ["prediction", "proba_0", "proba_1", "proba_2"]
+    assert [int(r[0]) for r in rows[1:]] == multi.predict(X).tolist()
+    np.testing.assert_allclose([[float(v) for v in r[1:]] for r in rows[1:]],
+                               multi.predict_proba(X), rtol=1e-6)
+
+
+def test_playground_ctrl_c_before_the_server_is_up_is_a_clean_stop(monkeypatch):
+    """Ctrl-C just after the URL is printed (before uvicorn's handler, as on a loaded machine)
+    ended in "error: interrupted", exit 130, instead of "playground stopped"."""
+    import io
+
+    pytest.importorskip("uvicorn")
+    import shallownet.playground as play
+    import shallownet.playground.app as play_app
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(play_app, "create_app", interrupted)
+    out = io.StringIO()
+    play.serve("127.0.0.1", 0, open_browser=False, out=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("http://127.0.0.1:") and lines[-1] == "playground stopped"

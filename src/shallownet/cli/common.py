@@ -20,10 +20,32 @@ def _is_classifier(model) -> bool:
 
 def _load_model(path: Path):
     from .. import io
+    from ..network import Network
 
     if not Path(path).exists():
         raise FileNotFoundError(f"no such model file: {path}")
-    return io.load(path)
+    model = io.load(path)
+    if isinstance(model, Network) and model.output.is_classifier:
+        return _NetworkClassifier(model)
+    return model
+
+
+class _NetworkClassifier:
+    """A saved classification ``Network`` as the commands see a classifier: its classes are
+    the indices 0..K-1 (the notes' 1..K, counted from 0), its predictions (4)/(6) and its
+    probabilities one column per class ((3) as 1 - u_O, u_O; or the softmax (5))."""
+
+    def __init__(self, net):
+        self.network_ = net
+        self.n_features_in_ = net.N_i
+        self.classes_ = np.arange(max(net.N_o, 2))
+
+    def predict(self, X):
+        return self.network_.predict(X)
+
+    def predict_proba(self, X):
+        p = self.network_.predict_proba(X)
+        return np.column_stack([1 - p, p]) if p.ndim == 1 else p
 
 
 def _model_features(model) -> tuple[list[str] | None, int | None]:
