@@ -4,23 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 import shallownet as sn
-from shallownet.cli import app
-
-
-def run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def assert_one_line_error(result, *words, code=2):
-    assert result.exit_code == code, (result.exit_code, result.output)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    for w in words:
-        assert w in lines[0], (w, lines[0])
+from test_cli import assert_one_line_error, run  # the command's own test helpers
 
 
 @pytest.fixture(scope="module")
