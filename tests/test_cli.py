@@ -401,6 +401,11 @@ def test_console_script_version_help_and_error():
 
 
 @pytest.mark.slow
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def test_console_script_real_sigint(tmp_path):
     exe = _entry_point()
     model = tmp_path / "digits.safetensors"
@@ -412,7 +417,12 @@ def test_console_script_real_sigint(tmp_path):
         for line in p.stdout:  # wait until training has started
             if line.startswith("training on"):
                 break
-        time.sleep(1.5)
+        # then until it has trained for 0.5 s of CPU time (many digits epochs): counted in CPU
+        # time, a busy machine cannot make the signal land before the first epoch
+        start = _cpu_seconds(p.pid)
+        deadline = time.monotonic() + 60
+        while _cpu_seconds(p.pid) - start < 0.5 and time.monotonic() < deadline:
+            time.sleep(0.05)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=60)
     finally:

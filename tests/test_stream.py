@@ -294,3 +294,43 @@ def test_ctrl_c_in_a_streamed_run_stops_after_the_batch_with_the_best_weights(tm
     kept = best[clf.best_epoch_]
     source.fold_into(net := sn.Network(**kept, activation="relu", output="multiclass"))
     np.testing.assert_allclose(clf.network_.params["W_H"], net.params["W_H"], rtol=1e-5)
+
+
+def test_a_csv_reader_is_closed_when_reading_stops_early(tmp_path, monkeypatch):
+    """The reader's read-ahead thread is stopped when a pass ends early (a bad value, a consumer
+    that stops): a reader left to interpreter exit could abort the process."""
+    import pyarrow.csv as pacsv
+
+    from shallownet.data import readers, stream
+
+    opened = []
+    real_open = pacsv.open_csv
+
+    class Recorder:
+        def __init__(self, reader):
+            self.reader, self.closed = reader, False
+            opened.append(self)
+
+        def __iter__(self):
+            return iter(self.reader)
+
+        def close(self):
+            self.closed = True
+            self.reader.close()
+
+    monkeypatch.setattr(readers.pacsv, "open_csv", lambda *a, **k: Recorder(real_open(*a, **k)))
+    rows = ["a,b"] + [f"{i},{i + 1}" for i in range(20000)] + ["inf,1"]
+    rows += [f"{i},{i}" for i in range(20000)]
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(rows) + "\n")
+    fmt = readers.open_file(path)
+    fmt.block_size = 1 << 12  # many small batches: the bad one is not the last
+    opened.clear()
+
+    with pytest.raises(DataError):
+        for _ in stream.blocks(fmt, ["a", "b"], check="block"):
+            pass
+    gen = stream.blocks(fmt, ["a", "b"])
+    next(gen)
+    gen.close()  # a consumer that stops after one block
+    assert len(opened) >= 2 and all(r.closed for r in opened)  # every reader closed at once

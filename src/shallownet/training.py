@@ -425,19 +425,13 @@ class _Progress:
         self.batches = batches
         self.epochs = epochs
         if enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            # fits 80 columns with the named validation values ("val loss 0.0784, val
+            # accuracy 0.9800"): a short bar over all steps, no step counter
             self.p = Progress(TextColumn("[bold]epoch {task.fields[epoch]}/" + str(epochs)),
-                              BarColumn(), MofNCompleteColumn(), TextColumn("steps"),
-                              TextColumn("loss {task.fields[loss]}"),
-                              TextColumn("{task.fields[val]}"), TimeElapsedColumn(),
-                              TimeRemainingColumn())
+                              BarColumn(bar_width=10), TextColumn("loss {task.fields[loss]}"),
+                              TextColumn("{task.fields[val]}"), TimeElapsedColumn())
             self.task = self.p.add_task("train", total=epochs * batches, epoch=1, loss="-",
                                         val="")
             self._n = 0

@@ -139,6 +139,7 @@ class FileFormat:
             include_columns=list(columns), column_types=types, null_values=NULL_VALUES,
             strings_can_be_null=True, quoted_strings_can_be_null=True,
             decimal_point=self.decimal)
+        reader = None
         try:
             reader = pacsv.open_csv(
                 self.path, read_options=pacsv.ReadOptions(block_size=self.block_size),
@@ -148,6 +149,12 @@ class FileFormat:
             yield from reader
         except pa.ArrowInvalid as e:
             raise self._csv_error(e, invalid) from None
+        finally:
+            # stop the reader's read-ahead thread now, not at interpreter exit (a reader left
+            # open there can end the process with 'terminate called without an active
+            # exception')
+            if reader is not None:
+                reader.close()
 
     def _csv_error(self, e, invalid) -> DataError:
         if invalid:

@@ -102,6 +102,8 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
             yield block, (batch.column(len(features)) if target is not None else None)
     except _ConversionError as e:
         raise _explain_conversion(fmt, features, e) from None
+    finally:
+        batches.close()  # an early stop (or a consumer that stops) closes the reader at once
     if check and bad.rows:
         raise _explain_bad(fmt, features, bad, n, dtype)
 
