@@ -348,3 +348,58 @@ def test_save_replaces_an_existing_file(tmp_path, model_file):
     save(net, model_file)
     assert type(load(model_file)) is Network
     assert _no_temp_files(tmp_path)
+
+
+# ------------------------------------------------------------ class_weight as a dict {label: w}
+@pytest.mark.parametrize("labels", [[0, 1, 2], ["a", "b", "c"], [-7, 5, 9]])
+def test_a_class_weight_dict_round_trips_with_its_label_types(labels, tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 3))
+    y = np.asarray(labels)[np.arange(90) % 3]
+    weights = dict(zip(labels, [3.0, 1.0, 0.5], strict=True))
+    model = sn.Classifier(hidden_units=4, epochs=3, class_weight=weights, random_state=0)
+    model.fit(X, y)
+    back = sn.load(sn.save(model, tmp_path / "cw.safetensors"))
+    assert back.class_weight == weights
+    assert [type(k) for k in back.class_weight] == [type(k) for k in weights]
+    np.testing.assert_array_equal(back.predict(X), model.predict(X))
+    # the loaded estimator refits with the same weights: the same network as the original
+    refit = sn.Classifier(**back.get_params()).fit(X, y)
+    np.testing.assert_array_equal(refit.network_.params["W_O"], model.network_.params["W_O"])
+
+
+def test_a_bool_class_weight_dict_round_trips(tmp_path):
+    X = np.random.default_rng(1).normal(size=(40, 2))
+    y = X[:, 0] > 0
+    model = sn.Classifier(hidden_units=3, epochs=2, class_weight={True: 2.0, False: 1.0},
+                          random_state=0).fit(X, y)
+    assert sn.load(sn.save(model, tmp_path / "b.safetensors")).class_weight == {True: 2.0,
+                                                                                 False: 1.0}
+
+
+@pytest.mark.parametrize("value, words", [
+    ({"labels": {"type": "int", "dtype": "<i8", "values": [0, 1]}, "weights": [1.0]},
+     "one weight per label"),
+    ({"labels": {"type": "int", "dtype": "<i8", "values": [0, 0]}, "weights": [1.0, 2.0]},
+     "no label twice"),
+    ({"labels": {"type": "int", "dtype": "<i8", "values": [0, 1]}, "weights": [1.0, -2.0]},
+     "finite numbers >= 0"),
+    ({"labels": {"type": "int", "dtype": "|i1", "values": [0, 300]}, "weights": [1.0, 2.0]},
+     "not a valid"),
+    ({"labels": [0, 1], "weights": [1.0, 2.0]}, "finite numbers >= 0"),
+    ({"weights": [1.0]}, "keys 'labels' and 'weights'"),
+    (5, "wrong type"),
+])
+def test_a_tampered_class_weight_is_refused(value, words, tmp_path):
+    from hostile_corpus import assemble, split
+
+    X = np.random.default_rng(2).normal(size=(30, 2))
+    path = sn.save(sn.Classifier(hidden_units=2, epochs=1, random_state=0).fit(X, X[:, 0] > 0),
+                   tmp_path / "m.safetensors")
+    header, doc, tensors = split(__import__("pathlib").Path(path))
+    doc["hyperparameters"]["class_weight"] = value
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(assemble(header, doc, tensors))
+    with pytest.raises(ValueError, match="not a valid shallownet model") as info:
+        sn.load(bad)
+    assert words in str(info.value)

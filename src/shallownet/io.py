@@ -44,7 +44,8 @@ import stat
 import tempfile
 import threading
 import time
-from numbers import Integral
+from collections.abc import Mapping
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -398,7 +399,12 @@ def _document(model) -> tuple[Network, dict]:
         del params["seed"]  # the deprecated name, unset
     if not isinstance(params.get("random_state"), Integral | None):
         params["random_state"] = None  # a RandomState or Generator: its state is not data
+    if isinstance(params.get("class_weight"), Mapping):
+        params["class_weight"] = _encode_class_weight(params["class_weight"])
     for k, v in params.items():
+        if k == "class_weight" and isinstance(v, dict):
+            hyper[k] = v  # encoded above
+            continue
         if k == "dtype":
             # np.float32 or np.dtype("float32") is saved as "float32"; None (by optimizer) as None
             v = None if v is None else model._dtype_name()
@@ -417,6 +423,36 @@ def _document(model) -> tuple[Network, dict]:
                        "best_epoch": h.best_epoch, "stopped_early": bool(h.stopped_early),
                        "interrupted": bool(h.interrupted)}
     return net, doc
+
+
+def _encode_class_weight(weights: Mapping) -> dict:
+    """A ``class_weight`` dict as ``{"labels": <labels as classes are saved>, "weights": [...]}``
+    (JSON keys are strings only, so the labels keep their type in the classes' encoding)."""
+    labels = list(weights)
+    values = []
+    for label in labels:
+        w = weights[label]
+        if not (isinstance(w, Real) and not isinstance(w, bool) and math.isfinite(w) and w >= 0):
+            raise TypeError(f"class_weight[{label!r}] = {w!r} cannot be saved: use a finite "
+                            "number >= 0")
+        values.append(float(w))
+    return {"labels": _encode_classes(np.asarray(labels)), "weights": values}
+
+
+def _decode_class_weight(spec, path) -> dict:
+    if not isinstance(spec, dict) or set(spec) != {"labels", "weights"}:
+        raise _bad(path, "class_weight must be null, a string or an object with the keys "
+                         "'labels' and 'weights'")
+    weights = spec["weights"]
+    if not isinstance(spec["labels"], dict) or not isinstance(weights, list) or not all(
+            isinstance(w, int | float) and not isinstance(w, bool) and math.isfinite(w)
+            and w >= 0 for w in weights):
+        raise _bad(path, "class_weight's weights must be a list of finite numbers >= 0")
+    _check_class_spec(spec["labels"], path)
+    labels = _decode_classes(spec["labels"], path).tolist()
+    if len(labels) != len(weights) or len(set(labels)) != len(labels):
+        raise _bad(path, "class_weight needs one weight per label and no label twice")
+    return dict(zip(labels, (float(w) for w in weights), strict=True))
 
 
 def _encode_classes(classes: np.ndarray) -> dict:
@@ -765,6 +801,8 @@ def _hyper_type_ok(name: str, value, default) -> bool:
         return isinstance(value, bool) or (_is_int(value) and value >= 0)
     if name == "callbacks":
         return value is None
+    if name == "class_weight":
+        return value is None or isinstance(value, str | dict)
     if name in ("seed", "random_state"):
         return value is None or _is_int(value)
     if isinstance(default, bool):
@@ -791,6 +829,8 @@ def _check_hyperparameters(doc, path) -> None:
     if "random_state" not in hyper and "seed" in hyper:
         # written before random_state replaced seed: the same number under its new name
         hyper["random_state"] = hyper.pop("seed")
+    if isinstance(hyper.get("class_weight"), dict):  # {label: weight}, see _encode_class_weight
+        hyper["class_weight"] = _decode_class_weight(hyper["class_weight"], path)
     unknown = sorted(set(hyper) - set(defaults))
     if unknown:
         raise _bad(path, f"unknown hyper-parameter(s) {_shown(unknown)} for {cls.__name__}")
@@ -817,6 +857,18 @@ def _check_hyperparameters(doc, path) -> None:
 
 
 def _check_classes(spec, arch, path) -> None:
+    _check_class_spec(spec, path)
+    values = spec["values"]
+    want = 2 if arch["output"] == "binary" else arch["N_o"]
+    if len(values) != want or want < 2:
+        raise _bad(path, f"there are {len(values)} classes but the {arch['output']} output "
+                         f"with N_o = {arch['N_o']} needs {want}")
+    if values != sorted(values) or len(set(values)) != len(values):
+        raise _bad(path, "the class labels must be distinct and sorted")
+
+
+def _check_class_spec(spec, path) -> None:
+    """Labels as ``_encode_classes`` writes them: their type, their dtype, exact values."""
     if not isinstance(spec, dict) or set(spec) != {"type", "dtype", "values"}:
         raise _bad(path, "classes must be an object with the keys 'type', 'dtype', 'values'")
     kind, values = spec["type"], spec["values"]
@@ -824,10 +876,6 @@ def _check_classes(spec, arch, path) -> None:
         raise _bad(path, f"unknown class label type {_shown(kind)}")
     if not isinstance(values, list):
         raise _bad(path, "the class labels must be a list")
-    want = 2 if arch["output"] == "binary" else arch["N_o"]
-    if len(values) != want or want < 2:
-        raise _bad(path, f"there are {len(values)} classes but the {arch['output']} output "
-                         f"with N_o = {arch['N_o']} needs {want}")
     checks = {"bool": lambda v: isinstance(v, bool),
               "int": lambda v: _is_int(v),
               "float": lambda v: isinstance(v, float | int) and not isinstance(v, bool),
@@ -840,8 +888,6 @@ def _check_classes(spec, arch, path) -> None:
                              "writes (bool, int, float or str)")
         if np.dtype(spec["dtype"]).kind not in _CLASS_TYPES[kind]:
             raise _bad(path, f"class dtype {spec['dtype']!r} does not hold {kind} labels")
-    if values != sorted(values) or len(set(values)) != len(values):
-        raise _bad(path, "the class labels must be distinct and sorted")
     _decode_classes(spec, path)
 
 
