@@ -591,3 +591,9 @@ def test_computation_graphs_are_drawn_with_matplotlib(build, tmp_path):
 
     assert fills["x"] == pytest.approx(to_rgb("palegreen"))
     assert fills["L"] == pytest.approx(to_rgb("white"))
+
+
+@pytest.mark.parametrize("name", ["Classifier", "Regressor"])
+def test_a_mistyped_keyword_names_the_public_class(name):
+    with pytest.raises(TypeError, match=rf"^{name}\.__init__\(\) got an unexpected keyword"):
+        getattr(sn, name)(hiden_units=3)

@@ -938,6 +938,21 @@ class Regressor(RegressorMixin, _BaseNetwork):
 
     _kind = "continuous"
 
+    # its own signature, so a mistyped keyword names Regressor (not a private base class)
+    def __init__(self, hidden_units=100, activation="relu", optimizer="adam",
+                 learning_rate=None, momentum=0.9, nesterov=False, batch_size=32, epochs=200,
+                 l2=0.0, early_stopping=False, validation_fraction=0.1, patience=10,
+                 min_delta=0.0, shuffle=True, random_state=None, dtype=None,
+                 warm_start=False, verbose=False, callbacks=None, seed="deprecated",
+                 n_threads=None):
+        super().__init__(
+            hidden_units=hidden_units, activation=activation, optimizer=optimizer,
+            learning_rate=learning_rate, momentum=momentum, nesterov=nesterov,
+            batch_size=batch_size, epochs=epochs, l2=l2, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, patience=patience, min_delta=min_delta,
+            shuffle=shuffle, random_state=random_state, dtype=dtype, warm_start=warm_start,
+            verbose=verbose, callbacks=callbacks, seed=seed, n_threads=n_threads)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
