@@ -275,3 +275,29 @@ def test_import_shallownet_loads_nothing_heavy():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
     assert shallownet.Network is Network
+
+
+def test_an_import_error_caused_by_ctrl_c_is_an_interruption(monkeypatch, capsys):
+    """Ctrl-C while the standard library builds a class during an import surfaces as
+    ``RuntimeError: Error calling __set_name__ ...`` caused by the KeyboardInterrupt: one line,
+    exit 130, no traceback."""
+    import shallownet.cli as cli
+
+    def failing_import(name):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as ctrl_c:
+            raise RuntimeError("Error calling __set_name__ on 'cached_property'") from ctrl_c
+
+    monkeypatch.setattr(cli, "__getattr__", failing_import)
+    with pytest.raises(SystemExit) as done:
+        cli.main(["info", "m.safetensors"])
+    assert done.value.code == 130
+    assert capsys.readouterr().err == "error: interrupted\n"
+
+    def other_error(name):
+        raise RuntimeError("not an interruption")
+
+    monkeypatch.setattr(cli, "__getattr__", other_error)
+    with pytest.raises(RuntimeError, match="not an interruption"):
+        cli.main(["info", "m.safetensors"])

@@ -78,6 +78,12 @@ def main(argv: list[str] | None = None) -> None:
             if ignored and done.code in (0, None):
                 raise KeyboardInterrupt from None
             raise
+        except Exception as exc:
+            # a Ctrl-C inside an import can surface as another error caused by it (e.g. the
+            # standard library's "Error calling __set_name__" while a class is being built)
+            if _caused_by_interrupt(exc):
+                raise KeyboardInterrupt from None
+            raise
         finally:
             if as_program:  # the work is done: a late Ctrl-C cannot interrupt the exit
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -90,6 +96,17 @@ def main(argv: list[str] | None = None) -> None:
             pass
         sys.stderr.write("error: interrupted\n")
         raise SystemExit(130) from None
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """True when a KeyboardInterrupt is among the causes or contexts of ``exc``."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _keep_interrupts(hook, ignored: list):

@@ -12,6 +12,8 @@ import warnings
 
 import typer
 
+from . import _caused_by_interrupt as _interrupted  # the package entry point has it first
+
 
 class ExitStatus(enum.IntEnum):
     """Exit statuses of every command."""
@@ -104,15 +106,3 @@ def _describe(e: Exception) -> tuple[str, int]:
     # a bug: still one line, with the way to the traceback
     return (f"internal error, {type(e).__name__}: {_one_line(e)} (run with SHALLOWNET_DEBUG=1 "
             "for the traceback)", EXIT_FAILURE)
-
-
-def _interrupted(exc: BaseException) -> bool:
-    """Whether a Ctrl-C (KeyboardInterrupt) is among the causes of ``exc``."""
-    for _ in range(20):
-        if exc is None:
-            return False
-        if isinstance(exc, KeyboardInterrupt):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
-
