@@ -597,3 +597,17 @@ def test_computation_graphs_are_drawn_with_matplotlib(build, tmp_path):
 def test_a_mistyped_keyword_names_the_public_class(name):
     with pytest.raises(TypeError, match=rf"^{name}\.__init__\(\) got an unexpected keyword"):
         getattr(sn, name)(hiden_units=3)
+
+
+def test_the_progress_line_fits_80_columns_with_the_named_validation_values():
+    from rich.console import Console
+
+    from shallownet.training import _Progress
+
+    bar = _Progress(True, 200, 135, "accuracy")
+    bar.end_epoch(199, 0.0127, 0.98, val_loss=0.0784)
+    console = Console(width=200, record=True, color_system=None)
+    console.print(bar.p.make_tasks_table(bar.p.tasks))
+    line = console.export_text().rstrip("\n")
+    assert "val loss 0.0784, val accuracy 0.9800" in line and "…" not in line
+    assert len(line.rstrip()) <= 80, line

@@ -427,10 +427,10 @@ class _Progress:
         if enabled:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-            # fits 80 columns with the named validation values ("val loss 0.0784, val
-            # accuracy 0.9800"): a short bar over all steps, no step counter
+            # fits 80 columns at the command's 200 epochs with the named validation values
+            # ("val loss 0.0784, val accuracy 0.9800"): a short bar over all steps, no counter
             self.p = Progress(TextColumn("[bold]epoch {task.fields[epoch]}/" + str(epochs)),
-                              BarColumn(bar_width=10), TextColumn("loss {task.fields[loss]}"),
+                              BarColumn(bar_width=8), TextColumn("loss {task.fields[loss]}"),
                               TextColumn("{task.fields[val]}"), TimeElapsedColumn())
             self.task = self.p.add_task("train", total=epochs * batches, epoch=1, loss="-",
                                         val="")
