@@ -236,4 +236,7 @@ def test_command_starts_and_stops_a_local_cluster_for_a_locale_csv(tmp_path):
     assert result.exit_code == 0, result.output
     assert "regression of 'price'" in result.output
     model = sn.load(out)
-    np.testing.assert_allclose(model.predict(X), price, atol=0.5)
+    assert list(model.feature_names_in_) == ["a", "b"]  # the file's names travel with it
+    pd = pytest.importorskip("pandas")
+    np.testing.assert_allclose(model.predict(pd.DataFrame(X, columns=["a", "b"])), price,
+                               atol=0.5)

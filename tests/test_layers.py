@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "shallownet"
 LAYERS = {
     # the notes' building blocks and small pure helpers
     "activations": 0, "outputs": 0, "architecture": 0, "optimizers": 0, "validation": 0,
-    "preprocessing": 0, "_safe_json": 0,
+    "preprocessing": 0, "_safe_json": 0, "_text": 0,
     # the network and its fast kernels
     "network": 1, "_kernels": 1, "_threads": 1,
     # training, and the notes' other engines built on the network
@@ -32,7 +32,7 @@ LAYERS = {
 }
 #: The notes' core: numpy/scipy only.
 CORE = {"activations", "outputs", "architecture", "optimizers", "validation", "preprocessing",
-        "network", "_kernels", "_threads", "training", "solvers"}
+        "_text", "network", "_kernels", "_threads", "training", "solvers"}
 HEAVY = {"sklearn", "typer", "rich", "pyarrow", "dask", "distributed"}
 #: (module, dependency): why a core module may import it, inside a function only.
 ALLOWED_LAZY = {

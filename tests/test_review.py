@@ -118,3 +118,48 @@ def test_playground_ctrl_c_before_the_server_is_up_is_a_clean_stop(monkeypatch):
     play.serve("127.0.0.1", 0, open_browser=False, out=out)
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("http://127.0.0.1:") and lines[-1] == "playground stopped"
+
+
+def test_one_feature_and_one_class_count_in_the_singular(tmp_path):
+    """"1 features" and "1 distinct whole numbers" in the summaries a user reads first."""
+    from shallownet._text import count
+    from shallownet.data import load
+    from shallownet.data.schema import _detect_counts
+
+    assert [count(n, "class", "classes") for n in (0, 1, 2)] == ["0 classes", "1 class",
+                                                                  "2 classes"]
+    csv = tmp_path / "one.csv"
+    csv.write_text("x,label\n" + "".join(f"{i / 10},{i % 2}\n" for i in range(20)))
+    summary = load(csv).summary()
+    assert ", 1 feature," in summary and "20 samples" in summary, summary
+    result = run("train", csv, "--epochs", "1", "--seed", "0", "--quiet",
+                 "--out", tmp_path / "m.safetensors")
+    assert result.exit_code == 0, result.output
+    assert "1 feature," in result.stdout and "1 features" not in result.stdout
+    streamed = run("train", csv, "--epochs", "1", "--seed", "0", "--quiet", "--stream",
+                   "--out", tmp_path / "s.safetensors")
+    assert streamed.exit_code == 0, streamed.output
+    assert "1 feature," in streamed.stdout and "1 features" not in streamed.stdout
+    task, note = _detect_counts(4, 1, True, True, "label")
+    assert note.startswith("1 distinct whole number (") and "numbers" not in note, note
+
+
+def test_lbfgs_runs_speak_of_iterations_not_epochs(tmp_path):
+    """L-BFGS iterations were reported as "epochs" by the bar and the summary."""
+    from rich.console import Console
+
+    from shallownet.training import _Progress
+
+    out = tmp_path / "iris.safetensors"
+    result = run("train", "iris", "--optimizer", "lbfgs", "--epochs", "30", "--seed", "0",
+                 "--quiet", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "iterations run: " in result.stdout and "epochs run" not in result.stdout
+    sgd = run("train", "iris", "--epochs", "2", "--seed", "0", "--quiet", "--out", out)
+    assert "epochs run: 2" in sgd.stdout
+    bar = _Progress(True, 200, 1, "accuracy", unit="iter")
+    bar.end_epoch(199, 0.0127, 0.98, val_loss=0.0784)
+    console = Console(width=200, record=True, color_system=None)
+    console.print(bar.p.make_tasks_table(bar.p.tasks))
+    line = console.export_text().rstrip()
+    assert line.startswith("iter 200/200") and len(line) <= 80, line

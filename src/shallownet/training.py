@@ -419,7 +419,8 @@ def validation_text(val_loss: float | None, val_score: float | None, name: str) 
 class _Progress:
     """A rich progress bar over all batches of all epochs, or nothing."""
 
-    def __init__(self, enabled: bool, epochs: int, batches: int, score_name: str = "score"):
+    def __init__(self, enabled: bool, epochs: int, batches: int, score_name: str = "score",
+                 unit: str = "epoch"):
         self.enabled = enabled
         self.score_name = score_name
         self.batches = batches
@@ -429,7 +430,7 @@ class _Progress:
 
             # fits 80 columns at the command's 200 epochs with the named validation values
             # ("val loss 0.0784, val accuracy 0.9800"): a short bar over all steps, no counter
-            self.p = Progress(TextColumn("[bold]epoch {task.fields[epoch]}/" + str(epochs)),
+            self.p = Progress(TextColumn(f"[bold]{unit} " + "{task.fields[epoch]}/" + str(epochs)),
                               BarColumn(bar_width=8), TextColumn("loss {task.fields[loss]}"),
                               TextColumn("{task.fields[val]}"), TimeElapsedColumn())
             self.task = self.p.add_task("train", total=epochs * batches, epoch=1, loss="-",

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._text import count
 from .errors import _Fail, visible
 
 _LOCAL = re.compile(r"local:(\d+)$")
@@ -152,7 +153,7 @@ def train_on_cluster(*, address, data, target, task, drop, decimal, model_kwargs
             X.shape[0], X.mean(), X.std(ddof=0), y.mean() if not classification else 0.0,
             y.std(ddof=0) if not classification else 1.0)
         console.print(f"{visible(data)}: {chosen} of {visible(repr(target_name))} from "
-                      f"{len(features)} features, "
+                      f"{count(len(features), 'feature')}, "
                       f"{frame.npartitions} partitions; training on {n_train} rows on "
                       f"{len(client.scheduler_info().get('workers', {}))} workers; seed {seed} "
                       f"(--seed {seed} repeats this split and these initial weights)",
@@ -192,8 +193,7 @@ def train_on_cluster(*, address, data, target, task, drop, decimal, model_kwargs
         from .train import _stop_line
 
         console.print(_stop_line(model.n_iter_, model_kwargs["epochs"], model.best_epoch_,
-                                 model_kwargs["patience"]).replace("epoch", "iteration"),
-                      soft_wrap=True)
+                                 model_kwargs["patience"], "iteration"), soft_wrap=True)
     console.print(f"iterations run: {model.n_iter_}"
                   + (f", best iteration: {model.best_epoch_}" if model.best_epoch_ else ""))
     console.print(f"model saved to {visible(saved if isinstance(saved, str | Path) else out)}",

@@ -16,6 +16,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from .._text import count
 from ..data import is_embedded, open_file
 from ..data.stream import (
     FileSource,
@@ -76,10 +77,11 @@ def train(console, *, data, target, task, drop, decimal, limit_text, test_size, 
                   "target's values and the statistics", soft_wrap=True)
     sys.stdout.flush()
     source.prepare()
-    summary = (f"{source.source}: {source.n_total} samples, {source.n_features} features, "
+    summary = (f"{source.source}: {count(source.n_total, 'sample')}, "
+               f"{count(source.n_features, 'feature')}, "
                f"target {source.target_name!r}" + (f" ({source.columns.note})"
                                                    if source.columns.note else ""))
-    summary += (f", classification with {source.classes.size} classes"
+    summary += (f", classification with {count(source.classes.size, 'class', 'classes')}"
                 if source.task == "classification" else ", regression")
     console.print(visible(summary), soft_wrap=True)
     console.print(visible(_task_line(source, data)), soft_wrap=True)
@@ -183,7 +185,8 @@ def evaluate(model, data, *, target, drop, decimal, model_target) -> None:
                 counts[key] = counts.get(key, 0) + int(cm[i, j])
         acc.add(y, pred)
     console = _console()
-    console.print(visible(f"{source.source}: {acc.n} samples, {source.n_features} features, "
+    console.print(visible(f"{source.source}: {count(acc.n, 'sample')}, "
+                          f"{count(source.n_features, 'feature')}, "
                           f"{source.what}, streamed"), soft_wrap=True)
     _print_metrics(console, f"{acc.n} samples", acc.rows())
     if classifier:

@@ -231,21 +231,23 @@ def report(console, result, out: Path, *, n_test: int, epochs: int, patience: in
     saved = Path(saved) if isinstance(saved, str | os.PathLike) else out
     n_iter = getattr(model, "n_iter_", None)
     best = getattr(getattr(model, "history_", None), "best_epoch", None)
+    # L-BFGS counts iterations, not epochs (its bar says "iter" too)
+    unit = "iteration" if getattr(model, "optimizer", None) == "lbfgs" else "epoch"
     if getattr(model, "stopped_early_", False) and not interrupted:
-        console.print(_stop_line(n_iter, epochs, best, patience), soft_wrap=True)
+        console.print(_stop_line(n_iter, epochs, best, patience, unit), soft_wrap=True)
     if rows:
         _print_metrics(console, f"held-out metrics ({n_test} samples)", rows)
     else:
         console.print("no held-out set (--test-size 0): no test metrics")
-    console.print(f"epochs run: {n_iter}" + (f", best epoch: {best}" if best else ""))
+    console.print(f"{unit}s run: {n_iter}" + (f", best {unit}: {best}" if best else ""))
     if plot is not None:
         plot_curves(model, plot, title=title)
         console.print(f"curves written to {visible(plot)}", soft_wrap=True)
     console.print(f"model saved to {visible(saved)}", soft_wrap=True)
     if interrupted:
         sys.stdout.flush()
-        kept = f" (epoch {best})" if best else ""
-        sys.stderr.write(f"interrupted: training stopped in epoch {n_iter}; the best weights so "
+        kept = f" ({unit} {best})" if best else ""
+        sys.stderr.write(f"interrupted: training stopped in {unit} {n_iter}; the best weights so "
                          f"far{kept} were saved to {visible(saved)}\n")
         raise typer.Exit(EXIT_INTERRUPT)
 
@@ -265,15 +267,16 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _stop_line(n_iter, epochs: int, best, patience: int) -> str:
+def _stop_line(n_iter, epochs: int, best, patience: int, unit: str = "epoch") -> str:
     """Why training ended before --epochs, in words that match the progress bar's last state.
 
     The bar counts batches of all --epochs, so after early stopping it rests part-way; this
-    line says where training stopped and which epoch's weights were kept.
+    line says where training stopped and which epoch's (or L-BFGS iteration's: ``unit``)
+    weights were kept.
     """
-    kept = f"; kept the weights of epoch {best}" if best else ""
+    kept = f"; kept the weights of {unit} {best}" if best else ""
     if best and n_iter is not None and n_iter - best >= patience:
-        return (f"early stopping: no improvement for {n_iter - best} epochs (--patience "
-                f"{patience}); stopped after epoch {n_iter} of {epochs}{kept}")
-    return f"training stopped by a callback after epoch {n_iter} of {epochs}{kept}"
+        return (f"early stopping: no improvement for {n_iter - best} {unit}s (--patience "
+                f"{patience}); stopped after {unit} {n_iter} of {epochs}{kept}")
+    return f"training stopped by a callback after {unit} {n_iter} of {epochs}{kept}"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from .._text import count
 from . import schema
 from .embedded import EMBEDDED, embedded_key, is_embedded, load_embedded, select_features
 from .readers import DataError, open_file
@@ -73,13 +74,14 @@ class Dataset:
 
     def summary(self) -> str:
         """One line: name, size, target and task."""
-        text = f"{self.source or self.name}: {self.n_samples} samples, {self.n_features} features"
+        text = (f"{self.source or self.name}: {count(self.n_samples, 'sample')}, "
+                f"{count(self.n_features, 'feature')}")
         if self.y is not None:
             text += f", target {self.target_name!r}"
             if self.target_note:
                 text += f" ({self.target_note})"
             if self.task == "classification":
-                text += f", classification with {len(np.unique(self.y))} classes"
+                text += f", classification with {count(len(np.unique(self.y)), 'class', 'classes')}"
             elif self.task:
                 text += f", {self.task}"
         return text

@@ -35,6 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._text import count
 from .readers import DataError, columns_list
 
 __all__ = ["TARGET_NAMES", "MAX_INTEGER_CLASSES", "CLASS_WORDS", "ID_WORDS", "TASKS",
@@ -254,7 +255,7 @@ def _refuse_missing(col, source, what) -> None:
 
 
 def _rows(n: int) -> str:
-    return f"{n} row" if n == 1 else f"{n} rows"
+    return count(n, "row")
 
 
 def _refuse_rows(bad: np.ndarray, source, what) -> None:
@@ -284,7 +285,7 @@ def _detect_counts(n, k, numeric, whole, name) -> tuple[str, str]:
     if not whole:
         return "regression", "the target has fractional values"
     if k <= MAX_INTEGER_CLASSES:
-        return "classification", (f"{k} distinct whole numbers (at most "
+        return "classification", (f"{count(k, 'distinct whole number')} (at most "
                                   f"{MAX_INTEGER_CLASSES} are class labels)")
     if name is not None and _words(name) & set(CLASS_WORDS) and 2 * k <= n:
         return "classification", (f"{k} distinct whole numbers in a column named like class "

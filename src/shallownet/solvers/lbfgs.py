@@ -207,7 +207,7 @@ def minimize(
             )
         return f, grad
 
-    bar = _Progress(progress, max_iter, 1, score_name(net))
+    bar = _Progress(progress, max_iter, 1, score_name(net), unit="iter")  # L-BFGS iterations
     epochs_before = hist.epochs
     with _interrupt_flag(catch_interrupt) as interrupted, bar, ThreadPolicy(n_threads) as threads:
 
