@@ -482,3 +482,37 @@ def test_static_files_ship_as_package_data():
         assert "http://" not in text.replace("http://www.w3.org/2000/svg", "")
         assert "https://" not in text
     assert json.loads(json.dumps(pg.LIMITS)) == pg.LIMITS
+
+
+def test_connections_send_without_delay():
+    # uvicorn serves the playground's own listening socket through asyncio, which turns Nagle's
+    # algorithm off (TCP_NODELAY) only on connections of a socket made with IPPROTO_TCP; with
+    # Nagle on, every response's body waited ~40 ms behind its headers (the client's delayed
+    # acknowledgement), which capped training in the browser at ~18 frames/s
+    import asyncio
+    import socket
+
+    from shallownet.playground import _bind
+
+    async def accept_one() -> int:
+        seen = asyncio.get_running_loop().create_future()
+
+        class Protocol(asyncio.Protocol):
+            def connection_made(self, transport):
+                sock = transport.get_extra_info("socket")
+                seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        listening = _bind("127.0.0.1", 0, 1)
+        server = await asyncio.get_running_loop().create_server(Protocol, sock=listening)
+        try:
+            port = listening.getsockname()[1]
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            result = await asyncio.wait_for(seen, 10)
+            writer.close()
+            return result
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    assert asyncio.run(accept_one()) != 0
