@@ -39,7 +39,7 @@ from .architecture import choose_architecture
 from .network import Network, _all_finite
 from .optimizers import make_optimizer
 from .solvers.dask import is_dask_collection as _is_dask_collection
-from .solvers.minibatch import BatchSource
+from .solvers.minibatch import ArrayBatches, BatchSource
 from .training import History, check_sample_weight, score_name, train, validation_text
 from .validation import check_params, check_random_state
 
@@ -336,10 +336,14 @@ class _BaseNetwork(BaseEstimator):
                 "warm_start=False (or call fit) to start a new network"
             )
 
-    def _split(self, X, T, seed: int, sw=None):
+    def _split(self, X, T, seed: int, sw=None, view=None):
         """Hold out ``validation_fraction`` of the samples (stratified when possible); the
-        sample weights ``sw`` of the training part come along."""
-        n = X.shape[0]
+        sample weights ``sw`` of the training part come along.
+
+        With ``view`` (an ``ArrayBatches`` over rows of X), the training part is returned as
+        a view of fewer rows and only the validation rows are copied (and standardised).
+        """
+        n = T.shape[0]
         n_val = math.ceil(self.validation_fraction * n)
         if n_val < 1 or n - n_val < 1:
             raise ValueError(
@@ -355,14 +359,26 @@ class _BaseNetwork(BaseEstimator):
                 stratify = T
         rows_tr, rows_val = train_test_split(np.arange(n), test_size=n_val, random_state=seed,
                                              stratify=stratify)
+        if view is not None:  # X is the whole matrix; view.rows are the training rows
+            X_val = X[view.rows[rows_val]]
+            if view.shift is not None:
+                view._standardise(X_val)
+            train_view = ArrayBatches(X, T[rows_tr], rows=view.rows[rows_tr], shift=view.shift,
+                                      scale=view.scale)
+            return (train_view, T[rows_tr], None if sw is None else sw[rows_tr],
+                    (X_val, T[rows_val]) + (() if sw is None else (sw[rows_val],)))
         if sw is None:
             return X[rows_tr], T[rows_tr], None, (X[rows_val], T[rows_val])
         return X[rows_tr], T[rows_tr], sw[rows_tr], (X[rows_val], T[rows_val], sw[rows_val])
 
     def _run(self, X, T, n_targets, *, incremental, validation_data=None, catch_interrupt=False,
-             sample_weight=None):
-        """Choose or continue the network, then call ``shallownet.train``."""
-        sw = self._sample_weight(sample_weight, T, X.shape[0], incremental)
+             sample_weight=None, view=None):
+        """Choose or continue the network, then call ``shallownet.train``.
+
+        ``view``: (rows, shift, scale) -- train on ``X[rows]`` standardised as
+        (x - shift) / scale, gathered batch by batch (see :meth:`_fit_rows`).
+        """
+        sw = self._sample_weight(sample_weight, T, T.shape[0], incremental)
         _check_float32_range(X, "X", self._dtype_name())
         if self._kind != "classes":
             _check_float32_range(T, "y", self._dtype_name())
@@ -397,8 +413,16 @@ class _BaseNetwork(BaseEstimator):
         else:
             epochs, early = int(self.epochs), bool(self.early_stopping)
             opt = self._new_optimizer(net)
+            if view is not None:  # rows of X, standardised batch by batch: X is not copied
+                rows, shift, scale = view
+                view = ArrayBatches(X, T, rows=rows,
+                                    shift=None if shift is None else np.asarray(shift, net.dtype),
+                                    scale=None if scale is None else np.asarray(scale, net.dtype))
             if early:
-                X, T, sw, validation_data = self._split(X, T, split_seed, sw)
+                X, T, sw, validation_data = self._split(X, T, split_seed, sw, view)
+            if view is not None:
+                X = X if early else view
+                X.T, T = np.ascontiguousarray(net.encode_targets(T, T.shape[0])), None
         history.stopped_early = history.interrupted = False
         train(net, X, T, epochs=epochs, batch_size=int(self.batch_size), optimizer=opt,
               l2=float(self.l2), shuffle=bool(self.shuffle), seed=train_seed,
@@ -455,6 +479,27 @@ class _BaseNetwork(BaseEstimator):
         self._optimizer = opt
         self._set_learned(history)
         return self
+
+    def _fit_rows(self, X, rows, y, shift=None, scale=None, *, catch_interrupt: bool = False):
+        """Fit on the rows ``rows`` of ``X``, standardised as (x - shift) / scale, without
+        copying X (the train workflow: :func:`shallownet.workflow.train_dataset`).
+
+        ``y`` holds the targets of those rows. The mini-batches are gathered from X and
+        standardised one at a time (``ArrayBatches``); early stopping's validation rows are the
+        only rows copied. L-BFGS takes the whole training matrix each iteration, so it gets
+        that matrix as one copy.
+        """
+        self._check_hyperparameters()
+        rows = np.asarray(rows, np.intp)
+        if isinstance(self.optimizer, str) and self.optimizer.lower() == "lbfgs":
+            X_fit = np.asarray(X)[rows]
+            if shift is not None:
+                X_fit = (X_fit - shift) / scale
+            return self.fit(X_fit, y, catch_interrupt=catch_interrupt)
+        X = self._validate_X(X, reset=True).astype(self._dtype_name(), copy=False)
+        T, n_targets = self._new_targets(y, rows.shape[0])
+        return self._run(X, T, n_targets, incremental=False, catch_interrupt=catch_interrupt,
+                         view=(rows, shift, scale))
 
     def _sample_weight(self, sample_weight, T, n_samples: int, incremental: bool):
         """``sample_weight`` (checked), times the class weights of a classifier; or None."""
@@ -712,6 +757,12 @@ class Classifier(ClassifierMixin, _BaseNetwork):
             T = np.searchsorted(self.classes_, labels)
         return self._run(X, T, len(self.classes_), incremental=False,
                          catch_interrupt=catch_interrupt, sample_weight=sample_weight)
+
+    def _new_targets(self, y, n_samples: int):
+        """(class indices, K) of the labels ``y``, whose classes become ``classes_``."""
+        labels = self._labels(y, n_samples)
+        self.classes_ = self._classes_of(labels)
+        return np.searchsorted(self.classes_, labels), len(self.classes_)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, *, validation_data=None):
         """One epoch of training on ``(X, y)``, continuing the network and its optimizer.
@@ -1003,6 +1054,11 @@ class Regressor(RegressorMixin, _BaseNetwork):
             validation_data = (X_val, self._targets(validation_data[1], X_val.shape[0]))
         return self._run(X, T, T.shape[1], incremental=True, validation_data=validation_data,
                          sample_weight=sample_weight)
+
+    def _new_targets(self, y, n_samples: int):
+        """(targets (n, d), d) of ``y``."""
+        T = self._targets(y, n_samples)
+        return T, T.shape[1]
 
     def _targets(self, y, n_samples) -> np.ndarray:
         try:

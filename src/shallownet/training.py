@@ -302,7 +302,7 @@ def train(
             raise ValueError("optimizer='lbfgs' takes the whole training set in memory each "
                              "iteration; train a streamed source with 'adam', 'sgd' or "
                              "'momentum' (mini-batches)")
-        return lbfgs.fit(net, source.X, source.T, sample_weight=sw,
+        return lbfgs.fit(net, source.matrix(), source.T, sample_weight=sw,
                          validation_data=None if validation_data is None else (Xv, Tv, wv),
                          max_iter=epochs, tol=lbfgs.DEFAULT_TOL if tol is None else tol, l2=l2,
                          early_stopping=early_stopping, patience=patience,

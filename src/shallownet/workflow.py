@@ -153,20 +153,19 @@ def train_dataset(ds, *, data: str | None = None, test_size: float = 0.2, scale:
     if classification:
         _check_two_classes(ds)
     split = _split(ds, test_size, random_state)
-    X_train, y_train = ds.X[split.train_rows], ds.y[split.train_rows]
-
+    y_train = ds.y[split.train_rows]
+    # one copy of X: the model trains on its rows split.train_rows, each mini-batch gathered
+    # and standardised as it is drawn (ds.X itself is never copied nor changed)
     mean = std = y_mean = y_std = None
-    X_fit, y_fit = X_train, y_train
     if scale:
-        mean, std = _moments(X_train)
-        X_fit = (X_train - mean) / std
+        mean, std = _moments(ds.X, split.train_rows)
         if not classification:  # a real-valued target is standardised too
             y_mean, y_std = _moments(y_train)
-            y_fit = (y_train - y_mean) / y_std
+            y_train = (y_train - y_mean) / y_std
 
     Estimator = Classifier if classification else Regressor
     model = Estimator(random_state=random_state, **hyperparameters)
-    model.fit(X_fit, y_fit, catch_interrupt=catch_interrupt)
+    model._fit_rows(ds.X, split.train_rows, y_train, mean, std, catch_interrupt=catch_interrupt)
     if scale:
         fold_standardisation(model.network_, mean, std)
     if y_mean is not None:
@@ -403,8 +402,22 @@ def _split(ds, test_size: float, seed: int) -> Split:
     return Split(np.sort(train_rows), np.sort(test_rows), stratified=stratify is not None)
 
 
-def _moments(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and standard deviations; a constant column keeps scale 1."""
-    mean = A.mean(axis=0)
-    std = A.std(axis=0)
-    return mean, np.where(std > 0, std, 1.0)
+def _moments(A: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations (of ``A[rows]``); a constant column keeps scale 1.
+
+    Accumulated in float64 over blocks of a few thousand rows (the parallel formulas of
+    :class:`shallownet.data.stream.RunningMoments`), so a float32 matrix is neither copied
+    nor summed in float32; returned in A's dtype, the precision the batches are standardised in.
+    """
+    A = np.asarray(A)
+    if rows is None:
+        rows = np.arange(A.shape[0])
+    width = int(np.prod(A.shape[1:], dtype=np.int64)) or 1
+    step = max(256, (1 << 20) // (8 * width))
+    acc = data_layer.RunningMoments(width)
+    for start in range(0, rows.shape[0], step):
+        acc.update(A[rows[start:start + step]].reshape(-1, width))
+    dtype = A.dtype if A.dtype.kind == "f" else np.float64
+    mean = acc.mean.reshape(A.shape[1:]).astype(dtype)
+    std = acc.std.reshape(A.shape[1:]).astype(dtype)
+    return mean, np.where(std > 0, std, dtype.type(1))

@@ -12,7 +12,7 @@ from .._text import count
 from . import schema
 from .embedded import EMBEDDED, embedded_key, is_embedded, load_embedded, select_features
 from .readers import DataError, open_file
-from .stream import blocks, stack_blocks
+from .stream import RowStack, blocks, estimate_rows, release_arrow_memory
 
 __all__ = ["Dataset", "load", "read_table", "Table", "Column"]
 
@@ -156,14 +156,21 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
     cols = schema.choose_columns(fmt.names, source, target=target, features=features,
                                  n_features=n_features, require_target=require_target,
                                  drop=drop, model_target=model_target)
-    parts, labels = [], []
-    for block, y in blocks(fmt, cols.features, cols.target, dtype=dtype):
-        parts.append(block)
-        if y is not None:
-            labels.append(y)
-    if not parts:
+    # the blocks go straight into one array: X is built once, in the training dtype
+    rows = estimate_rows(fmt)
+    stack = RowStack(rows if fmt.kind != "csv" else rows + rows // 8 + 1024,
+                     len(cols.features), dtype)
+    labels = []
+    try:
+        for block, y in blocks(fmt, cols.features, cols.target, dtype=dtype, copy=False):
+            stack.add(block)
+            if y is not None:
+                labels.append(y)
+    finally:
+        release_arrow_memory()
+    if not stack.n:
         raise DataError(f"{source} has a header but no data rows")
-    X = stack_blocks(parts, len(cols.features), dtype)
+    X = stack.result()
     y = task_ = None
     why = ""
     if cols.target is not None:

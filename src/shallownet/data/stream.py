@@ -17,9 +17,9 @@ import pyarrow as pa
 from ..solvers.minibatch import BatchSource
 from .readers import DataError, FileFormat, _ConversionError, columns_list, looks_like_decimal_comma
 
-__all__ = ["blocks", "stack_blocks", "RunningMoments", "FileSource", "row_roles", "parse_size",
-           "in_chunks",
-           "default_memory_limit", "should_stream", "float32_size", "buffer_bytes"]
+__all__ = ["blocks", "RowStack", "release_arrow_memory", "RunningMoments", "FileSource",
+           "row_roles", "parse_size", "in_chunks", "estimate_rows", "default_memory_limit",
+           "should_stream", "float32_size", "buffer_bytes"]
 
 _FLOAT_TYPES = {np.dtype(np.float32): pa.float32(), np.dtype(np.float64): pa.float64()}
 
@@ -71,8 +71,11 @@ class _Bad:
 
 def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
            dtype=np.float32, batch_rows: int | None = None, check: bool | str = True,
-           units=None) -> Iterator[tuple[np.ndarray, pa.Array | None]]:
+           units=None, copy: bool = True) -> Iterator[tuple[np.ndarray, pa.Array | None]]:
     """(X block, target column) per record batch; X in ``dtype``, the target as arrow.
+
+    ``copy=False`` hands out a read-only view of arrow's memory, valid until the next block
+    (for a caller that copies it somewhere at once).
 
     ``check`` refuses NaN, missing and infinite features (after the whole pass, so the message
     counts every row) and names values too large for float32; ``check="block"`` refuses them
@@ -93,7 +96,7 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            block = _to_block(batch, len(features), dtype)
+            block = _to_block(batch, len(features), dtype, copy)
             if check and not np.isfinite(block).all():
                 bad.add(block, n)
                 if check == "block":
@@ -108,7 +111,7 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
         raise _explain_bad(fmt, features, bad, n, dtype)
 
 
-def _to_block(batch: pa.RecordBatch, d: int, dtype: np.dtype) -> np.ndarray:
+def _to_block(batch: pa.RecordBatch, d: int, dtype: np.dtype, copy: bool = True) -> np.ndarray:
     arrow = _FLOAT_TYPES[dtype]
     # integers round to the nearest float, as a CSV's do (an int64 never overflows float32)
     cols = [c if c.type == arrow else c.cast(arrow, safe=not pa.types.is_integer(c.type))
@@ -116,25 +119,41 @@ def _to_block(batch: pa.RecordBatch, d: int, dtype: np.dtype) -> np.ndarray:
     tensor = pa.RecordBatch.from_arrays(cols, names=[str(j) for j in range(d)]).to_tensor(
         null_to_nan=True, row_major=True)
     # a copy that numpy owns: freed at once when dropped, where pyarrow's pool would keep
-    # the memory for reuse (and stacking blocks would then hold two copies of X)
-    return np.array(tensor)
+    # the memory for reuse
+    return np.array(tensor) if copy else np.asarray(tensor)
 
 
-def stack_blocks(parts: list[np.ndarray], d: int, dtype) -> np.ndarray:
-    """One (N, d) array from blocks, freeing each block once copied.
+class RowStack:
+    """The rows of a stream of blocks, copied into one (N, d) array as they come.
 
-    ``np.empty`` of a large array maps pages that become resident only when written, so the
-    peak stays near one copy of the data plus one block.
+    ``rows`` is the expected row count (exact for Parquet, estimated from the file size for
+    CSV): the array is allocated once at about that size -- ``np.empty`` maps pages that
+    become resident only when written, so room never filled costs no memory -- and grows
+    (one copy) only when the estimate was short. :meth:`result` is a view of the rows filled.
     """
-    n = sum(p.shape[0] for p in parts)
-    X = np.empty((n, d), dtype)
-    start = 0
-    while parts:
-        p = parts.pop(0)
-        X[start:start + p.shape[0]] = p
-        start += p.shape[0]
-        del p
-    return X
+
+    def __init__(self, rows: int, d: int, dtype):
+        self.X = np.empty((max(1, int(rows)), d), dtype)
+        self.n = 0
+
+    def add(self, block: np.ndarray) -> None:
+        m = block.shape[0]
+        if self.n + m > self.X.shape[0]:
+            bigger = np.empty((max(2 * self.X.shape[0], self.n + m), self.X.shape[1]),
+                              self.X.dtype)
+            bigger[:self.n] = self.X[:self.n]
+            self.X = bigger
+        self.X[self.n:self.n + m] = block
+        self.n += m
+
+    def result(self) -> np.ndarray:
+        return self.X[:self.n]
+
+
+def release_arrow_memory() -> None:
+    """Hand the memory that pyarrow's pool keeps for reuse back to the system (after a pass:
+    otherwise it stays resident beside the data for the rest of the run)."""
+    pa.default_memory_pool().release_unused()
 
 
 def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataError:
@@ -602,9 +621,10 @@ def _missing(col) -> np.ndarray:
 # ------------------------------------------------------------------------- memory budget
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20,
           "g": 1 << 30, "gb": 1 << 30, "t": 1 << 40, "tb": 1 << 40}
-#: In-memory training holds about this many float32 copies of the data at its peak (the
-#: matrix, the split, the standardised copy); measured with benchmarks/data.py.
-IN_MEMORY_COPIES = 4
+#: In-memory training holds about this many float32 copies of the data at its peak: one X,
+#: plus the held-out and validation rows and pyarrow's reading blocks (measured with
+#: benchmarks/data.py: X + 95-106 MB for a 60 MB X), rounded up.
+IN_MEMORY_COPIES = 2
 _BASE_BYTES = 300 << 20
 
 
@@ -641,11 +661,17 @@ def default_memory_limit() -> int:
 
 def float32_size(fmt: FileFormat, n_columns: int | None = None) -> int:
     """The float32 size of a file's data, in bytes (estimated from its first rows for CSV)."""
+    d = len(fmt.names) if n_columns is None else n_columns
+    return estimate_rows(fmt) * d * 4
+
+
+def estimate_rows(fmt: FileFormat) -> int:
+    """The rows of a file: exact for Parquet; for CSV the file size over the mean bytes of
+    a row in the first MiB."""
     import os
 
-    d = len(fmt.names) if n_columns is None else n_columns
     rows = fmt.count_rows()
-    if rows is None:  # CSV: file size over the bytes of a row in the first lines
+    if rows is None:
         size = os.stat(fmt.path).st_size
         with open(fmt.path, "rb") as f:
             head = f.read(1 << 20)
@@ -653,7 +679,7 @@ def float32_size(fmt: FileFormat, n_columns: int | None = None) -> int:
         sample = lines[1:-1] if len(lines) > 2 else lines
         per_row = max(1.0, sum(len(x) + 1 for x in sample) / max(1, len(sample)))
         rows = int(size / per_row)
-    return int(rows) * d * 4
+    return int(rows)
 
 
 def should_stream(fmt: FileFormat, limit: int, n_columns: int | None = None) -> bool:

@@ -42,11 +42,31 @@ class ArrayBatches(BatchSource):
     """Batches gathered from arrays in memory, in a fresh permutation each epoch.
 
     With sample weights ``S`` (N,), each batch is a triple ``(X_b, T_b, S_b)``.
+
+    ``rows`` trains on those rows of ``X`` only (T and S then hold one entry per row of
+    ``rows``), and ``shift``/``scale`` standardise each gathered batch as (x - shift) / scale:
+    the train workflow's split and scaling without a second copy of X. The batch buffer is
+    the only place the rows are copied to.
     """
 
-    def __init__(self, X: np.ndarray, T: np.ndarray, S: np.ndarray | None = None):
+    def __init__(self, X: np.ndarray, T: np.ndarray, S: np.ndarray | None = None, *,
+                 rows: np.ndarray | None = None, shift: np.ndarray | None = None,
+                 scale: np.ndarray | None = None):
         self.X, self.T, self.S = X, T, S
-        self.n_rows, self.n_features = X.shape
+        self.rows = None if rows is None else np.ascontiguousarray(rows, dtype=np.intp)
+        self.shift, self.scale = shift, scale
+        self.n_rows = X.shape[0] if rows is None else self.rows.shape[0]
+        self.n_features = X.shape[1]
+
+    def matrix(self) -> np.ndarray:
+        """The whole training matrix (a copy when ``rows`` or a scaling applies)."""
+        X = self.X if self.rows is None else self.X[self.rows]
+        return X if self.shift is None else self._standardise(X.copy() if X is self.X else X)
+
+    def _standardise(self, Xb: np.ndarray) -> np.ndarray:
+        Xb -= self.shift
+        Xb /= self.scale
+        return Xb
 
     def bind(self, net, batch_size: int) -> None:
         B = min(batch_size, self.n_rows)
@@ -54,6 +74,7 @@ class ArrayBatches(BatchSource):
         self.Xb = np.empty((B, self.n_features), self.X.dtype)
         self.Tb = np.empty((B,) + self.T.shape[1:], self.T.dtype)
         self.Sb = None if self.S is None else np.empty(B, self.S.dtype)
+        self.Rb = None if self.rows is None else np.empty(B, np.intp)
 
     def epoch(self, rng):
         N, B, Xb, Tb = self.n_rows, self.B, self.Xb, self.Tb
@@ -63,7 +84,10 @@ class ArrayBatches(BatchSource):
             n = idx.shape[0]
             # mode="clip" skips a bounds check that would stage the rows through a
             # temporary buffer; idx is a permutation of 0..N-1, always in range
-            np.take(self.X, idx, axis=0, out=Xb[:n], mode="clip")
+            rows = idx if self.rows is None else np.take(self.rows, idx, out=self.Rb[:n])
+            np.take(self.X, rows, axis=0, out=Xb[:n], mode="clip")
+            if self.shift is not None:
+                self._standardise(Xb[:n])
             np.take(self.T, idx, axis=0, out=Tb[:n], mode="clip")
             if self.S is None:
                 yield Xb[:n], Tb[:n]
