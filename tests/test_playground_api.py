@@ -59,8 +59,8 @@ def test_every_request_needs_the_token(client, path):
     assert client.get(path, headers=H).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/api/evaluate", "/api/session", "/api/train", "/api/model",
-                                  "/api/trace", "/api/open"])
+@pytest.mark.parametrize("path", ["/api/evaluate", "/api/column", "/api/session", "/api/train",
+                                  "/api/model", "/api/trace", "/api/open"])
 def test_post_endpoints_need_the_token(client, path):
     assert client.post(path, json={}).status_code == 403
 
@@ -127,6 +127,27 @@ def test_problem2_at_3_5_gives_the_corrected_table1_test_column(client):
     ones = [p for p in pw["y_hat_intervals"] if p["y_hat"] == 1]
     assert ones == [{"lo": 2.0, "hi": 4.0, "lo_closed": True, "hi_closed": False, "z_O": None,
                      "y_hat": 1}]
+
+
+def test_column_alone_is_the_traces_column(client):
+    # what hovering asks for: the same column as /api/evaluate, without the view
+    body = {"network": _net_json(problems.problem3()), "point": [0.25, 0.75]}
+    r = client.post("/api/column", headers=H, json=body)
+    assert r.status_code == 200 and set(r.json()) == {"point", "table"}
+    full = client.post("/api/evaluate", headers=H, json={**body, "bounds": [-1, 2, -1, 2]})
+    assert r.json()["table"] == full.json()["table"]
+    trace = explain.trace(problems.problem3(), [[0.25, 0.75]])
+    assert [row["value"] for row in r.json()["table"]["rows"]] == \
+        [float(row.values[0]) for row in trace.rows]
+    r = client.post("/api/column", headers=H, json={"network": _net_json(problems.problem2()),
+                                                    "point": [3.5]})
+    rows = {row["key"]: row["value"] for row in r.json()["table"]["rows"]}
+    assert (rows["z_O"], rows["y_hat"]) == (0.5, 1)  # the notes' corrected test column
+    for bad, word in (({**body, "point": None}, "point"), ({**body, "point": [1]}, "point"),
+                      ({**body, "point": [1, float("nan")]}, "JSON"),
+                      ({"point": [1, 2]}, "network")):
+        r = client.post("/api/column", headers=H, content=json.dumps(bad).encode())
+        assert r.status_code == 400 and word in r.json()["error"], (bad, r.json())
 
 
 def test_the_1d_curve_is_the_networks_own(client):

@@ -84,6 +84,10 @@ def _preset(page, name):
     n = page.evaluate("window.playground.metrics.draws")
     page.click(f"[data-preset={name}]")
     _drawn(page, n)
+    # the view drawn is the preset's (a request for the page before may be drawn first)
+    page.wait_for_function("(() => { const p = window.playground; return p.view.network && "
+                           "JSON.stringify(p.view.network.W_H) === "
+                           "JSON.stringify(p.state.net.W_H); })()")
 
 
 def _point(page, x):
@@ -163,6 +167,85 @@ def test_2d_regions_are_drawn_from_the_librarys_grid(page):
     assert inside[2] > inside[0]            # blue: y_hat = 1
     assert all(o[0] > o[2] for o in outside)  # orange: y_hat = 0
     assert "x_1 + x_2 < 1" in page.locator("#description").inner_text()
+
+
+def _hover(page, point):
+    """Move the pointer over the plot to the input ``point`` (the view's coordinates)."""
+    box = page.locator("#plot").bounding_box()
+    b = page.evaluate("window.playground.view.bounds")
+    fx = (point[0] - b[0]) / (b[1] - b[0])
+    fy = 0.5 if len(point) == 1 else (b[3] - point[1]) / (b[3] - b[2])
+    page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+
+
+def _column_settled(page):
+    page.wait_for_function("(() => { const h = window.playground.hover; return !h.busy && "
+                           "h.column !== null && "
+                           "JSON.stringify(h.column.point) === JSON.stringify(h.point); })()")
+
+
+def test_hovering_the_plot_shows_the_column_under_the_pointer(page):
+    _preset(page, "problem2")
+    _point(page, 1)  # the chosen point: z_O = -0.5, y_hat = 0
+    assert (_row(page, "z_O"), _row(page, "y_hat")) == ("-0.5", "0")
+    _hover(page, [3.5])
+    # the notes' corrected test column, under the pointer, with no click
+    page.wait_for_function("document.querySelector('#table1 tr[data-key=z_O] td.value')"
+                           ".textContent === '0.5'")
+    shown = page.evaluate("window.playground.hover.point")
+    assert abs(shown[0] - 3.5) <= 0.02 and _row(page, "x") == explain.format_number(shown[0])
+    assert _row(page, "y_hat") == "1"
+    assert "under the pointer" in page.locator("#table-source").inner_text()
+    assert page.evaluate("window.playground.state.point") == [1]  # hovering does not choose
+    page.mouse.move(5, 5)  # off the plot: the chosen point's column again
+    page.wait_for_function("document.querySelector('#table1 tr[data-key=z_O] td.value')"
+                           ".textContent === '-0.5'")
+    _preset(page, "problem3")
+    _hover(page, [0.4, 0.3])
+    _column_settled(page)
+    shown = page.evaluate("window.playground.hover.point")
+    trace = explain.trace(problems.problem3(), [shown])
+    assert [_row(page, r.key) for r in trace.rows] == \
+        [explain.format_number(r.values[0]) for r in trace.rows]
+    assert _row(page, "y_hat") == "1" and abs(shown[0] - 0.4) <= 0.011
+    n = page.evaluate("window.playground.metrics.draws")
+    page.mouse.click(*[page.locator("#plot").bounding_box()[k] + 100 for k in ("x", "y")])
+    _drawn(page, n)
+    assert page.evaluate("window.playground.state.point") == \
+        page.evaluate("window.playground.hover.point")  # a click keeps the hovered point
+    assert page.errors == []
+
+
+def test_hovering_while_training_is_throttled_and_follows_the_network(page):
+    page.click("[data-mode=train]")
+    page.wait_for_function("window.playground.view && window.playground.view.grid")
+    page.click("#play")
+    page.wait_for_function("window.playground.metrics.frames.length > 3")
+    before = page.evaluate("[window.playground.metrics.columnRequests, performance.now(), "
+                           "window.playground.metrics.frames.length]")
+    box = page.locator("#plot").bounding_box()
+    for i in range(4):  # 4 sweeps of 50 pointer moves each across the plot
+        page.mouse.move(box["x"] + 20, box["y"] + 20 + 100 * i)
+        page.mouse.move(box["x"] + box["width"] - 20, box["y"] + 60 + 100 * i, steps=50)
+    after = page.evaluate("[window.playground.metrics.columnRequests, performance.now(), "
+                          "window.playground.metrics.frames.length]")
+    page.evaluate("document.getElementById('pause').click()")  # the pointer stays put
+    requests, elapsed = after[0] - before[0], after[1] - before[1]
+    # at most one column request per 100 ms while training plays (plus the one under way),
+    # however many times the pointer moved; and training went on meanwhile
+    assert 1 <= requests <= elapsed / 100 + 2, (requests, elapsed)
+    assert after[2] > before[2]
+    page.wait_for_function("!document.getElementById('play').disabled")
+    _column_settled(page)
+    # the column shown is the library's for the network as it stands now
+    hover = page.evaluate("window.playground.hover")
+    net = page.evaluate("window.playground.state.net")
+    net = sn.Network(**{k: np.array(net[k]) for k in ("W_H", "b_H", "W_O", "b_O")},
+                     activation=net["activation"], output=net["output"])
+    trace = explain.trace(net, [hover["point"]])
+    assert [_row(page, r.key) for r in trace.rows] == \
+        [explain.format_number(r.values[0]) for r in trace.rows]
+    assert page.errors == []
 
 
 def test_training_xor_relu_8_reaches_095_validation_accuracy(page):

@@ -22,6 +22,7 @@ Endpoints (all POST bodies are JSON, except ``/api/open``, which takes the file'
 ``GET /api/config``     limits, data sets, presets (the notes' Problems 1-3)
 ``POST /api/evaluate``  a network -> Table 1 column at a point, 1-D curve or 2-D grid, exact
                         description
+``POST /api/column``    a network and a point -> Table 1's column only (hovering the plot)
 ``POST /api/session``   a data set and a fresh network -> a training session
 ``POST /api/train``     advance a session by some epochs -> weights, losses, grid
 ``POST /api/model``     a network -> its shallownet model file (download)
@@ -590,6 +591,15 @@ def create_app(token: str, hosts: set[str] | None = None, port: int | None = Non
         doc = await _json(request)
         return JSONResponse(describe(network_from(doc.get("network")), doc))
 
+    async def column(request: Request):
+        # what hovering the plot asks for, many times a second: the column alone, no view
+        doc = await _json(request)
+        net = network_from(doc.get("network"))
+        point = _point(doc, net.N_i)
+        if point is None:
+            raise BadRequest(f"point must be a list of N_i = {net.N_i} numbers")
+        return JSONResponse({"point": point, "table": table_column(net, point)})
+
     async def session_new(request: Request):
         doc = await _json(request)
         session, points = new_session(doc)
@@ -663,6 +673,7 @@ def create_app(token: str, hosts: set[str] | None = None, port: int | None = Non
         Route("/", index),
         Route("/api/config", api(config)),
         Route("/api/evaluate", api(evaluate), methods=["POST"]),
+        Route("/api/column", api(column), methods=["POST"]),
         Route("/api/session", api(session_new), methods=["POST"]),
         Route("/api/train", api(train_more), methods=["POST"]),
         Route("/api/model", api(download_model), methods=["POST"]),

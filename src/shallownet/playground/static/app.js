@@ -27,8 +27,10 @@ let playing = false;
 let weightsEdited = false, editCount = 0;
 let view = null;        // the last response of /api/evaluate or /api/train
 let selected = null;    // [param, row, col] of the weight under the slider
-const metrics = {frames: [], editLatencies: [], serverTiming: [], draws: 0, pendingEdit: null};
-window.playground = {get state() { return state; }, metrics, get view() { return view; }};
+const metrics = {frames: [], editLatencies: [], serverTiming: [], draws: 0, pendingEdit: null,
+                 columnRequests: 0};
+window.playground = {get state() { return state; }, metrics, get view() { return view; },
+                     get hover() { return {point: hoverPoint, column: hoverTable, busy: columnBusy}; }};
 
 function encodeState() {
   const s = JSON.stringify(state);
@@ -415,14 +417,17 @@ function drawDescription() {
 }
 let tableDrawn = null;
 function drawTable() {
-  const t = $("table1");
-  if (view && view.table && view.table === tableDrawn) return;  // unchanged since last drawn
-  tableDrawn = view ? view.table : null;
+  // the column under the pointer while hovering the plot, else the pinned point's
+  const t = $("table1"), hovering = hoverPoint !== null && hoverTable !== null;
+  const table = hovering ? hoverTable.table : view && view.table;
+  setText($("table-source"), hovering ? "under the pointer (click to keep it)" : "at the chosen point");
+  if (table && table === tableDrawn) return;  // unchanged since last drawn
+  tableDrawn = table || null;
   t.replaceChildren();
-  if (!view || !view.table) { t.insertRow().insertCell().textContent = "click the plot or type a point"; return; }
+  if (!table) { t.insertRow().insertCell().textContent = "click the plot or type a point"; return; }
   const h = t.insertRow();
   for (const c of ["variable", "value", "equation"]) { const th = document.createElement("th"); th.textContent = c; h.appendChild(th); }
-  for (const r of view.table.rows) {
+  for (const r of table.rows) {
     const tr = t.insertRow();
     tr.dataset.key = r.key;
     tr.insertCell().textContent = r.label;
@@ -430,10 +435,61 @@ function drawTable() {
     const e = tr.insertCell(); e.className = "eq"; e.textContent = r.eq;
   }
 }
+// ------------------------------------------------------------------ hovering the plot
+// Table 1 for the point under the pointer, from /api/column (the column alone). Throttled:
+// mouse moves are read once per animation frame, one request is in flight at a time (the
+// latest point wins), and while training plays at most one goes out per HOVER_PLAYING_MS.
+const HOVER_PLAYING_MS = 100;
+let hoverPoint = null, hoverTable = null, hoverMoved = null, columnBusy = false, columnAgain = false;
+let columnSentAt = -Infinity;
+function plotPoint(clientX, clientY) {
+  const r = $("plot").getBoundingClientRect();
+  const fx = (clientX - r.left) / r.width, fy = (clientY - r.top) / r.height;
+  const b = view ? view.bounds : state.bounds;
+  const round = (v) => Math.round(v * 100) / 100;
+  const x = round(b[0] + fx * (b[1] - b[0]));
+  return N_i() === 1 ? [x] : [x, round(b[3] - fy * (b[3] - b[2]))];
+}
+function plotHovered(ev) {
+  const first = hoverMoved === null;
+  hoverMoved = [ev.clientX, ev.clientY];
+  if (first) requestAnimationFrame(() => {
+    if (hoverMoved === null) return;
+    hoverPoint = plotPoint(...hoverMoved);
+    hoverMoved = null;
+    requestColumn();
+  });
+}
+function plotLeft() {
+  hoverMoved = null; hoverPoint = null; hoverTable = null;
+  drawTable();
+}
+async function requestColumn() {
+  if (columnBusy) { columnAgain = true; return; }
+  columnBusy = true;
+  do {
+    columnAgain = false;
+    const wait = playing ? columnSentAt + HOVER_PLAYING_MS - performance.now() : 0;
+    if (wait > 0) await new Promise((ok) => setTimeout(ok, wait));
+    const p = hoverPoint;
+    if (p === null) break;
+    columnSentAt = performance.now();
+    metrics.columnRequests++;
+    try {
+      const res = await (await api("/api/column", {network: state.net, point: p})).json();
+      if (hoverPoint !== null) { hoverTable = res; drawTable(); }
+    } catch (e) {
+      showMessage(e.message);
+      break;
+    }
+  } while (columnAgain);
+  columnBusy = false;
+}
 function draw() {
   drawPlot();
   drawDescription();
   drawTable();
+  if (hoverPoint !== null) requestColumn();  // the hovered column follows edits and training
   metrics.draws++;
 }
 
@@ -658,14 +714,10 @@ function pointChanged() {
   requestEval();
 }
 function plotClicked(ev) {
-  const cv = $("plot"), r = cv.getBoundingClientRect();
-  const fx = (ev.clientX - r.left) / r.width, fy = (ev.clientY - r.top) / r.height;
-  const b = view ? view.bounds : state.bounds;
-  const round = (v) => Math.round(v * 100) / 100;
-  const x = round(b[0] + fx * (b[1] - b[0]));
-  state.point = N_i() === 1 ? [x] : [x, round(b[3] - fy * (b[3] - b[2]))];
+  state.point = plotPoint(ev.clientX, ev.clientY);
   $("point-x").value = state.point[0];
   if (N_i() === 2) $("point-y").value = state.point[1];
+  hoverTable = null;  // the pinned point's column comes with the view
   requestEval();
 }
 function wire() {
@@ -694,6 +746,8 @@ function wire() {
   $("point-x").addEventListener("change", pointChanged);
   $("point-y").addEventListener("change", pointChanged);
   $("plot").addEventListener("click", plotClicked);
+  $("plot").addEventListener("mousemove", plotHovered);
+  $("plot").addEventListener("mouseleave", plotLeft);
   $("download-model").addEventListener("click", () => download("/api/model", {network: state.net, state: encodeState()}, "playground.safetensors"));
   $("download-trace").addEventListener("click", () => download("/api/trace", {network: state.net, points: state.point ? [state.point] : []}, "playground-trace.md"));
   $("open-model").addEventListener("change", (ev) => { if (ev.target.files[0]) openModel(ev.target.files[0]); ev.target.value = ""; });
