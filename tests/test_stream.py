@@ -334,3 +334,101 @@ def test_a_csv_reader_is_closed_when_reading_stops_early(tmp_path, monkeypatch):
     next(gen)
     gen.close()  # a consumer that stops after one block
     assert len(opened) >= 2 and all(r.closed for r in opened)  # every reader closed at once
+
+
+# ------------------------------------------------------------------------ the spill file
+def _index_csv(tmp_path, n=6000):
+    """A CSV whose first feature is the row's index in the file."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([np.arange(n), rng.normal(size=(n, 2))])
+    return write_csv(tmp_path / "idx.csv", X, (X[:, 1] > 0).astype(int))
+
+
+def _first_rows(source, epochs=3, batch=50):
+    net = sn.Network.init(3, 4, 1, "relu", "binary", seed=0)
+    source.prepare()
+    source.bind(net, batch)
+    rng = np.random.default_rng(1)
+    firsts = []
+    for _ in range(epochs):
+        Xb, _ = next(iter(source.epoch(rng)))
+        firsts.append(Xb[:, 0].copy())
+    return firsts
+
+
+def test_csv_epochs_read_the_chunks_in_a_fresh_random_order(tmp_path):
+    """A shuffle buffer of about 1,000 rows: reading the file in order, the first batch of
+    every epoch comes from its first rows (the old behaviour, kept with spill=False); from
+    the spill, each epoch starts at random pieces of the whole file, a different one each
+    time."""
+    f = _index_csv(tmp_path)
+    memory = 1000 * 3 * 4  # rows of the shuffle buffer
+    in_order = FileSource(f, standardise=False, memory=memory, spill=False)
+    assert all(first.max() < 1100 for first in _first_rows(in_order))
+    with FileSource(f, standardise=False, memory=memory, validation_fraction=0.1) as source:
+        firsts = _first_rows(source)
+        assert source._spill is not None and source._spill.n_batches >= 16
+        assert max(first.max() for first in firsts) > 2000
+        assert len({tuple(np.sort(first)) for first in firsts}) == 3
+        # every training row once per epoch, the held-out rows never
+        rows = np.concatenate([Xb[:, 0].copy()
+                               for Xb, _ in source.epoch(np.random.default_rng(2))])
+    roles = row_roles(np.arange(6000), 0, 0.0, 0.1)
+    assert sorted(rows.astype(int).tolist()) == np.flatnonzero(roles == 0).tolist()
+
+
+def test_the_spill_is_private_and_removed_after_fit_and_on_ctrl_c(tmp_path, monkeypatch):
+    import stat
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    X, y = blobs(2000)
+    f = write_csv(tmp_path / "b.csv", X, y)
+    seen = []
+
+    def look(info):
+        seen.extend(folder.iterdir())
+        mode = stat.S_IMODE(os.stat(seen[-1]).st_mode)
+        assert mode == 0o600, oct(mode)
+
+    source = FileSource(f, validation_fraction=0.1, memory=64 << 10)
+    clf = sn.Classifier(hidden_units=8, epochs=2, callbacks=[look], random_state=0)
+    clf.fit(source)
+    assert len(seen) == 2 and seen[0].name.startswith("shallownet-spill-")
+    assert list(folder.iterdir()) == []  # removed when the fit ended
+
+    def ctrl_c(info):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):  # a second fit writes it again, and removes it
+        sn.Classifier(hidden_units=8, epochs=3, callbacks=[ctrl_c]).fit(source)
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("how", ["no room", "disk full"])
+def test_without_room_for_the_spill_epochs_reread_the_file_with_a_note(tmp_path, monkeypatch,
+                                                                        how):
+    from shallownet.data.stream import Spill
+
+    if how == "no room":
+        monkeypatch.setattr(Spill, "fits", staticmethod(lambda rows, d: (False, "/full")))
+    else:
+        def full(self, X, col):
+            raise OSError(28, "No space left on device")
+        monkeypatch.setattr(Spill, "_write", full)
+    X, y = blobs(1000)
+    f = write_csv(tmp_path / "b.csv", X, y)
+    kw = dict(hidden_units=8, epochs=3, batch_size=32, shuffle=False, random_state=0)
+    source = FileSource(f, standardise=False, memory=64 << 10)
+    a = sn.Classifier(**kw).fit(source)
+    assert source._spill is None and "file order" in source.note
+    assert ("too little free space in /full" if how == "no room" else
+            "No space left on device") in source.note
+    b = sn.Classifier(**kw).fit(load(f).X, y)
+    np.testing.assert_allclose(a.network_.W_H, b.network_.W_H, rtol=1e-5, atol=1e-6)
+    r = run("train", f, "--stream", "--epochs", 2, "--out", tmp_path / "m.safetensors", "-q")
+    assert r.exit_code == 0, r.output
+    notes = [line for line in r.stderr.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "file order" in notes[0], r.stderr

@@ -468,12 +468,17 @@ class _BaseNetwork(BaseEstimator):
         net = self._make_network(source.n_outputs, init_seed)
         opt, history = self._new_optimizer(net), History()
         validation = source.validation_data() if self.early_stopping else None
-        train(net, source, None, epochs=int(self.epochs), batch_size=int(self.batch_size),
-              optimizer=opt, l2=float(self.l2), shuffle=bool(self.shuffle), seed=train_seed,
-              validation_data=validation, early_stopping=validation is not None,
-              patience=int(self.patience), min_delta=float(self.min_delta), restore_best=True,
-              callbacks=self._callbacks(), progress=bool(self.verbose), dtype=self._dtype_name(),
-              catch_interrupt=bool(catch_interrupt), history=history)
+        try:
+            train(net, source, None, epochs=int(self.epochs), batch_size=int(self.batch_size),
+                  optimizer=opt, l2=float(self.l2), shuffle=bool(self.shuffle),
+                  seed=train_seed, validation_data=validation,
+                  early_stopping=validation is not None, patience=int(self.patience),
+                  min_delta=float(self.min_delta), restore_best=True,
+                  callbacks=self._callbacks(), progress=bool(self.verbose),
+                  dtype=self._dtype_name(), catch_interrupt=bool(catch_interrupt),
+                  history=history)
+        finally:  # the spill of the training rows, if any, goes at once (Ctrl-C included)
+            getattr(source, "close", lambda: None)()
         source.fold_into(net)
         self.network_ = net
         self._optimizer = opt

@@ -77,6 +77,8 @@ def train(console, *, data, target, task, drop, decimal, limit_text, test_size, 
                   "target's values and the statistics", soft_wrap=True)
     sys.stdout.flush()
     source.prepare()
+    if source.note:
+        sys.stderr.write(f"note: {visible(source.note)}\n")
     summary = (f"{source.source}: {count(source.n_total, 'sample')}, "
                f"{count(source.n_features, 'feature')}, "
                f"target {source.target_name!r}" + (f" ({source.columns.note})"

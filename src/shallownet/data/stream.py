@@ -8,6 +8,7 @@ the blocks once; streamed training (:class:`FileSource`) visits them epoch after
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -250,6 +251,119 @@ def row_roles(index: np.ndarray, seed: int, test_fraction: float,
     return np.where(u < test_fraction, 2, np.where(u < val_edge, 1, 0)).astype(np.int8)
 
 
+class Spill:
+    """The training rows of a first pass, kept for the epochs in a temporary Arrow IPC file.
+
+    The file holds record batches of two columns: the features (float32, one fixed-size list
+    per row, so a batch's values are its (rows, N_i) matrix as they lie on disk) and the
+    target as the file gave it. It is uncompressed, created with ``tempfile.mkstemp`` in the
+    system's temporary folder (readable by its owner only), and removed by :meth:`remove`,
+    which the estimators call in a ``finally`` (Ctrl-C included) and which also runs when the
+    object is collected or the interpreter exits. Each epoch reads the batches in a fresh
+    random order (``get_batch`` reads one batch from the file: no re-parsing, no memory map
+    whose touched pages would stay resident).
+    """
+
+    def __init__(self, d: int, rows_per_batch: int):
+        import tempfile
+        import weakref
+
+        self.d = d
+        self.rows_per_batch = max(1, int(rows_per_batch))
+        self.folder = tempfile.gettempdir()
+        fd, self.path = tempfile.mkstemp(prefix="shallownet-spill-", suffix=".arrow")
+        os.close(fd)
+        self._finalizer = weakref.finalize(self, _remove_file, self.path)
+        self._sink = self._writer = None
+        self.n_batches = 0
+        self.failed = ""  # why writing stopped (a full disk), if it did
+
+    @staticmethod
+    def fits(rows: int, d: int) -> tuple[bool, str]:
+        """Whether ``rows`` rows of ``d`` float32 features fit in the temporary folder (with
+        a quarter spare and 256 MiB left over), and where that folder is."""
+        import shutil
+        import tempfile
+
+        folder = tempfile.gettempdir()
+        need = int(rows * (4 * d + 16) * 1.25) + (256 << 20)
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            return False, folder
+        return free >= need, folder
+
+    def write(self, X: np.ndarray, col: pa.Array) -> None:
+        """Append rows; a write that fails (a full disk) removes the file and sets ``failed``."""
+        if self.failed:
+            return
+        try:
+            self._write(X, col)
+        except OSError as e:
+            self.failed = " ".join(str(e).split()) or type(e).__name__
+            self.remove()
+
+    def _write(self, X: np.ndarray, col: pa.Array) -> None:
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        if self._writer is None:
+            self._schema = pa.schema([("x", pa.list_(pa.float32(), self.d)), ("y", col.type)])
+            self._sink = pa.OSFile(self.path, "wb")
+            self._writer = pa.ipc.new_file(self._sink, self._schema)
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        for start in range(0, X.shape[0], self.rows_per_batch):
+            part = X[start:start + self.rows_per_batch]
+            values = pa.FixedSizeListArray.from_arrays(pa.array(part.reshape(-1)), self.d)
+            self._writer.write_batch(pa.record_batch(
+                [values, col.slice(start, part.shape[0])], schema=self._schema))
+            self.n_batches += 1
+
+    def finish(self) -> None:
+        """Close the writer: the file is complete and can be read."""
+        if self._writer is not None:
+            writer, sink, self._writer = self._writer, self._sink, None
+            try:
+                writer.close()
+            except OSError as e:
+                self.failed = " ".join(str(e).split()) or type(e).__name__
+            finally:
+                sink.close()
+        if self.failed:
+            self._finalizer()
+
+    def batches(self, rng) -> Iterator[tuple[np.ndarray, pa.Array]]:
+        """(X, target column) per stored batch, in a fresh random order (file order when
+        ``rng`` is None); X is a read-only float32 view, valid until the next batch."""
+        if self.n_batches == 0:
+            return
+        with pa.OSFile(self.path, "rb") as f:
+            reader = pa.ipc.open_file(f)
+            order = rng.permutation(self.n_batches) if rng is not None else \
+                range(self.n_batches)
+            for i in order:
+                batch = reader.get_batch(int(i))
+                X = batch.column(0).values.to_numpy(zero_copy_only=True).reshape(-1, self.d)
+                yield X, batch.column(1)
+
+    def remove(self) -> None:
+        """Close the file and delete it."""
+        writer, sink, self._writer = self._writer, self._sink, None
+        for closing in (writer, sink):
+            try:
+                if closing is not None:
+                    closing.close()
+            except OSError:
+                pass
+        self._finalizer()
+
+
+def _remove_file(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
 _UNIQUE_CAP = 100_000  # distinct target values tracked by the first pass
 
 
@@ -259,9 +373,14 @@ class FileSource(BatchSource):
     Give it to ``Classifier.fit`` / ``Regressor.fit`` (or ``shallownet.train``) in place of
     ``X, y``. A first pass reads what training in memory computes up front: the row count,
     the classes (or the target's mean and spread) and the standardisation statistics
-    (:class:`RunningMoments`); then each epoch reads the file again: Parquet row groups in a
-    fresh random order, every file's rows mixed in a :class:`~shallownet.solvers.minibatch.
-    ShuffleBuffer`. Columns, task and labels follow the same rules as :func:`shallownet.data.load`.
+    (:class:`RunningMoments`), and keeps the training rows, converted to float32, in a
+    temporary file (:class:`Spill`); each epoch then reads that file's batches in a fresh
+    random order and mixes their rows in a :class:`~shallownet.solvers.minibatch.ShuffleBuffer`
+    -- no CSV parsing after the first pass. Without room for the spill in the temporary folder
+    (or with ``spill=False``, or training in float64) each epoch reads the file again: Parquet
+    row groups in a fresh random order, a CSV in file order (``note`` says so). Columns, task
+    and labels follow the same rules as :func:`shallownet.data.load`. The spill is removed when
+    a fit ends (``close`` removes it too; ``with FileSource(...) as source:`` works).
 
     Parameters
     ----------
@@ -280,13 +399,21 @@ class FileSource(BatchSource):
         Chooses the held-out rows.
     memory : int
         Bytes for the shuffle buffer (and the cap on validation rows kept in memory).
+    spill : bool, default True
+        Keep the training rows in a temporary file for the epochs (see above).
+
+    Attributes
+    ----------
+    note : str or None
+        After the first pass: why the epochs re-read the file instead of a spill, if they do.
     """
 
     def __init__(self, path, target: str | None = None, *, task: str | None = None, drop=None,
                  features=None, decimal: str | None = None, standardise: bool = True,
                  validation_fraction: float = 0.0, test_fraction: float = 0.0, seed: int = 0,
                  memory: int = 64 << 20, require_target: bool = True,
-                 model_target: str | None = None, n_features: int | None = None):
+                 model_target: str | None = None, n_features: int | None = None,
+                 spill: bool = True):
         from . import schema
         from .readers import open_file
 
@@ -316,6 +443,9 @@ class FileSource(BatchSource):
         self.source = self.fmt.source
         self.what = schema.describe_target(cols.target, cols.note)
         self._prepared = False
+        self.use_spill = bool(spill)
+        self.note = None
+        self._spill = None
 
     # ------------------------------------------------------------------ first pass
     def _labels(self, col):
@@ -363,40 +493,52 @@ class FileSource(BatchSource):
         val_X, val_y, val_rows = [], [], 0
         val_cap = max(1, (self.memory // 4) // (8 * d))
         missing, first_missing = 0, -1
-        # the same row order as the file: row indices give the roles
-        for block, col, index in self._blocks(np.float32):
-            roles = row_roles(index, self.seed, self.test_fraction, self.validation_fraction)
-            counts += np.bincount(roles, minlength=3)
-            keep = roles != 2
-            moments.update(block[keep])
-            try:
-                lab = self._labels(col)
-            except DataError as e:
-                if "missing or non-finite" not in str(e):
-                    raise
-                bad = _missing(col)
-                if first_missing < 0:
-                    first_missing = int(index[np.argmax(bad)])
-                missing += int(bad.sum())
-                continue
-            numeric &= lab.numeric
-            whole &= lab.whole
-            text_integers |= lab.text_integers
-            if not n_distinct_capped:
-                u = np.unique(lab.values)
+        spill = self._start_spill()
+        try:
+            # the same row order as the file: row indices give the roles
+            for block, col, index, roles in self._first_pass_blocks(spill):
+                counts += np.bincount(roles, minlength=3)
+                keep = roles != 2
+                moments.update(block[keep])
+                try:
+                    lab = self._labels(col)
+                except DataError as e:
+                    if "missing or non-finite" not in str(e):
+                        raise
+                    bad = _missing(col)
+                    if first_missing < 0:
+                        first_missing = int(index[np.argmax(bad)])
+                    missing += int(bad.sum())
+                    continue
+                numeric &= lab.numeric
+                whole &= lab.whole
+                text_integers |= lab.text_integers
+                if not n_distinct_capped:
+                    u = np.unique(lab.values)
+                    if lab.numeric:
+                        uniq_num = np.union1d(uniq_num, u)
+                        u = u.astype(np.int64) if lab.whole else u
+                    uniq_text.update(str(v) for v in u)
+                    n_distinct_capped = len(uniq_text) > _UNIQUE_CAP
                 if lab.numeric:
-                    uniq_num = np.union1d(uniq_num, u)
-                    u = u.astype(np.int64) if lab.whole else u
-                uniq_text.update(str(v) for v in u)
-                n_distinct_capped = len(uniq_text) > _UNIQUE_CAP
-            if lab.numeric:
-                y_moments.update(lab.values[keep][:, None])
-            take = roles == 1
-            if take.any() and val_rows < val_cap:
-                sel = np.flatnonzero(take)[:val_cap - val_rows]
-                val_X.append(block[sel])
-                val_y.append(lab.values[sel])
-                val_rows += sel.size
+                    y_moments.update(lab.values[keep][:, None])
+                take = roles == 1
+                if take.any() and val_rows < val_cap:
+                    sel = np.flatnonzero(take)[:val_cap - val_rows]
+                    val_X.append(block[sel])
+                    val_y.append(lab.values[sel])
+                    val_rows += sel.size
+            if spill is not None:
+                spill.finish()
+        except BaseException:
+            if spill is not None:
+                spill.remove()
+            raise
+        if spill is not None and spill.failed:
+            self.note = (f"no room left for a copy of the training rows in {spill.folder} "
+                         f"({spill.failed}); {self._rereading}")
+            spill = None
+        self._spill = spill
         if missing:
             raise DataError(f"{self.source}: the {self.what} has {missing} "
                             f"row{'s' if missing != 1 else ''} with missing or non-finite "
@@ -444,6 +586,48 @@ class FileSource(BatchSource):
         self._prepared = True
         return self
 
+    @property
+    def _rereading(self) -> str:
+        return ("each epoch reads the row groups again, in a random order"
+                if self.fmt.kind != "csv" else "each epoch reads the file again, in file order")
+
+    def _start_spill(self):
+        """A :class:`Spill` for the first pass, or None (with ``note`` saying why)."""
+        if not self.use_spill or self.target_name is None:
+            return None
+        rows = estimate_rows(self.fmt)
+        fits, folder = Spill.fits(rows, self.n_features)
+        if not fits:
+            self.note = (f"too little free space in {folder} for a copy of the training rows "
+                         f"(about {rows * 4 * self.n_features / 2 ** 20:.0f} MiB); "
+                         f"{self._rereading}")
+            return None
+        # batches of a sixteenth of the shuffle buffer: each buffer mixes many random pieces
+        buffer_rows = self.memory // (4 * self.n_features)
+        return Spill(self.n_features, max(256, buffer_rows // 16))
+
+    def _first_pass_blocks(self, spill):
+        """The first pass's blocks with their rows' roles; the training rows are spilled."""
+        for block, col, index in self._blocks(np.float32):
+            roles = row_roles(index, self.seed, self.test_fraction, self.validation_fraction)
+            if spill is not None:
+                train = roles == 0
+                if train.any():
+                    spill.write(block[train], col.filter(pa.array(train)))
+            yield block, col, index, roles
+
+    def close(self) -> None:
+        """Remove the spill file of the training rows (the next fit writes it again)."""
+        if self._spill is not None:
+            self._spill.remove()
+            self._spill = None
+
+    def __enter__(self) -> FileSource:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # ------------------------------------------------------------------ conversions
     def _y(self, col) -> np.ndarray:
         """The labels of a batch as ``Dataset.y`` holds them (classes, or float values)."""
@@ -486,11 +670,35 @@ class FileSource(BatchSource):
 
         self.dtype = np.dtype(net.dtype)
         self.net = net
+        if self.dtype != np.float32:  # the spill holds float32 rows: read the file instead
+            self.close()
+        elif self._spill is None and self.use_spill and self.note is None:
+            self._respill()  # removed after an earlier fit
         sample = self.classes[:1] if self.task == "classification" else np.zeros(1)
         T = net.encode_targets(self._targets(sample), 1)
         rows = max(batch_size, self.memory // max(1, self.n_features * self.dtype.itemsize))
+        shift = scale = None
+        if self.standardise:  # each batch is standardised as it leaves the buffer
+            shift, scale = self.mean.astype(self.dtype), self.scale.astype(self.dtype)
         self.buffer = ShuffleBuffer(rows, self.n_features, self.dtype, T.shape[1:], T.dtype,
-                                    batch_size)
+                                    batch_size, shift=shift, scale=scale)
+
+    def _respill(self) -> None:
+        spill = self._start_spill()
+        if spill is None:
+            return
+        try:
+            for _ in self._first_pass_blocks(spill):
+                pass
+            spill.finish()
+        except BaseException:
+            spill.remove()
+            raise
+        if spill.failed:
+            self.note = (f"no room left for a copy of the training rows in {spill.folder} "
+                         f"({spill.failed}); {self._rereading}")
+        else:
+            self._spill = spill
 
     def _units(self, rng):
         if self.fmt.kind == "csv":
@@ -501,6 +709,11 @@ class FileSource(BatchSource):
         return units
 
     def _train_blocks(self, rng):
+        """(raw X, encoded targets) of the training rows: from the spill when there is one."""
+        if self._spill is not None:
+            for X, col in self._spill.batches(rng):
+                yield X, self.net.encode_targets(self._targets(self._y(col)), X.shape[0])
+            return
         units = self._units(rng)
         if units is None:
             parts = self._blocks(self.dtype)
@@ -515,7 +728,7 @@ class FileSource(BatchSource):
             keep = roles == 0
             if not keep.any():
                 continue
-            X = self._standardised(block[keep] if not keep.all() else block)
+            X = block[keep] if not keep.all() else block
             y = self._y(col)
             yield X, self.net.encode_targets(self._targets(y[keep]), X.shape[0])
 

@@ -99,12 +99,14 @@ class ShuffleBuffer:
     """Mixes the rows of a stream of blocks: fill ``rows`` rows, permute, hand out batches.
 
     The rows left over when a buffer does not divide into whole batches move on to the next
-    buffer, so every batch but the epoch's last one is full.
+    buffer, so every batch but the epoch's last one is full. With ``shift`` and ``scale``, each
+    batch is standardised as (x - shift) / scale as it is handed out.
     """
 
     def __init__(self, rows: int, n_features: int, dtype, t_shape: tuple, t_dtype,
-                 batch_size: int):
+                 batch_size: int, *, shift=None, scale=None):
         self.B = batch_size
+        self.shift, self.scale = shift, scale
         rows = max(rows, 2 * batch_size)
         self.X = np.empty((rows, n_features), dtype)
         self.T = np.empty((rows,) + t_shape, t_dtype)
@@ -136,6 +138,9 @@ class ShuffleBuffer:
             idx = order[start:start + self.B]
             m = idx.shape[0]
             np.take(self.X, idx, axis=0, out=self.Xb[:m], mode="clip")
+            if self.shift is not None:
+                self.Xb[:m] -= self.shift
+                self.Xb[:m] /= self.scale
             np.take(self.T, idx, axis=0, out=self.Tb[:m], mode="clip")
             yield self.Xb[:m], self.Tb[:m]
         rest = order[full:]
