@@ -287,6 +287,88 @@ def test_training_matches_the_library_called_directly(client):
     np.testing.assert_allclose(t["history"]["val_loss"], hist.val_loss, rtol=1e-5)
 
 
+LBFGS_BODY = {"dataset": "moons", "n": 120, "noise": 0.1, "seed": 5, "N_h": 6,
+              "activation": "sigmoid", "optimizer": "lbfgs", "l2": 0.001}
+
+
+def _lbfgs_direct(steps, edit=None):
+    """The same session's network trained by shallownet.train with L-BFGS: ``steps`` is a list
+    of iteration counts, one train call each; ``edit`` (parameters) is set after the first."""
+    session, _ = pg.new_session(LBFGS_BODY)
+    net, hist = session.net, sn.History()
+    for i, k in enumerate(steps):
+        sn.train(net, session.X_train, session.y_train, epochs=k, optimizer="lbfgs", l2=0.001,
+                 validation_data=(session.X_val, session.y_val), history=hist)
+        if edit is not None and i == 0:
+            net.set_params(**edit)
+    return net, hist
+
+
+def test_lbfgs_steps_are_one_run_of_the_library(client):
+    # five requests of one iteration and one of three: the same eight iterations as one call
+    # of shallownet.train(optimizer="lbfgs", epochs=8); the curvature memory carries over
+    s = client.post("/api/session", headers=H, json=LBFGS_BODY).json()
+    for k in (1, 1, 1, 1, 1, 3):
+        t = client.post("/api/train", headers=H, json={"session": s["session"], "epochs": k})
+        assert t.status_code == 200, t.json()
+        assert t.json()["history"]["epochs"] == len(t.json()["history"]["loss"]) + \
+            t.json()["history"]["from"] and t.json()["history"]["stopped"] is None
+    t = t.json()
+    assert t["history"]["epochs"] == 8
+    net, hist = _lbfgs_direct([8])
+    np.testing.assert_allclose(np.array(t["network"]["W_H"]), net.W_H, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(t["history"]["val_loss"], hist.val_loss[5:], rtol=1e-9)
+    # L-BFGS started afresh at each request would be another algorithm, and other weights
+    restarted, _ = _lbfgs_direct([1, 1, 1, 1, 1, 3])
+    assert not np.allclose(restarted.W_H, net.W_H, rtol=1e-6)
+
+
+def test_lbfgs_goes_on_from_weights_edited_on_the_page(client):
+    s = client.post("/api/session", headers=H, json=LBFGS_BODY).json()
+    t = client.post("/api/train", headers=H, json={"session": s["session"], "epochs": 3}).json()
+    edited = t["network"]
+    edited["W_O"] = [[-v for v in edited["W_O"][0]]]
+    t = client.post("/api/train", headers=H, json={"session": s["session"], "epochs": 2,
+                                                   "network": edited}).json()
+    assert t["history"]["epochs"] == 5
+    # as the library does it: three iterations, the edit, then a new run of two
+    net, _ = _lbfgs_direct([3, 2], edit={"W_O": np.array(edited["W_O"])})
+    np.testing.assert_allclose(np.array(t["network"]["W_H"]), net.W_H, rtol=1e-9, atol=1e-12)
+
+
+def test_lbfgs_says_when_it_has_converged(client, monkeypatch):
+    from shallownet.solvers import lbfgs
+
+    monkeypatch.setattr(lbfgs, "DEFAULT_TOL", 10.0)  # every gradient is small enough
+    s = client.post("/api/session", headers=H, json=LBFGS_BODY).json()
+    t = client.post("/api/train", headers=H, json={"session": s["session"], "epochs": 5}).json()
+    assert t["history"]["epochs"] < 5 and "converged" in t["history"]["stopped"]
+
+
+def test_lbfgs_refuses_threshold_units_with_the_librarys_message(client):
+    s = client.post("/api/session", headers=H,
+                    json={**LBFGS_BODY, "activation": "threshold"}).json()
+    r = client.post("/api/train", headers=H, json={"session": s["session"]})
+    with pytest.raises(ValueError) as direct:
+        sn.train(sn.Network.init(2, 2, activation="threshold"), [[0, 0]], [0],
+                 optimizer="lbfgs")
+    assert r.status_code == 422 and r.json()["error"] == str(direct.value)
+
+
+def test_dropped_sessions_end_their_lbfgs_runs(client, monkeypatch):
+    import threading
+
+    monkeypatch.setitem(pg.LIMITS, "sessions", 2)
+    running = lambda: sum(t.name == "shallownet-playground-lbfgs" and t.is_alive()  # noqa: E731
+                          for t in threading.enumerate())
+    before = running()
+    for _ in range(4):
+        s = client.post("/api/session", headers=H, json=LBFGS_BODY).json()
+        assert client.post("/api/train", headers=H,
+                           json={"session": s["session"]}).status_code == 200
+    assert running() - before <= 2  # the two sessions kept hold their runs, no more
+
+
 @pytest.mark.parametrize("name,output,N_i,N_o", [
     ("blobs", "binary", 2, 1), ("circles", "binary", 2, 1), ("spiral", "binary", 2, 1),
     ("iris", "multiclass", 2, 3), ("curve", "regression", 1, 1)])

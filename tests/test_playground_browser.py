@@ -267,6 +267,25 @@ def test_training_xor_relu_8_reaches_095_validation_accuracy(page):
     assert page.errors == []
 
 
+def test_training_with_lbfgs_steps_one_run_of_the_library(page):
+    page.click("[data-mode=train]")
+    page.wait_for_function("window.playground.view && window.playground.view.grid")
+    page.select_option("#dataset", "xor")
+    _set(page, "#train-N_h", 8)
+    page.select_option("#optimizer", "lbfgs")
+    page.wait_for_function("window.playground.state.train.optimizer === 'lbfgs' && "
+                           "window.playground.state.train.N_h === 8")
+    assert page.locator("#learning_rate").is_disabled()  # L-BFGS has no learning rate
+    page.click("#play")
+    page.wait_for_function("+document.querySelector('#train-status').dataset.valScore >= 0.95",
+                           timeout=120_000)
+    page.click("#pause")
+    page.wait_for_function("!document.getElementById('play').disabled")
+    status = page.locator("#train-status").inner_text()
+    assert status.startswith("iteration ") and "validation accuracy" in status
+    assert page.errors == [] and page.locator("#message").is_hidden()
+
+
 def test_threshold_and_play_shows_why_it_cannot_be_trained(page):
     page.click("[data-mode=train]")
     page.wait_for_function("window.playground.view && window.playground.view.grid")

@@ -57,6 +57,7 @@ from ..network import Network
 from ..optimizers import make_optimizer
 from ..training import History, train
 from . import toy
+from .stepping import LbfgsRun
 
 __all__ = ["LIMITS", "create_app", "allowed_hosts", "new_token"]
 
@@ -78,7 +79,7 @@ LIMITS = {
     "table_points": 50,           # columns of a trace
     "regions_N_h": 8,             # describe_regions enumerates 2^N_h activation patterns
 }
-OPTIMIZERS = ("adam", "sgd", "momentum")
+OPTIMIZERS = ("adam", "sgd", "momentum", "lbfgs")
 
 
 class BadRequest(Exception):
@@ -422,6 +423,13 @@ class Session:
     settings: dict
     optimizer: object = None
     history: History = field(default_factory=History)
+    lbfgs: LbfgsRun | None = None  # the L-BFGS run under way, held between requests
+
+    def stop_lbfgs(self) -> None:
+        """End the L-BFGS run under way (weights edited, session dropped)."""
+        if self.lbfgs is not None:
+            self.lbfgs.stop()
+            self.lbfgs = None
 
 
 def _split(data: toy.ToyData, fraction: float, seed: int):
@@ -470,18 +478,35 @@ def _val_index(data: toy.ToyData, X_val: np.ndarray) -> np.ndarray:
     return np.array([lookup[row.tobytes()] for row in X_val])
 
 
-def advance(session: Session, epochs: int) -> None:
+def advance(session: Session, epochs: int) -> str | None:
     """Train ``session.net`` by ``epochs`` more epochs with :func:`shallownet.train`.
 
-    The optimizer (and so Adam's moments) and the history carry over between calls. A network
-    that cannot be trained (threshold units) or that diverges raises ``BadRequest`` with the
-    library's own explanation.
+    The optimizer (and so Adam's moments) and the history carry over between calls. With
+    ``lbfgs`` one ``train`` call runs across the requests (:class:`~.stepping.LbfgsRun`), so
+    its curvature memory carries over too; ``epochs`` counts its iterations. A network that
+    cannot be trained (threshold units) or that diverges raises ``BadRequest`` with the
+    library's own explanation. Returns a note when training has stopped by itself (L-BFGS
+    converged), else None.
     """
     s = session.settings
     done = session.history.epochs
     if done + epochs > LIMITS["epochs_per_session"]:
         raise BadRequest(f"this session has trained {done} epochs, the most one session may "
                          f"train is {LIMITS['epochs_per_session']}; press reset", 422)
+    if s["optimizer"] == "lbfgs":
+        if session.lbfgs is None or session.lbfgs.finished:
+            session.lbfgs = LbfgsRun(session.net, session.X_train, session.y_train,
+                                     (session.X_val, session.y_val), session.history,
+                                     LIMITS["epochs_per_session"] - done, s["l2"])
+        try:
+            taken = session.lbfgs.advance(epochs)
+        except (ValueError, FloatingPointError, TimeoutError) as exc:
+            session.lbfgs = None
+            raise BadRequest(str(exc), 422) from None
+        if session.lbfgs.finished and taken < epochs:
+            return (f"L-BFGS has converged after {session.history.epochs} iterations (the "
+                    "gradient or the change in the loss fell below the library's tol)")
+        return None
     if session.optimizer is None and session.net.activation.trainable:
         session.optimizer = make_optimizer(s["optimizer"], session.net.params,
                                            s["learning_rate"])
@@ -492,6 +517,7 @@ def advance(session: Session, epochs: int) -> None:
               validation_data=(session.X_val, session.y_val), history=session.history)
     except (ValueError, FloatingPointError) as exc:
         raise BadRequest(str(exc), 422) from None
+    return None
 
 
 # ---------------------------------------------------------------------------- model files
@@ -606,7 +632,7 @@ def create_app(token: str, hosts: set[str] | None = None, port: int | None = Non
         sid = secrets.token_hex(8)
         sessions[sid] = session
         while len(sessions) > LIMITS["sessions"]:
-            sessions.popitem(last=False)
+            sessions.popitem(last=False)[1].stop_lbfgs()
         bounds = doc.get("bounds") or _data_bounds(session.data.X)
         view = describe(session.net, {**doc, "bounds": bounds, "point": None})
         return JSONResponse({"session": sid, "data": points, **view})
@@ -626,16 +652,17 @@ def create_app(token: str, hosts: set[str] | None = None, port: int | None = Non
                     {k: v.shape for k, v in session.net.params.items()} or \
                     edited.activation.name != session.net.activation.name:
                 raise BadRequest("the edited network does not match the session's; press reset")
+            session.stop_lbfgs()  # L-BFGS goes on from the edited weights, with a fresh memory
             session.net.set_params(**edited.params)
         before = session.history.epochs
         t0 = time.perf_counter()
-        advance(session, epochs)
+        note = advance(session, epochs)
         t1 = time.perf_counter()
         h = session.history
         out = describe(session.net, {**doc, "point": doc.get("point")})
         out["history"] = {"from": before, "loss": h.loss[before:],
                           "val_loss": h.val_loss[before:], "val_score": h.val_score[before:],
-                          "epochs": h.epochs}
+                          "epochs": h.epochs, "stopped": note}
         t2 = time.perf_counter()
         # where a frame's time goes, for the page's own measurements (benchmarks/playground.py)
         timing = f"train;dur={(t1 - t0) * 1e3:.2f}, view;dur={(t2 - t1) * 1e3:.2f}"

@@ -494,6 +494,7 @@ function draw() {
 }
 
 // ------------------------------------------------------------------ training
+let trainNote = "";  // why training stopped by itself (L-BFGS converged)
 function drawCurves() {
   const d = $("curves");
   d.replaceChildren();
@@ -520,7 +521,9 @@ function drawCurves() {
   const last = (a) => a[a.length - 1];
   const scoreName = trainData && trainData.output === "regression" ? "validation R²" : "validation accuracy";
   const st = $("train-status");
-  st.textContent = `epoch ${n} · training loss ${fmt(last(curves.loss))} · validation loss ${fmt(last(curves.val_loss))} · ${scoreName} ${fmt(last(curves.val_score))}`;
+  const unit = state.train.optimizer === "lbfgs" ? "iteration" : "epoch";
+  st.textContent = `${unit} ${n} · training loss ${fmt(last(curves.loss))} · validation loss ${fmt(last(curves.val_loss))} · ${scoreName} ${fmt(last(curves.val_score))}` +
+    (trainNote ? ` · ${trainNote}` : "");
   st.dataset.valScore = last(curves.val_score);
   st.dataset.epochs = n;
 }
@@ -545,6 +548,7 @@ async function makeSession(gen) {
     state.bounds = res.bounds;
     if (!state.point || state.point.length !== N_i()) state.point = N_i() === 1 ? [0] : [0, 0];
     curves = {loss: [], val_loss: [], val_score: []};
+    trainNote = "";
     weightsEdited = false;
     view = res;
     showMessage("");
@@ -588,6 +592,8 @@ function applyStep({res, edits}) {
   if (!res.table && view && view.table) res.table = view.table;
   view = res;
   for (const k of ["loss", "val_loss", "val_score"]) curves[k].push(...res.history[k]);
+  trainNote = res.history.stopped || "";
+  if (trainNote) playing = false;  // L-BFGS converged: nothing more to draw
   // while playing, the 2-D view is redrawn every step; the diagram and the curves every third,
   // the weights table every fifteenth (they change slowly, and drawing them costs the most)
   const n = stepCount;
@@ -674,11 +680,16 @@ function rebuild() {
     const el = $("train-" + k) || $(k);
     if (el) put(el, v);
   }
+  lbfgsFields();
   put($("point-x"), state.point ? state.point[0] : "");
   put($("point-y"), state.point && state.point.length > 1 ? state.point[1] : "");
   $("point-y-box").hidden = N_i() !== 2;
   buildWeights();
   drawDiagram();
+}
+// full-batch L-BFGS has no learning rate and no batches
+function lbfgsFields() {
+  for (const id of ["learning_rate", "batch_size"]) $(id).disabled = state.train.optimizer === "lbfgs";
 }
 function setMode(mode, act = true) {
   playing = false;
@@ -735,6 +746,7 @@ function wire() {
     $(id).addEventListener("change", () => {
       const key = id.replace("train-", "");
       state.train[key] = key === "activation" || key === "optimizer" ? $(id).value : +$(id).value;
+      lbfgsFields();
       newSession();
     });
   $("epochs_per_step").addEventListener("change", () => { state.train.epochs_per_step = +$("epochs_per_step").value; saveUrl(); });
