@@ -16,7 +16,9 @@ Everything is generated in a temporary folder (removed at the end; never committ
   the held-out accuracy on the same rows.
 * **streaming a CSV**: the same with a CSV of a quarter of the rows under ``--memory-limit
   32M``: epochs read the spill of the first pass, in a random order, instead of parsing again.
-* **wide CSV**: 50 rows x 10,000 and x 100,000 columns, load time.
+* **wide CSV**: 50 rows x 10,000, 20,000, 50,000 and 100,000 columns: load time and time per
+  column (flat when linear in columns), beside a bare ``pyarrow.csv.read_csv`` with its default
+  1 MiB blocks.
 
     python benchmarks/data.py            # a table
     python benchmarks/data.py --json     # the numbers as JSON
@@ -216,18 +218,23 @@ def _mb(r: dict) -> dict:
 
 
 def bench_wide(tmp: Path, repeats: int) -> list:
+    """Load time of 50-row CSVs at 10k-100k columns; per column, it should stay flat."""
+    import pyarrow.csv as pacsv
+
     from shallownet.data import load
 
     out = []
-    for d in (10_000, 100_000):
+    for d in (10_000, 20_000, 50_000, 100_000):
         path = tmp / f"wide{d}.csv"
         rng = np.random.default_rng(0)
         with open(path, "w") as f:
             f.write(",".join(f"c{j}" for j in range(d)) + ",label\n")
             np.savetxt(f, np.column_stack([rng.integers(0, 9, size=(50, d)),
                                            np.arange(50) % 2]), fmt="%d", delimiter=",")
-        out.append({"columns": d, "rows": 50, "seconds": median_s(
-            lambda p=path: load(p, dtype=np.float32), repeats)})
+        t = median_s(lambda p=path: load(p, dtype=np.float32), repeats)
+        t_pa = median_s(lambda p=path: pacsv.read_csv(p), repeats)
+        out.append({"columns": d, "rows": 50, "seconds": t, "us_per_column": 1e6 * t / d,
+                    "pyarrow_default_s": t_pa, "pyarrow_default_us_per_column": 1e6 * t_pa / d})
     return out
 
 
@@ -273,7 +280,10 @@ def main() -> None:
               f"{t['x_float32_mb']:.0f} MB + {t['above_base_minus_x_mb']:.0f} MB (target: X + "
               f"150 MB, {'met' if t['met'] else 'NOT met'})")
     for w in wide:
-        print(f"wide CSV {w['rows']} x {w['columns']}: {w['seconds']:.2f} s")
+        print(f"wide CSV {w['rows']} x {w['columns']}: {w['seconds']:.2f} s "
+              f"({w['us_per_column']:.1f} us per column; bare pyarrow.csv.read_csv with its "
+              f"default blocks {w['pyarrow_default_s']:.2f} s, "
+              f"{w['pyarrow_default_us_per_column']:.1f} us per column)")
     for s in (stream, stream_csv):
         print(f"streaming {s['file']} ({s['x_float32_mb']:.0f} MB, {s['limit_times']:.1f}x the "
               f"limit {s['memory_limit']}): peak {s['streamed']['peak_mb']:.0f} MB against "

@@ -36,31 +36,57 @@ def test_export_refuses_to_overwrite_the_model_it_exports(iris_model, tmp_path):
 
 
 @pytest.mark.parametrize("dtype", [np.int64, np.uint64])
-def test_parquet_integers_beyond_float32_read_as_a_csv_reads_them(tmp_path, dtype):
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_integer_features_beyond_2_53_are_refused_by_name_and_drop_works(tmp_path, dtype,
+                                                                         kind):
     """A Parquet id column of 1234567890123456789 stopped ``train`` with pyarrow's bare
-    "Integer value ... not in range" (no file, no column); the CSV of the same table trained."""
+    "Integer value ... not in range"; then it was rounded silently (as a CSV's was). No float
+    holds such numbers exactly: refused with the file, the column, a row and --drop."""
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
-    from shallownet.data import load
+    from shallownet.data import DataError, FileSource, load
 
     rng = np.random.default_rng(0)
-    ids = np.arange(40, dtype=dtype) + dtype(1234567890123456789)
+    ids = np.arange(40, dtype=dtype) + dtype(2 ** 53 - 3)  # rows 4 on are beyond 2**53
     a = rng.normal(size=40)
     label = (a > 0).astype(np.int64)
-    pq.write_table(pa.table({"id": ids, "a": a, "label": label}), tmp_path / "t.parquet")
-    (tmp_path / "t.csv").write_text("id,a,label\n" + "".join(
-        f"{i},{v:.17g},{k}\n" for i, v, k in zip(ids, a, label, strict=True)))
-    from_parquet = load(tmp_path / "t.parquet", dtype=np.float32)
-    from_csv = load(tmp_path / "t.csv", dtype=np.float32)
-    np.testing.assert_array_equal(from_parquet.X, from_csv.X)
-    np.testing.assert_array_equal(from_parquet.X[:, 0], ids.astype(np.float32))
+    path = tmp_path / f"t.{kind}"
+    if kind == "parquet":
+        pq.write_table(pa.table({"id": ids, "a": a, "label": label}), path, row_group_size=16)
+    else:
+        path.write_text("id,a,label\n" + "".join(
+            f"{i},{v:.17g},{k}\n" for i, v, k in zip(ids, a, label, strict=True)))
+    message = (rf"^{path}: feature column 'id' holds whole numbers beyond 2\*\*53 .*"
+               rf"\(data row 5: {2 ** 53 + 1}\).* --drop id \(drop=\['id'\]\)$")
+    with pytest.raises(DataError, match=message):
+        load(path, dtype=np.float32)
+    with pytest.raises(DataError, match=message):
+        FileSource(path).prepare()
     out = tmp_path / "m.safetensors"
-    result = run("train", tmp_path / "t.parquet", "--epochs", "1", "--seed", "0", "--out", out)
-    assert result.exit_code == 0, result.output
-    result = run("predict", out, tmp_path / "t.parquet")
-    assert result.exit_code == 0, result.output
-    assert len(result.stdout.strip().splitlines()) == 41
+    result = run("train", path, "--epochs", "1", "--seed", "0", "--out", out)
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.output
+    assert "'id'" in result.stderr and "--drop id" in result.stderr
+    assert not out.exists()
+    for stream in ([], ["--stream"]):
+        result = run("train", path, "--drop", "id", "--epochs", "1", "--seed", "0",
+                     "--out", out, *stream)
+        assert result.exit_code == 0, result.output
+        result = run("predict", out, path)  # the model's columns: id is not read
+        assert result.exit_code == 0, result.output
+        assert len(result.stdout.strip().splitlines()) == 41
+
+
+def test_large_floats_and_integers_up_to_2_53_are_still_features(tmp_path):
+    """Only whole numbers beyond 2**53 are refused: 2**53 itself, and 1e20 written as a float
+    (a measurement), are read."""
+    from shallownet.data import load
+
+    f = tmp_path / "f.csv"
+    f.write_text("big,a,label\n" + "".join(f"{v},{i % 3},{i % 2}\n" for i, v in enumerate(
+        ["1e20", "-2.5e19", str(2 ** 53), str(-(2 ** 53)), "7"] * 4)))
+    ds = load(f, dtype=np.float64)
+    assert ds.X[:5, 0].tolist() == [1e20, -2.5e19, 2.0 ** 53, -(2.0 ** 53), 7.0]
 
 
 def test_a_saved_classification_network_is_a_classifier_to_the_commands(tmp_path):

@@ -92,12 +92,27 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
         batches = fmt.batches(columns, types, batch_rows)
     else:
         batches = (b for u in units for b in fmt.read_unit(u, columns, batch_rows))
+    # Parquet columns that need a cast, and integer columns that may hold numbers beyond 2**53
+    casts, wide = [], []
+    for j, name in enumerate(features if fmt.arrow_types is not None else ()):
+        t = fmt.arrow_types[name]
+        if t != _FLOAT_TYPES[dtype]:
+            casts.append(j)
+        if pa.types.is_integer(t) and t.bit_width == 64 or pa.types.is_dictionary(t) \
+                and pa.types.is_integer(t.value_type) and t.value_type.bit_width == 64:
+            wide.append(j)
+    text_checked: set = set()
     bad, n = _Bad(), 0
     try:
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            block = _to_block(batch, len(features), dtype, copy)
+            for j in wide:
+                _refuse_inexact_integers(fmt, features[j], batch.column(j), n)
+            block = _to_block(batch, len(features), dtype, copy, casts)
+            if fmt.kind == "csv" and block.size and not (-_EXACT < block.min() <= block.max()
+                                                         < _EXACT):
+                _check_csv_integers(fmt, features, block, n, text_checked)
             if check and not np.isfinite(block).all():
                 bad.add(block, n)
                 if check == "block":
@@ -112,13 +127,21 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
         raise _explain_bad(fmt, features, bad, n, dtype)
 
 
-def _to_block(batch: pa.RecordBatch, d: int, dtype: np.dtype, copy: bool = True) -> np.ndarray:
+def _to_block(batch: pa.RecordBatch, d: int, dtype: np.dtype, copy: bool = True,
+              casts=()) -> np.ndarray:
+    """The first ``d`` columns of ``batch`` as a (rows, d) array; ``casts``: the columns that
+    are not in ``dtype`` yet (Parquet integers, decimals, the other float width)."""
     arrow = _FLOAT_TYPES[dtype]
-    # integers round to the nearest float, as a CSV's do (an int64 never overflows float32)
-    cols = [c if c.type == arrow else c.cast(arrow, safe=not pa.types.is_integer(c.type))
-            for c in batch.columns[:d]]
-    tensor = pa.RecordBatch.from_arrays(cols, names=[str(j) for j in range(d)]).to_tensor(
-        null_to_nan=True, row_major=True)
+    if casts:  # whole numbers up to 2**53 (checked before) convert as a CSV's do
+        cols = batch.columns[:d]
+        for j in casts:
+            c = cols[j]
+            cols[j] = c.cast(arrow, safe=not pa.types.is_integer(c.type)
+                             and not pa.types.is_dictionary(c.type))
+        table = pa.RecordBatch.from_arrays(cols, names=[str(j) for j in range(d)])
+    else:  # all in dtype already (a CSV's features are parsed straight into it): no loop
+        table = batch if batch.num_columns == d else batch.select(list(range(d)))
+    tensor = table.to_tensor(null_to_nan=True, row_major=True)
     # a copy that numpy owns: freed at once when dropped, where pyarrow's pool would keep
     # the memory for reuse
     return np.array(tensor) if copy else np.asarray(tensor)
@@ -155,6 +178,52 @@ def release_arrow_memory() -> None:
     """Hand the memory that pyarrow's pool keeps for reuse back to the system (after a pass:
     otherwise it stays resident beside the data for the rest of the run)."""
     pa.default_memory_pool().release_unused()
+
+
+_EXACT = 2.0 ** 53  # whole numbers beyond this have no exact float
+
+
+def _inexact_integer_error(fmt: FileFormat, name: str, row: int, value) -> DataError:
+    return DataError(
+        f"{fmt.source}: feature column {name!r} holds whole numbers beyond 2**53 that no float "
+        f"holds exactly (data row {row + 1}: {value}), an identifier rather than a measurement; "
+        f"leave it out with --drop {name} (drop=[{name!r}])")
+
+
+def _refuse_inexact_integers(fmt: FileFormat, name: str, col: pa.Array, offset: int) -> None:
+    """A Parquet int64/uint64 column with a value beyond 2**53: refused (never rounded)."""
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(col.type):
+        col = col.dictionary_decode()
+    if pa.types.is_unsigned_integer(col.type):
+        beyond = pc.greater(col, pa.scalar(2 ** 53, col.type))
+    else:
+        beyond = pc.or_(pc.greater(col, 2 ** 53), pc.less(col, -(2 ** 53)))
+    if pc.any(beyond).as_py():
+        row = pc.index(beyond, True).as_py()
+        raise _inexact_integer_error(fmt, name, offset + row, col[row].as_py())
+
+
+def _check_csv_integers(fmt: FileFormat, features, block: np.ndarray, offset: int,
+                        checked: set) -> None:
+    """A CSV feature with a magnitude of 2**53 or more: refused if its text is a whole number
+    beyond 2**53 (1234567890123456789), kept if it is written as a float (1e20)."""
+    import pyarrow.compute as pc
+
+    with np.errstate(invalid="ignore"):
+        big = np.flatnonzero((np.abs(block) >= _EXACT).any(axis=0))
+    for j in big:
+        name = features[j]
+        if name in checked:
+            continue
+        checked.add(name)
+        text = fmt.read_all([name], {name: pa.string()})[name]
+        whole = pc.match_substring_regex(pc.utf8_trim_whitespace(text), r"^[-+]?\d+$")
+        for row in np.flatnonzero(np.asarray(whole.fill_null(False))):
+            value = int(text[int(row)].as_py())
+            if abs(value) > 2 ** 53:
+                raise _inexact_integer_error(fmt, name, int(row), value)
 
 
 def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataError:
