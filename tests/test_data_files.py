@@ -223,6 +223,29 @@ def test_wide_csv(tmp_path):
     np.testing.assert_array_equal(ds.X, X)
 
 
+def test_a_wide_csv_is_read_in_blocks_of_many_rows(tmp_path):
+    """pyarrow makes a chunk per column per block: 4 MiB blocks cut 200 rows of 20,000 columns
+    (8 MB) into several blocks, so its work grew as rows x columns^2. Blocks hold about 1,024
+    rows now (up to 32 MiB): one block, one chunk per column. The header row keeps its quoted
+    names."""
+    from shallownet.data import open_file
+    from shallownet.data.stream import blocks
+
+    d, n = 20_000, 200
+    rng = np.random.default_rng(0)
+    X = rng.integers(10, 99, size=(n, d))
+    names = ['"c,0"'] + [f"c{j}" for j in range(1, d)]
+    f = tmp_path / "w.csv"
+    with open(f, "w") as out:
+        out.write(",".join(names) + ",label\n")
+        np.savetxt(out, np.column_stack([X, np.arange(n) % 2]), fmt="%d", delimiter=",")
+    fmt = open_file(f)
+    assert fmt.names[:2] == ["c,0", "c1"] and len(fmt.names) == d + 1
+    parts = list(blocks(fmt, fmt.names[:-1], "label"))
+    assert len(parts) == 1
+    np.testing.assert_array_equal(parts[0][0], X)
+
+
 # ---------------------------------------------------------------------------- the task rule
 def letters_csv(path, n=260, seed=0):
     """The notes' Problem 4(a): 26 letters as integer classes 0..25 in a 'label' column."""
