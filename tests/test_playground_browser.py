@@ -6,6 +6,7 @@ CI (``.ci/run``) installs it and sets ``SHALLOWNET_REQUIRE_BROWSER=1`` so they c
 Set ``SHALLOWNET_SCREENSHOTS=DIR`` to keep the screenshots of each view (docs/playground/).
 """
 
+import base64
 import os
 import shutil
 from pathlib import Path
@@ -167,6 +168,49 @@ def test_2d_regions_are_drawn_from_the_librarys_grid(page):
     assert inside[2] > inside[0]            # blue: y_hat = 1
     assert all(o[0] > o[2] for o in outside)  # orange: y_hat = 0
     assert "x_1 + x_2 < 1" in page.locator("#description").inner_text()
+
+
+def _grid_classes(page):
+    """The class each cell of the drawn 100 x 100 grid shows, read back from the canvas by its
+    hue (orange 0, blue 1, green 2, blended with white by the output's sureness)."""
+    rgba = np.array(page.evaluate("""() => { const cv = document.getElementById('plot-grid');
+        return Array.from(cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data); }"""))
+    r, g, b = (rgba.reshape(-1, 4)[:, k].astype(int) for k in range(3))
+    return np.where(b > r, 1, np.where(r > g, 0, 2))
+
+
+def _sent_labels(page):
+    """y_hat per grid cell as the server sent it, decoded here independently of the page."""
+    grid = page.evaluate("window.playground.view.grid")
+    assert grid["n"] == 100
+    return np.frombuffer(base64.b64decode(grid["label"]), np.uint8)
+
+
+def test_the_grid_is_decoded_and_drawn_cell_for_cell(page):
+    # every one of the 10,000 cells: the page's decoding of the compact grid (bytes, base64)
+    # and its drawing (image rows from x_2 max down to x_2 min) against the library
+    _preset(page, "problem3")
+    x0, x1, y0, y1 = page.evaluate("window.playground.view.bounds")
+    G = np.stack(np.meshgrid(np.linspace(x0, x1, 100), np.linspace(y1, y0, 100)),
+                 axis=-1).reshape(-1, 2)
+    want = problems.problem3().predict(G)
+    assert 0 < want.sum() < len(want)
+    np.testing.assert_array_equal(_grid_classes(page), want)
+    np.testing.assert_array_equal(_sent_labels(page), want)
+    # a softmax output with three classes (the page's own resized network)
+    page.select_option("#output", "multiclass")
+    _set(page, "#N_o", 3)
+    page.wait_for_function("window.playground.view.network.W_O.length === 3 && "
+                           "window.playground.state.net.W_O.length === 3 && "
+                           "window.playground.view.network.output === 'multiclass'")
+    shown = _grid_classes(page)
+    np.testing.assert_array_equal(shown, _sent_labels(page))
+    net = page.evaluate("window.playground.view.network")
+    net = sn.Network(**{k: np.array(net[k]) for k in ("W_H", "b_H", "W_O", "b_O")},
+                     activation=net["activation"], output=net["output"])
+    np.testing.assert_array_equal(shown, net.predict(G))
+    assert len(set(shown.tolist())) >= 2
+    assert page.errors == []
 
 
 def _hover(page, point):

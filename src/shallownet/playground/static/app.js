@@ -27,8 +27,8 @@ let playing = false;
 let weightsEdited = false, editCount = 0;
 let view = null;        // the last response of /api/evaluate or /api/train
 let selected = null;    // [param, row, col] of the weight under the slider
-const metrics = {frames: [], editLatencies: [], serverTiming: [], draws: 0, pendingEdit: null,
-                 columnRequests: 0};
+const metrics = {frames: [], editLatencies: [], serverTiming: [], roundTrips: [], draws: 0,
+                 pendingEdit: null, columnRequests: 0};
 window.playground = {get state() { return state; }, metrics, get view() { return view; },
                      get hover() { return {point: hoverPoint, column: hoverTable, busy: columnBusy}; }};
 
@@ -573,10 +573,13 @@ async function requestStep(epochs) {
   if (weightsEdited) body.network = state.net;
   const edits = editCount;
   try {
+    const sent = performance.now();
     const r = await api("/api/train", body);
     const res = await r.json();
+    // request sent -> response read, and the library's share of it (Server-Timing)
+    metrics.roundTrips.push(performance.now() - sent);
     metrics.serverTiming.push(r.headers.get("Server-Timing"));
-    if (metrics.serverTiming.length > 5000) metrics.serverTiming.splice(0, 1000);
+    for (const a of [metrics.roundTrips, metrics.serverTiming]) if (a.length > 5000) a.splice(0, 1000);
     return {res, edits};
   } catch (e) {
     showMessage(e.message);
