@@ -432,3 +432,98 @@ def test_without_room_for_the_spill_epochs_reread_the_file_with_a_note(tmp_path,
     assert r.exit_code == 0, r.output
     notes = [line for line in r.stderr.splitlines() if line.startswith("note:")]
     assert len(notes) == 1 and "file order" in notes[0], r.stderr
+
+
+# ------------------------------------------------------------ continuing on a stream
+def _standardised_reference(source, X):
+    source.prepare()
+    return ((X - source.mean) / source.scale).astype(np.float32)
+
+
+def _folded(model, source):
+    net = sn.Network(**{k: v.copy() for k, v in model.network_.params.items()},
+                     activation=model.network_.activation.name,
+                     output=model.network_.output.name)
+    source.fold_into(net)
+    return net
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_a_streamed_warm_start_continues_the_network(tmp_path, kind):
+    """warm_start on a FileSource continued nothing: each fit drew a new network. Now the
+    second fit continues the first (the source's scaling taken out of the folded weights and
+    put back): the same weights as the warm start in memory on the standardised rows."""
+    X, y = blobs(800, seed=6)
+    if kind == "regressor":
+        y = X @ [1.0, 0.2, -3.0, 0.5] + 7.0
+    f = write_csv(tmp_path / "b.csv", X, y, name="label" if kind == "classifier" else "value")
+    Estimator = sn.Classifier if kind == "classifier" else sn.Regressor
+    kw = dict(hidden_units=6, epochs=2, shuffle=False, random_state=0, warm_start=True)
+    source = FileSource(f, memory=64 << 10,
+                        task="classification" if kind == "classifier" else "regression")
+    streamed = Estimator(**kw).fit(source)
+    first = streamed.network_.W_H.copy()
+    streamed.fit(source)
+    assert streamed.n_iter_ == 4 and not np.array_equal(streamed.network_.W_H, first)
+    Xs = _standardised_reference(source, load(f).X)
+    ys = y if kind == "classifier" else (y - source.y_mean) / source.y_scale
+    ref = Estimator(**kw).fit(Xs, ys).fit(Xs, ys)
+    net = _folded(ref, source)
+    for k in ("W_H", "b_H", "W_O", "b_O"):
+        np.testing.assert_allclose(streamed.network_.params[k], net.params[k], rtol=2e-4,
+                                   atol=2e-5)
+
+
+def test_partial_fit_over_a_file_source(tmp_path):
+    """partial_fit(FileSource) is one epoch over the stream, classes from the first pass,
+    the optimizer's state carried over: the same as partial_fit in memory on the standardised
+    rows. The spill stays between calls and goes with the source's ``with`` block."""
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    X, y = blobs(900, seed=7)
+    f = write_csv(tmp_path / "b.csv", X, y)
+    kw = dict(hidden_units=6, shuffle=False, random_state=0)
+    clf = sn.Classifier(**kw)
+    old, tempfile.tempdir = tempfile.tempdir, str(folder)
+    try:
+        with FileSource(f, memory=64 << 10) as source:
+            for _ in range(3):
+                clf.partial_fit(source)
+                assert len(list(folder.iterdir())) == 1
+        assert list(folder.iterdir()) == []
+    finally:
+        tempfile.tempdir = old
+    assert clf.n_iter_ == 3 and clf.classes_.tolist() == [0, 1, 2]
+    Xs = _standardised_reference(source, load(f).X)
+    ref = sn.Classifier(**kw)
+    for _ in range(3):
+        ref.partial_fit(Xs, y, classes=[0, 1, 2])
+    net = _folded(ref, source)
+    for k in ("W_H", "b_H", "W_O", "b_O"):
+        np.testing.assert_allclose(clf.network_.params[k], net.params[k], rtol=2e-4, atol=2e-5)
+    np.testing.assert_allclose(clf.loss_curve_, ref.loss_curve_, rtol=1e-4)
+    other = write_csv(tmp_path / "c.csv", X[:, :3], y)
+    with pytest.raises(ValueError, match="3 feature columns .* takes 4"):
+        clf.partial_fit(FileSource(other))
+
+
+def test_lbfgs_on_a_stream_is_refused_before_the_first_pass(tmp_path, monkeypatch):
+    from shallownet import workflow
+
+    X, y = blobs(200)
+    f = write_csv(tmp_path / "b.csv", X, y)
+
+    def no_pass(self):
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(FileSource, "prepare", no_pass)
+    with pytest.raises(ValueError, match="lbfgs.*in memory.*adam"):
+        sn.Classifier(optimizer="lbfgs").fit(FileSource(f))
+    with pytest.raises(ValueError, match="lbfgs.*in memory.*adam"):
+        workflow.train_stream(FileSource(f), optimizer="lbfgs")
+    r = run("train", f, "--stream", "--optimizer", "lbfgs", "--out", tmp_path / "m.safetensors")
+    assert r.exit_code == 2 and len(r.stderr.splitlines()) == 1, r.output
+    assert r.stderr.startswith("error: --optimizer lbfgs takes the whole training set")
+    assert "the file was read" not in r.output and "streaming" not in r.stdout

@@ -442,14 +442,22 @@ class _BaseNetwork(BaseEstimator):
         self._set_learned(history)
         return self
 
-    def _fit_source(self, source, catch_interrupt: bool, sample_weight=None):
+    def _fit_source(self, source, catch_interrupt: bool = False, sample_weight=None,
+                    incremental: bool = False):
         """Fit on a batch source such as ``shallownet.data.FileSource`` (a streamed file).
 
         The source's first pass gives the classes (or the target's scale), N_i and the
         validation rows; its standardisation is folded into the weights afterwards, so the
-        model predicts on raw rows. Always a new network (``warm_start`` does not apply).
+        model predicts on raw rows. With ``warm_start`` (or ``incremental``, one epoch for
+        ``partial_fit``) a fitted network continues: the source's standardisation is taken
+        out of its weights first (the same function of the raw rows), trained on, and folded
+        back in; ``partial_fit`` keeps the optimizer's state from call to call.
         """
         self._check_hyperparameters()
+        if self.optimizer.lower() == "lbfgs":  # before the first pass over the file
+            raise ValueError("optimizer='lbfgs' takes the whole training set in memory each "
+                             "iteration; train a streamed source with 'adam', 'sgd' or "
+                             "'momentum' (mini-batches)")
         if sample_weight is not None or getattr(self, "class_weight", None) is not None:
             raise ValueError("sample_weight and class_weight apply to X and y in memory; a "
                              "streamed source is trained unweighted")
@@ -460,30 +468,72 @@ class _BaseNetwork(BaseEstimator):
                 f"{source.source}: the {source.what} makes a {source.task} task; use "
                 f"shallownet.{'Classifier' if source.task == 'classification' else 'Regressor'}"
                 f", or give FileSource(task='{wanted}')")
-        self.n_features_in_ = source.n_features
-        self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
-        if self._kind == "classes":
-            self.classes_ = source.classes
-        init_seed, _, train_seed = self._seeds(self._random_state(), 3)
-        net = self._make_network(source.n_outputs, init_seed)
-        opt, history = self._new_optimizer(net), History()
-        validation = source.validation_data() if self.early_stopping else None
+        continuing = hasattr(self, "network_") and (incremental or self.warm_start)
+        if continuing:
+            self._check_source_continuation(source)
+            net, history = self.network_, self.history_
+            source.unfold_from(net)
+        else:
+            self.n_features_in_ = source.n_features
+            self.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
+            if self._kind == "classes":
+                self.classes_ = source.classes
+            history = History()
+        rs = self._random_state()
+        init_seed, _, train_seed = self._seeds(rs, 3, history.epochs)
+        if not continuing:
+            net = self._make_network(source.n_outputs, init_seed)
+        opt = getattr(self, "_optimizer", None) if incremental else None
+        if opt is None or opt.__class__ is not self._new_optimizer(net).__class__:
+            opt = self._new_optimizer(net)
+        elif self.learning_rate is not None:
+            opt.learning_rate = float(self.learning_rate)
+        early = bool(self.early_stopping) and not incremental
+        validation = source.validation_data() if early else None
+        history.stopped_early = history.interrupted = False
         try:
-            train(net, source, None, epochs=int(self.epochs), batch_size=int(self.batch_size),
-                  optimizer=opt, l2=float(self.l2), shuffle=bool(self.shuffle),
-                  seed=train_seed, validation_data=validation,
+            train(net, source, None, epochs=1 if incremental else int(self.epochs),
+                  batch_size=int(self.batch_size), optimizer=opt, l2=float(self.l2),
+                  shuffle=bool(self.shuffle), seed=train_seed, validation_data=validation,
                   early_stopping=validation is not None, patience=int(self.patience),
                   min_delta=float(self.min_delta), restore_best=True,
-                  callbacks=self._callbacks(), progress=bool(self.verbose),
+                  callbacks=self._callbacks(), progress=bool(self.verbose) and not incremental,
                   dtype=self._dtype_name(), catch_interrupt=bool(catch_interrupt),
                   history=history)
-        finally:  # the spill of the training rows, if any, goes at once (Ctrl-C included)
-            getattr(source, "close", lambda: None)()
+        except BaseException:
+            source.close()  # the spill goes at once (Ctrl-C included)
+            source.fold_into(net)  # the network stays one of raw rows
+            raise
+        if not incremental:  # partial_fit keeps the spill for the next call
+            source.close()
         source.fold_into(net)
         self.network_ = net
         self._optimizer = opt
         self._set_learned(history)
         return self
+
+    def _check_source_continuation(self, source) -> None:
+        """A streamed warm start or partial_fit continues ``network_``: same columns and
+        classes (or outputs) as the source's."""
+        self._check_continuation()
+        names = getattr(self, "feature_names_in_", None)
+        if source.n_features != self.n_features_in_ or (
+                names is not None and list(names) != list(source.feature_names)):
+            raise ValueError(
+                f"{source.source} has {source.n_features} feature columns "
+                f"({', '.join(source.feature_names[:5])}{', ...' if source.n_features > 5 else ''}"
+                f") but the fitted model takes {self.n_features_in_}; continue on data with the "
+                "same columns, or set warm_start=False")
+        if self._kind == "classes" and not np.array_equal(
+                np.asarray(source.classes, dtype=object),
+                np.asarray(self.classes_, dtype=object)):
+            raise ValueError(
+                f"{source.source} has the classes {list(source.classes)[:10]} but the fitted "
+                f"model has {list(self.classes_)[:10]}; they cannot change when training "
+                "continues (set warm_start=False to fit a new model)")
+        if self._kind != "classes" and source.n_outputs != self.network_.N_o:
+            raise ValueError(f"{source.source} has {source.n_outputs} target column(s) but the "
+                             f"fitted network has {self.network_.N_o}")
 
     def _fit_rows(self, X, rows, y, shift=None, scale=None, *, catch_interrupt: bool = False):
         """Fit on the rows ``rows`` of ``X``, standardised as (x - shift) / scale, without
@@ -769,8 +819,12 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         self.classes_ = self._classes_of(labels)
         return np.searchsorted(self.classes_, labels), len(self.classes_)
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None, *, validation_data=None):
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None, *,
+                    validation_data=None):
         """One epoch of training on ``(X, y)``, continuing the network and its optimizer.
+
+        ``X`` may be a ``shallownet.data.FileSource`` (y None): one epoch over the streamed
+        file, its classes known from the source's first pass (see :meth:`fit`).
 
         The first call (on an unfitted estimator) needs ``classes``, every label that will
         ever appear, and draws the network; later calls continue it, and the optimizer's state
@@ -796,6 +850,8 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         -------
         self
         """
+        if isinstance(X, BatchSource) and y is None:
+            return self._fit_source(X, sample_weight=sample_weight, incremental=True)
         self._check_hyperparameters()
         first = not hasattr(self, "network_")
         X = self._validate_X(X, reset=first)
@@ -1037,14 +1093,17 @@ class Regressor(RegressorMixin, _BaseNetwork):
         return self._run(X, T, T.shape[1], incremental=False, catch_interrupt=catch_interrupt,
                          sample_weight=sample_weight)
 
-    def partial_fit(self, X, y, sample_weight=None, *, validation_data=None):
-        """One epoch of training on ``(X, y)``, continuing the network and its optimizer.
+    def partial_fit(self, X, y=None, sample_weight=None, *, validation_data=None):
+        """One epoch of training on ``(X, y)`` (or a ``FileSource``), continuing the network
+        and its optimizer.
 
         The first call draws the network; later calls continue it, and the optimizer's state
         carries over. As for :meth:`Classifier.partial_fit`, ``partial_fit`` never splits off
         validation data and never stops by itself, whatever ``early_stopping`` says; pass
         ``validation_data=(X_val, y_val)`` to record the validation loss and R^2 per call.
         """
+        if isinstance(X, BatchSource) and y is None:
+            return self._fit_source(X, sample_weight=sample_weight, incremental=True)
         self._check_hyperparameters()
         first = not hasattr(self, "network_")
         X = self._validate_X(X, reset=first)

@@ -204,6 +204,10 @@ def train_stream(source, *, data: str | None = None, random_state: int | None = 
     """
     from .estimators import Classifier, Regressor
 
+    if str(hyperparameters.get("optimizer", "")).lower() == "lbfgs":  # before the first pass
+        raise ValueError("optimizer='lbfgs' takes the whole training set in memory each "
+                         "iteration; train a streamed source with 'adam', 'sgd' or 'momentum' "
+                         "(mini-batches)")
     source.prepare()
     random_state = source.seed if random_state is None else int(random_state)
     Estimator = Classifier if source.task == "classification" else Regressor

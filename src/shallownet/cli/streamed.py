@@ -63,6 +63,11 @@ def train(console, *, data, target, task, drop, decimal, limit_text, test_size, 
     from .train import _task_line, report
 
     limit = memory_limit(limit_text)
+    if estimator.get("optimizer") == "lbfgs":  # at once, not after a pass over the file
+        raise _Fail(f"--optimizer lbfgs takes the whole training set in memory each iteration "
+                    f"and {visible(str(data))} is streamed (--stream, or larger than "
+                    "--memory-limit); use --optimizer adam, sgd or momentum, or give "
+                    "--memory-limit room for the data")
     seed = draw_seed() if seed is None else seed
     source = FileSource(data, target, task=task, drop=drop, decimal=decimal,
                         standardise=scale, test_fraction=test_size,

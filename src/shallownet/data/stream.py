@@ -825,6 +825,17 @@ class FileSource(BatchSource):
             if self.task == "regression":
                 fold_target_standardisation(net, self.y_mean, self.y_scale)
 
+    def unfold_from(self, net) -> None:
+        """Take this source's standardisation out of a network that takes raw rows (the
+        inverse of :meth:`fold_into`): a fitted model continues training on this stream."""
+        from ..preprocessing import fold_standardisation, fold_target_standardisation
+
+        if self.standardise:
+            fold_standardisation(net, -self.mean / self.scale, 1.0 / self.scale)
+            if self.task == "regression":
+                fold_target_standardisation(net, -self.y_mean / self.y_scale,
+                                            1.0 / self.y_scale)
+
     def held_out(self, role: str = "test"):
         """(X, y) blocks of the test (or validation) rows, raw, for scoring a fitted model."""
         self.prepare()
