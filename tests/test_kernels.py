@@ -154,17 +154,28 @@ def _problem(output, activation, n=37, seed=0):
     return net, X, y
 
 
+def _fused_or_skip(fused: bool):
+    from shallownet._kernels import fused_kernels
+
+    if fused and fused_kernels() is None:
+        pytest.skip("numba is not installed (pip install shallownet[fast])")
+    return fused
+
+
+@pytest.mark.parametrize("fused", [False, True], ids=["numpy", "numba"])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("output", ["binary", "multiclass", "regression"])
 @pytest.mark.parametrize("activation", ["relu", "sigmoid"])
-def test_the_fast_step_equals_its_plain_twin(activation, output, weighted):
+def test_the_fast_step_equals_its_plain_twin(activation, output, weighted, fused):
     from shallownet._kernels import Workspace
 
     net, X, y = _problem(output, activation)
     n = X.shape[0]
     s = np.random.default_rng(1).uniform(0, 2, n) if weighted else None
     L, grads = twin(net, X, y, s)
-    ws = Workspace(net, n + 3)  # buffers larger than the batch, as for a last short batch
+    # buffers larger than the batch, as for a last short batch
+    ws = Workspace(net, n + 3, fused=_fused_or_skip(fused))
+    assert (ws.fused is not None) == fused
     T = np.ascontiguousarray(net.encode_targets(y, n))
     assert ws.backprop(X, T, n, weights=s) == pytest.approx(L, rel=1e-12)
     for k in grads:
@@ -180,3 +191,70 @@ def test_the_fast_step_equals_its_plain_twin(activation, output, weighted):
     assert ws.sgd_step(X, T, n, lr, l2, s) == pytest.approx(L, rel=1e-12)
     for k, v in expected.items():
         np.testing.assert_allclose(net.params[k], v, rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("output", ["multiclass", "binary"])
+def test_training_with_the_compiled_kernels_is_deterministic_and_matches_numpy(output,
+                                                                               monkeypatch):
+    """train() takes the compiled kernels on request (SHALLOWNET_NUMBA=1) for large work
+    (FUSED_MIN_WORK), and never by default; the same seed gives
+    the same weights bit for bit, and numpy's passes give the same weights to float32's
+    precision."""
+    import shallownet._kernels as kernels
+
+    _fused_or_skip(True)
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(300, 20)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5) * (output == "multiclass")
+
+    def fit(min_work, requested=True):
+        if requested:
+            monkeypatch.setenv("SHALLOWNET_NUMBA", "1")
+        else:
+            monkeypatch.delenv("SHALLOWNET_NUMBA", raising=False)
+        monkeypatch.setattr(kernels, "FUSED_MIN_WORK", min_work)
+        net = sn.Network.init(20, 16, 3 if output == "multiclass" else 1, activation="relu",
+                              output=output, seed=0)
+        seen = []
+        real = kernels.Workspace.__init__
+
+        def spy(self, *args, **kwargs):
+            real(self, *args, **kwargs)
+            seen.append(self.fused is not None)
+
+        monkeypatch.setattr(kernels.Workspace, "__init__", spy)
+        sn.train(net, X, y, epochs=3, batch_size=32, optimizer="sgd", learning_rate=0.1,
+                 seed=0)
+        monkeypatch.setattr(kernels.Workspace, "__init__", real)
+        return net, seen
+
+    a, seen_a = fit(0)
+    b, _ = fit(0)
+    c, seen_c = fit(1 << 60)
+    d, seen_d = fit(0, requested=False)
+    assert seen_a == [True] and seen_c == [False] and seen_d == [False]
+    for k in a.params:
+        assert np.array_equal(a.params[k], b.params[k]), k
+        np.testing.assert_allclose(a.params[k], c.params[k], rtol=1e-4, atol=1e-5)
+        assert np.array_equal(c.params[k], d.params[k]), k
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_large_matrix_with_one_nan_or_inf_is_not_finite(dtype):
+    """The finite check of a large matrix (row sums by BLAS) finds any NaN or inf anywhere,
+    and a huge but finite matrix (whose sum overflows) still counts as finite."""
+    from shallownet.network import _all_finite
+
+    A = np.zeros((700, 130), dtype)
+    assert A.size >= 1 << 16 and _all_finite(A)
+    for v in (np.nan, np.inf, -np.inf):
+        for pos in [(0, 0), (699, 129), (350, 3)]:
+            B = A.copy()
+            B[pos] = v
+            assert not _all_finite(B) and not _all_finite(np.asfortranarray(B))
+    B = np.full(A.shape, np.finfo(dtype).max / 2, dtype)
+    B[0, :2] = [np.finfo(dtype).max, -np.finfo(dtype).max]
+    assert _all_finite(B)
+    B[5, 5] = np.inf
+    B[6, 6] = -np.inf  # inf - inf: NaN, still found
+    assert not _all_finite(B)

@@ -114,14 +114,46 @@ def logits(net, X: np.ndarray) -> np.ndarray:
     return Z_O
 
 
+_fused_module = None
+
+
+def fused_kernels():
+    """The compiled one-pass kernels (:mod:`shallownet._fused`), or None without numba."""
+    global _fused_module
+    if _fused_module is None:
+        try:
+            from . import _fused
+            _fused_module = _fused
+        except ImportError:  # numba is optional (pip install shallownet[fast])
+            _fused_module = False
+    return _fused_module or None
+
+
+#: Samples x hidden units per epoch from which training may load the compiled kernels.
+FUSED_MIN_WORK = 1 << 21
+
+
+def want_fused(work: int) -> bool:
+    """Whether training takes the compiled kernels: only on request (``SHALLOWNET_NUMBA=1``
+    in the environment), numba installed, and at least FUSED_MIN_WORK samples x hidden units
+    per epoch. Off by default: numba's import costs about 110 MB of resident memory and half
+    a second once per process, for 8-15% of an epoch at hidden 100 / batch 128 (see
+    docs/benchmarks.md)."""
+    return (os.environ.get("SHALLOWNET_NUMBA") == "1" and work >= FUSED_MIN_WORK
+            and fused_kernels() is not None)
+
+
 class Workspace:
     """Preallocated buffers for forward + backward on batches of up to ``batch_size`` rows.
 
-    The training loop calls :meth:`backprop` once per mini-batch; nothing is allocated per
-    batch except a few tiny temporaries.
+    The training loop calls :meth:`backprop` or :meth:`sgd_step` once per mini-batch; nothing
+    is allocated per batch except a few tiny temporaries. With ``fused=True`` and numba
+    installed, the work between the products runs in one compiled pass each
+    (:mod:`shallownet._fused`): bias + ReLU + g_act', bias + softmax + loss + dL/dz_O +
+    dL/db_O, and dL/dz_H + dL/db_H; otherwise in numpy's separate passes.
     """
 
-    def __init__(self, net, batch_size: int):
+    def __init__(self, net, batch_size: int, fused: bool = False):
         self.net = net
         dt = net.dtype
         self.Z_H = np.empty((batch_size, net.N_h), dt)
@@ -136,44 +168,83 @@ class Workspace:
         # row-major into grads["W_H"].T
         self.grads = {k: np.empty_like(v) for k, v in net.params.items()}
         self.gemm = blas.sgemm if dt == np.float32 else blas.dgemm
+        self.gemv = blas.sgemv if dt == np.float32 else blas.dgemv
+        self._ones = np.ones(batch_size, dt)  # sum_i over a batch as a product
+        self.fused = fused_kernels() if fused else None
+        self._picked = np.empty(batch_size, dt)
+        self._unit = np.ones(1)  # every sample's weight when none are given
 
     # All products in the training loop go through one BLAS (SciPy's), called on
     # column-major views: a row-major (n, m) buffer A is the column-major (m, n) matrix A.T.
     # Mixing two BLAS thread pools inside one step would make them fight over the cores.
 
-    def _back_to_z_H(self, X, T, n: int, scale: float, weights=None):
-        """Forward (10a)/(10b), then back-propagate L -> z_O -> u_H -> z_H.
+    def _back_to_z_H(self, X, T, n: int, scale: float, weights=None, bias_step=None):
+        """Forward (10a)/(10b), then back-propagate L -> z_O -> u_H -> z_H, and the biases.
 
         Returns L (the unscaled sum (16)) and views U_H, dL/dZ_O, dL/dZ_H, the latter two
         multiplied by ``scale``. With ``weights`` (n,), L is the weighted sum
         sum_i s_i g_loss(i) and each sample's dL/dz_O is multiplied by its s_i.
-        Nothing is updated, so the parameters can change after this.
+        dL/db_O = sum_i dL/dz_O,i and dL/db_H = sum_i dL/dz_H,i go to ``grads``, or, with
+        ``bias_step``, straight into the biases: b <- b - bias_step dL/db (21).
+        The weights are not updated, so they can change after this.
         ``X`` should be C-contiguous (the training loop's batch buffer); otherwise BLAS works on
         a copy.
         """
-        net, act, gemm = self.net, self.net.activation, self.gemm
+        net, act, gemm, fused = self.net, self.net.activation, self.gemm, self.fused
         Z_H, U_H, Z_O, dZ_O, dU_H = (self.Z_H[:n], self.U_H[:n], self.Z_O[:n],
                                      self.dZ_O[:n], self.dU_H[:n])
+        dG = self.dG[:n]
+        apply = bias_step is not None
+        coef = -bias_step if apply else 1.0
+        out_O, out_H = (net.b_O, net.b_H) if apply else (self.grads["b_O"], self.grads["b_H"])
         # forward (10a): Z_H = X W_H^T + B_H, i.e. Z_H^T = W_H X^T
         _into(gemm(1.0, net.W_H, X.T, c=Z_H.T, overwrite_c=1), Z_H.T)
-        Z_H += net.b_H
-        dG = self.dG[:n]
-        act.forward_with_grad(Z_H, U_H, dG)  # u_H = g_act(z_H), and g_act'(z_H) for later
+        if fused is not None and act.name == "relu":
+            fused.relu_forward(self.Z_H, net.b_H, self.dG, n)  # u_H and g' in one pass
+            U_H = Z_H
+        else:
+            Z_H += net.b_H
+            act.forward_with_grad(Z_H, U_H, dG)  # u_H = g_act(z_H), and g_act'(z_H) for later
         # (10b): Z_O = U_H W_O^T + B_O  (Z_O is column-major)
         _into(gemm(1.0, U_H.T, net.W_O.T, trans_a=1, c=Z_O, overwrite_c=1), Z_O)
-        Z_O += net.b_O
-        # L -> z_O
-        loss = net.output.loss_and_grad(Z_O, T, dZ_O)
-        if weights is not None:  # the weighted sum of (16): s_i scales sample i's terms
-            loss = float(net.output.g_loss(Z_O, T) @ weights)
-            dZ_O *= (weights if scale == 1.0 else scale * weights)[:, None]
-        elif scale != 1.0:
-            dZ_O *= scale
+        if fused is not None and net.output.name == "multiclass":
+            # + b_O, (5), (18) and dL/dz_O, dL/db_O: two compiled passes around numpy's exp
+            fused.softmax_shift(self.Z_O, net.b_O, T, self.dZ_O, n, self._picked)
+            np.exp(dZ_O, out=dZ_O)
+            loss = fused.softmax_grad(self.dZ_O, T, n, scale,
+                                      self._unit if weights is None else weights,
+                                      self._picked, out_O, coef, apply)
+        else:
+            Z_O += net.b_O
+            # L -> z_O
+            loss = net.output.loss_and_grad(Z_O, T, dZ_O)
+            if weights is not None:  # the weighted sum of (16): s_i scales sample i's terms
+                loss = float(net.output.g_loss(Z_O, T) @ weights)
+                dZ_O *= (weights if scale == 1.0 else scale * weights)[:, None]
+            elif scale != 1.0:
+                dZ_O *= scale
+            self._bias(out_O, dZ_O, bias_step)
         # z_O -> u_H: dL/dU_H = dL/dZ_O W_O, i.e. (dL/dU_H)^T = W_O^T (dL/dZ_O)^T
         _into(gemm(1.0, net.W_O.T, dZ_O, trans_b=1, c=dU_H.T, overwrite_c=1), dU_H.T)
         # u_H -> z_H: dL/dz_H = dL/du_H * g_act'(z_H)
-        dU_H *= dG
-        return loss, U_H, dZ_O, dU_H
+        if fused is not None:
+            fused.hidden_backward(self.dU_H, self.dG, n, out_H, coef, apply)
+        else:
+            dU_H *= dG
+            self._bias(out_H, dU_H, bias_step)
+        return float(loss), U_H, dZ_O, dU_H
+
+    def _bias(self, out: np.ndarray, dZ: np.ndarray, step) -> None:
+        """dL/db = sum_i dL/dz_i into ``out``, or b <- b - step dL/db with ``out`` the bias.
+
+        The sum over the batch is one matrix-vector product with a ones vector (dZ^T 1), which
+        BLAS runs two to three times faster than numpy's column sums.
+        """
+        a, trans = (dZ.T, 0) if dZ.flags.c_contiguous else (dZ, 1)
+        if step is None:
+            out[...] = 0
+        _into(self.gemv(1.0 if step is None else -step, a, self._ones[:dZ.shape[0]], beta=1.0,
+                        y=out, overwrite_y=1, trans=trans), out)
 
     def _weight_products(self, X, U_H, dZ_O, dZ_H, alpha, beta, W_O, W_H) -> None:
         """W_O <- alpha (dL/dZ_O)^T U_H + beta W_O and W_H <- alpha (dL/dZ_H)^T X + beta W_H.
@@ -194,12 +265,9 @@ class Workspace:
         """
         loss, U_H, dZ_O, dZ_H = self._back_to_z_H(X, T, n, scale, weights)
         g = self.grads
-        # z_O -> W_O, b_O and z_H -> W_H, b_H:
-        #   dL/dW_O = (dL/dZ_O)^T U_H,  dL/db_O = sum_i dL/dz_O,i
-        #   dL/dW_H = (dL/dZ_H)^T X,    dL/db_H = sum_i dL/dz_H,i
+        # z_O -> W_O and z_H -> W_H (the biases' sums are in grads already):
+        #   dL/dW_O = (dL/dZ_O)^T U_H,  dL/dW_H = (dL/dZ_H)^T X
         self._weight_products(X, U_H, dZ_O, dZ_H, 1.0, 0.0, g["W_O"], g["W_H"])
-        np.sum(dZ_O, axis=0, out=g["b_O"])
-        np.sum(dZ_H, axis=0, out=g["b_H"])
         return loss
 
     def sgd_step(self, X, T, n: int, learning_rate: float, l2: float = 0.0,
@@ -211,13 +279,11 @@ class Workspace:
         gradients are never stored. The same numbers as ``backprop`` then ``SGD.step``.
         With ``weights`` (n,), the step is on the weighted mean: n becomes sum_i s_i.
         """
-        loss, U_H, dZ_O, dZ_H = self._back_to_z_H(X, T, n, 1.0, weights)
         total = n if weights is None else float(weights.sum())
         net, step = self.net, (learning_rate / total if total > 0 else 0.0)
+        loss, U_H, dZ_O, dZ_H = self._back_to_z_H(X, T, n, 1.0, weights, bias_step=step)
         self._weight_products(X, U_H, dZ_O, dZ_H, -step, 1.0 - learning_rate * l2,
                               net.W_O, net.W_H)
-        net.b_O -= step * dZ_O.sum(axis=0)
-        net.b_H -= step * dZ_H.sum(axis=0)
         return loss
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._kernels import Workspace
+from ._kernels import Workspace, want_fused
 from ._threads import ThreadPolicy
 from .network import PARAM_NAMES, Network
 from .optimizers import SGD, Optimizer, make_optimizer
@@ -323,7 +323,7 @@ def train(
                              nesterov=nesterov, beta1=beta1, beta2=beta2, epsilon=epsilon)
 
     B = min(batch_size, N)
-    ws = Workspace(net, B)
+    ws = Workspace(net, B, fused=isinstance(source, ArrayBatches) and want_fused(N * net.N_h))
     source.bind(net, B)
     rng = np.random.default_rng(seed)
     hist = history if history is not None else History()
