@@ -139,31 +139,58 @@ function fmt(v) {
   return String(Number(v.toPrecision(4)));
 }
 const GLYPH = {threshold: "1{z≥0}", sigmoid: "σ(z)", relu: "max(0,z)"};
+// The diagram is built once per shape (N_i, N_h, N_o, g_act, output); later calls (every few
+// training steps) only restyle the edges whose look changed and rewrite changed biases.
+let diagram = null;     // {key, edges: [{line, name, look}], biases: [{text, name, shown}]}
+function edgeLook(w, big) {
+  // stroke width in quarter pixels: a weight that moves a little costs no DOM write
+  return [w > 0 ? "#0877bd" : w < 0 ? "#f59322" : "#bbb",
+          (0.6 + Math.round(16 * Math.abs(w) / big) / 4).toFixed(2), w === 0 ? "3 3" : "none"];
+}
+function weightOf([p, i, j]) { return p.startsWith("W") ? state.net[p][i][j] : state.net[p][i]; }
+function updateDiagram() {
+  const all = [...state.net.W_H.flat(), ...state.net.W_O.flat()].map(Math.abs);
+  const big = Math.max(1e-9, ...all);
+  for (const e of diagram.edges) {
+    const look = edgeLook(weightOf(e.name), big);
+    if (look.every((v, k) => v === e.look[k])) continue;
+    e.look = look;
+    e.line.setAttribute("stroke", look[0]);
+    e.line.setAttribute("stroke-width", look[1]);
+    e.line.setAttribute("stroke-dasharray", look[2]);
+  }
+  for (const b of diagram.biases) {
+    const text = `b=${fmt(weightOf(b.name))}`;
+    if (text !== b.shown) { b.shown = text; b.text.textContent = text; }
+  }
+}
 function drawDiagram() {
   const d = $("diagram");
-  d.replaceChildren();
   const ni = N_i(), nh = N_h(), no = N_o();
+  const key = [ni, nh, no, state.net.activation, state.net.output].join();
+  if (diagram && diagram.key === key && d.firstChild) { updateDiagram(); return; }
+  diagram = {key, edges: [], biases: []};
+  d.replaceChildren();
   const row = nh > 16 ? 16 : 30;
   const H = Math.max(200, nh * row + 60), W = 380;
   d.setAttribute("viewBox", `0 0 ${W} ${H}`);
   d.style.height = Math.min(H, 720) + "px";
   const ys = (n, k) => 40 + (k + 0.5) * (H - 60) / n;
   const xs = [40, 190, 330];
-  const all = [...state.net.W_H.flat(), ...state.net.W_O.flat()].map(Math.abs);
-  const big = Math.max(1e-9, ...all);
-  const edge = (x1, y1, x2, y2, w, name) => {
-    const line = svg("line", {x1, y1, x2, y2, stroke: w > 0 ? "#0877bd" : w < 0 ? "#f59322" : "#bbb",
-      "stroke-width": 0.6 + 4 * Math.abs(w) / big, "stroke-dasharray": w === 0 ? "3 3" : "none",
-      class: "edge", "data-name": name.join(",")}, d);
-    svg("title", {}, line, `${name[0]}[${name[1] + 1},${name[2] + 1}] = ${fmt(w)}`);
+  const edge = (x1, y1, x2, y2, name) => {
+    const line = svg("line", {x1, y1, x2, y2, class: "edge", "data-name": name.join(",")}, d);
+    const title = svg("title", {}, line);
+    // the tooltip's text is written when the pointer reaches the edge, not at every step
+    line.addEventListener("mouseenter", () => {
+      title.textContent = `${name[0]}[${name[1] + 1},${name[2] + 1}] = ${fmt(weightOf(name))}`;
+    });
     line.addEventListener("click", () => select(name));
+    diagram.edges.push({line, name, look: []});
   };
   for (let j = 0; j < nh; j++)
-    for (let k = 0; k < ni; k++)
-      edge(xs[0], ys(ni, k), xs[1], ys(nh, j), state.net.W_H[j][k], ["W_H", j, k]);
+    for (let k = 0; k < ni; k++) edge(xs[0], ys(ni, k), xs[1], ys(nh, j), ["W_H", j, k]);
   for (let i = 0; i < no; i++)
-    for (let j = 0; j < nh; j++)
-      edge(xs[1], ys(nh, j), xs[2], ys(no, i), state.net.W_O[i][j], ["W_O", i, j]);
+    for (let j = 0; j < nh; j++) edge(xs[1], ys(nh, j), xs[2], ys(no, i), ["W_O", i, j]);
   const r = nh > 16 ? 6 : 11;
   for (let k = 0; k < ni; k++) {
     svg("circle", {cx: xs[0], cy: ys(ni, k), r: 13, fill: "#fff", stroke: "#333"}, d);
@@ -174,21 +201,22 @@ function drawDiagram() {
     svg("circle", {cx: xs[1], cy: ys(nh, j), r, fill: "#fff", stroke: "#333"}, d);
     if (nh <= 16) {
       svg("text", {x: xs[1], y: ys(nh, j) + 4, "text-anchor": "middle", "font-size": 10}, d, j + 1);
-      svg("text", {x: xs[1] + 15, y: ys(nh, j) - 6, "font-size": 10, fill: "#555"},
-          d, `b=${fmt(state.net.b_H[j])}`);
+      diagram.biases.push({text: svg("text", {x: xs[1] + 15, y: ys(nh, j) - 6, "font-size": 10,
+                                              fill: "#555"}, d), name: ["b_H", j], shown: null});
     }
   }
   for (let i = 0; i < no; i++) {
     svg("circle", {cx: xs[2], cy: ys(no, i), r: 13, fill: "#fff", stroke: "#333"}, d);
     svg("text", {x: xs[2], y: ys(no, i) + 4, "text-anchor": "middle", "font-size": 10}, d,
         no === 1 ? "zᴼ" : `z${i + 1}ᴼ`);
-    svg("text", {x: xs[2] - 12, y: ys(no, i) - 18, "font-size": 10, fill: "#555"},
-        d, `b=${fmt(state.net.b_O[i])}`);
+    diagram.biases.push({text: svg("text", {x: xs[2] - 12, y: ys(no, i) - 18, "font-size": 10,
+                                            fill: "#555"}, d), name: ["b_O", i], shown: null});
   }
   const out = {binary: "ŷ = 1{zᴼ≥0} (4)", multiclass: "ŷ = argmax zᴼ (6)", regression: "ŷ = zᴼ (7)"};
   svg("text", {x: 10, y: 16, "font-size": 11}, d,
       `inputs x   hidden: u_j = ${GLYPH[state.net.activation]} (1a)`);
   svg("text", {x: 250, y: H - 6, "font-size": 11}, d, out[state.net.output]);
+  updateDiagram();
 }
 
 // ------------------------------------------------------------------ the weights table
@@ -217,10 +245,20 @@ function setWeight(name, value, fromTable) {
   drawDiagram();
   requestEval();
 }
+let weightsKey = null;  // the shape the weights table was built for
 function buildWeights() {
   const t = $("weights");
-  t.replaceChildren();
   const ni = N_i(), no = N_o();
+  const key = [ni, N_h(), no].join();
+  if (key === weightsKey && t.rows.length) {  // same shape: only the values change
+    for (const el of t.querySelectorAll("input")) {
+      const v = fmt(weightOf(el.dataset.name.split(",").map((x, k) => (k ? +x : x))));
+      if (el !== document.activeElement && el.value !== v) el.value = v;
+    }
+    return;
+  }
+  weightsKey = key;
+  t.replaceChildren();
   const head = t.insertRow();
   const cols = ["j", ...Array.from({length: ni}, (_, k) => `W_H[j,${k + 1}]`), "b_H[j]",
                 ...Array.from({length: no}, (_, i) => `W_O[${i + 1},j]`)];
@@ -422,6 +460,17 @@ function drawTable() {
   const table = hovering ? hoverTable.table : view && view.table;
   setText($("table-source"), hovering ? "under the pointer (click to keep it)" : "at the chosen point");
   if (table && table === tableDrawn) return;  // unchanged since last drawn
+  const rows = t.querySelectorAll("tr[data-key]");
+  if (table && tableDrawn && rows.length === table.rows.length &&
+      table.rows.every((r, i) => rows[i].dataset.key === r.key)) {
+    // the same rows (same network shape): rewrite the texts that changed, nothing else
+    table.rows.forEach((r, i) => {
+      const [label, value, eq] = rows[i].cells;
+      setText(label, r.label); setText(value, r.text); setText(eq, r.eq);
+    });
+    tableDrawn = table;
+    return;
+  }
   tableDrawn = table || null;
   t.replaceChildren();
   if (!table) { t.insertRow().insertCell().textContent = "click the plot or type a point"; return; }
@@ -495,29 +544,35 @@ function draw() {
 
 // ------------------------------------------------------------------ training
 let trainNote = "";  // why training stopped by itself (L-BFGS converged)
+let curvesEls = null;  // the loss plot's elements, made once; each redraw rewrites them
 function drawCurves() {
   const d = $("curves");
-  d.replaceChildren();
   const W = 600, H = 220;
-  d.setAttribute("viewBox", `0 0 ${W} ${H}`);
   const series = [["loss", "#0877bd", "training loss"], ["val_loss", "#f59322", "validation loss"]];
+  if (!curvesEls || !d.firstChild) {
+    d.replaceChildren();
+    d.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    svg("line", {x1: 40, y1: H - 25, x2: W - 20, y2: H - 25, stroke: "#999"}, d);
+    svg("line", {x1: 40, y1: 20, x2: 40, y2: H - 25, stroke: "#999"}, d);
+    curvesEls = {hi: svg("text", {x: 2, y: 24, "font-size": 11}, d),
+                 n: svg("text", {x: W - 80, y: H - 8, "font-size": 11}, d),
+                 paths: series.map(([, color]) => svg("path", {d: "", fill: "none", stroke: color, "stroke-width": 1.8}, d)),
+                 names: series.map(([, color], s) => svg("text", {x: W - 150, y: 20 + 14 * s, "font-size": 11, fill: color}, d))};
+  }
   const n = curves.loss.length;
-  if (!n) return;
-  const hi = Math.max(...curves.loss, ...curves.val_loss) || 1;
+  const hi = n ? Math.max(...curves.loss, ...curves.val_loss) || 1 : 1;
   const X = (i) => 40 + (W - 60) * (n === 1 ? 0 : i / (n - 1)), Y = (v) => H - 25 - (H - 45) * v / hi;
-  svg("line", {x1: 40, y1: H - 25, x2: W - 20, y2: H - 25, stroke: "#999"}, d);
-  svg("line", {x1: 40, y1: 20, x2: 40, y2: H - 25, stroke: "#999"}, d);
-  svg("text", {x: 2, y: 24, "font-size": 11}, d, fmt(+hi.toPrecision(3)));
-  svg("text", {x: W - 80, y: H - 8, "font-size": 11}, d, `epoch ${n}`);
-  series.forEach(([key, color, name], s) => {
+  setText(curvesEls.hi, n ? fmt(+hi.toPrecision(3)) : "");
+  setText(curvesEls.n, n ? `${state.train.optimizer === "lbfgs" ? "iteration" : "epoch"} ${n}` : "");
+  series.forEach(([key, , name], s) => {
     const v = curves[key];
-    if (!v.length) return;
     const step = Math.max(1, Math.floor(v.length / 600));
     let path = "";
     for (let i = 0; i < v.length; i += step) path += `${i ? "L" : "M"}${X(i).toFixed(1)},${Y(v[i]).toFixed(1)}`;
-    svg("path", {d: path, fill: "none", stroke: color, "stroke-width": 1.8}, d);
-    svg("text", {x: W - 150, y: 20 + 14 * s, "font-size": 11, fill: color}, d, name);
+    curvesEls.paths[s].setAttribute("d", path);
+    setText(curvesEls.names[s], v.length ? name : "");
   });
+  if (!n) return;
   const last = (a) => a[a.length - 1];
   const scoreName = trainData && trainData.output === "regression" ? "validation R²" : "validation accuracy";
   const st = $("train-status");
