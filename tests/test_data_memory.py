@@ -102,3 +102,59 @@ def test_loading_a_file_builds_x_once(tmp_path):
         np.testing.assert_allclose(ds.X, X, rtol=1e-6)
         assert ds.X.dtype == np.float32 and ds.X.flags.c_contiguous
         assert peak < 1.4 * X.nbytes, (p.suffix, peak / X.nbytes)
+
+
+def test_early_stopping_holds_out_rows_without_copying_the_training_part():
+    """fit(X, y) with early stopping copied the training part of X (0.9 X); now only the
+    validation rows are copied, and the result is the one of fitting that part as a copy."""
+    ds = dataset(n=60000, d=64)
+    kw = dict(hidden_units=16, epochs=1, early_stopping=True, random_state=0, n_threads=1)
+    sn.Classifier(**kw).fit(ds.X[:300], ds.y[:300])  # imports, caches
+    tracemalloc.start()
+    try:
+        clf = sn.Classifier(**kw).fit(ds.X, ds.y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5 * ds.X.nbytes, (peak, ds.X.nbytes)
+    # the reference: the same split made by hand, trained without early stopping's split
+    from sklearn.model_selection import train_test_split
+
+    small = dataset(n=500, d=5)
+    a = sn.Classifier(hidden_units=8, epochs=4, early_stopping=True, random_state=3,
+                      patience=50).fit(small.X, small.y)
+    assert a.n_iter_ == 4 and clf.n_iter_ == 1
+    split_seed = sn.Classifier._seeds(3, 3, 0)[1]
+    tr, va = train_test_split(np.arange(500), test_size=50, random_state=split_seed,
+                              stratify=small.y)
+    b = sn.Classifier(hidden_units=8, epochs=4, random_state=3)
+    b.fit(small.X[tr], small.y[tr])
+    np.testing.assert_array_equal(a.network_.W_H, b.network_.W_H)
+
+
+def test_predict_reads_the_file_in_the_models_precision(tmp_path, monkeypatch):
+    """predict/evaluate loaded X in float64 and the model cast it to float32: two copies, one
+    twice the size. Now the file is read straight into the network's dtype."""
+    from typer.testing import CliRunner
+
+    import shallownet.data as data_layer
+    from shallownet.cli import app
+
+    ds = dataset(n=300, d=4)
+    f = tmp_path / "d.csv"
+    np.savetxt(f, np.column_stack([ds.X, ds.y]), fmt="%.6g", delimiter=",", comments="",
+               header="a,b,c,d,label")
+    model = tmp_path / "m.safetensors"
+    runner = CliRunner()
+    assert runner.invoke(app, ["train", str(f), "--epochs", "2", "--out", str(model),
+                               "-q"]).exit_code == 0
+    seen, real = [], data_layer.load
+    monkeypatch.setattr(data_layer, "load",
+                        lambda *a, **k: seen.append(k.get("dtype")) or real(*a, **k))
+    for command in (["predict", str(model), str(f)], ["evaluate", str(model), str(f)]):
+        r = runner.invoke(app, command)
+        assert r.exit_code == 0, r.output
+    assert seen == [np.float32, np.float32]
+    pred = sn.load(model).predict(real(f, dtype=np.float32).X)
+    out = runner.invoke(app, ["predict", str(model), str(f)]).stdout.split()[1:]
+    assert [int(v) for v in out] == pred.tolist()

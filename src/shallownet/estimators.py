@@ -413,6 +413,10 @@ class _BaseNetwork(BaseEstimator):
         else:
             epochs, early = int(self.epochs), bool(self.early_stopping)
             opt = self._new_optimizer(net)
+            if early and view is None and opt != "lbfgs":
+                # the validation rows are held out by index: the training part is not copied
+                X = np.ascontiguousarray(X, dtype=net.dtype)
+                view = (np.arange(T.shape[0]), None, None)
             if view is not None:  # rows of X, standardised batch by batch: X is not copied
                 rows, shift, scale = view
                 view = ArrayBatches(X, T, rows=rows,

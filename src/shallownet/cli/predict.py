@@ -37,7 +37,16 @@ def _data_for(model, data: str, target: str | None, require_target: bool, drop=N
                            require_target=require_target, drop=drop, model_target=model_target,
                            task=None if not require_target or data_layer.is_embedded(data) else
                            ("classification" if _is_classifier(model) else "regression"),
-                           decimal=decimal)
+                           decimal=decimal, dtype=_input_dtype(model))
+
+
+def _input_dtype(model):
+    """The network's own precision for a shallownet model (X read straight into it, not into
+    float64 and then cast: one copy); float64 for anything else (a Pipeline's scalers)."""
+    from ..network import Network
+
+    net = model if isinstance(model, Network) else getattr(model, "network_", None)
+    return net.dtype if isinstance(net, Network) else np.float64
 
 
 

@@ -14,6 +14,7 @@ import csv
 import os
 import re
 import stat
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -342,7 +343,7 @@ def _open_parquet(path: Path, kind: str) -> FileFormat:
     names = [str(n) for n in schema.names]
     if not names:
         raise DataError(f"{path} is empty: it has no columns")
-    seen = {n for n in names if names.count(n) > 1}
+    seen = {n for n, k in Counter(names).items() if k > 1}  # not names.count: quadratic
     if seen:
         raise DataError(f"{path}: duplicate column names: {columns_list(sorted(seen))}")
     fmt = FileFormat(path, kind, names, files=files,
