@@ -292,17 +292,26 @@ def test_hovering_while_training_is_throttled_and_follows_the_network(page):
     assert page.errors == []
 
 
-def test_training_xor_relu_8_reaches_095_validation_accuracy(page):
+def _xor_8_playing_to_095(page, key, value):
+    """Training tab, XOR, N_h = 8 and ``state.train[key] = value``; play until the validation
+    accuracy reaches 0.95, then pause."""
     page.click("[data-mode=train]")
     page.wait_for_function("window.playground.view && window.playground.view.grid")
     page.select_option("#dataset", "xor")
     _set(page, "#train-N_h", 8)
-    page.select_option("#train-activation", "relu")
-    page.wait_for_function("window.playground.state.train.N_h === 8")
+    page.select_option("#train-activation" if key == "activation" else f"#{key}", value)
+    page.wait_for_function(f"window.playground.state.train.{key} === '{value}' && "
+                           "window.playground.state.train.N_h === 8")
+    if key == "optimizer" and value == "lbfgs":
+        assert page.locator("#learning_rate").is_disabled()  # L-BFGS has no learning rate
     page.click("#play")
     page.wait_for_function("+document.querySelector('#train-status').dataset.valScore >= 0.95",
                            timeout=120_000)
     page.click("#pause")
+
+
+def test_training_xor_relu_8_reaches_095_validation_accuracy(page):
+    _xor_8_playing_to_095(page, "activation", "relu")
     state = page.evaluate("window.playground.state")
     assert state["data"]["dataset"] == "xor" and state["train"]["activation"] == "relu"
     assert len(state["net"]["W_H"]) == 8
@@ -312,18 +321,7 @@ def test_training_xor_relu_8_reaches_095_validation_accuracy(page):
 
 
 def test_training_with_lbfgs_steps_one_run_of_the_library(page):
-    page.click("[data-mode=train]")
-    page.wait_for_function("window.playground.view && window.playground.view.grid")
-    page.select_option("#dataset", "xor")
-    _set(page, "#train-N_h", 8)
-    page.select_option("#optimizer", "lbfgs")
-    page.wait_for_function("window.playground.state.train.optimizer === 'lbfgs' && "
-                           "window.playground.state.train.N_h === 8")
-    assert page.locator("#learning_rate").is_disabled()  # L-BFGS has no learning rate
-    page.click("#play")
-    page.wait_for_function("+document.querySelector('#train-status').dataset.valScore >= 0.95",
-                           timeout=120_000)
-    page.click("#pause")
+    _xor_8_playing_to_095(page, "optimizer", "lbfgs")
     page.wait_for_function("!document.getElementById('play').disabled")
     status = page.locator("#train-status").inner_text()
     assert status.startswith("iteration ") and "validation accuracy" in status
