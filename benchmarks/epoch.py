@@ -69,14 +69,77 @@ def epoch_flops(hidden: int) -> float:
     return 4.0 * N * N_I * hidden + 6.0 * N * hidden * N_O
 
 
-def bench_shallownet(X, y, hidden, batch, repeats, n_threads=None):
+class kernels:
+    """``with kernels(numba): ...``: train() with the compiled kernels (SHALLOWNET_NUMBA=1) or
+    with numpy's passes (the default)."""
+
+    def __init__(self, numba: bool):
+        self.value = "1" if numba else "0"
+
+    def __enter__(self):
+        self.old = os.environ.get("SHALLOWNET_NUMBA")
+        os.environ["SHALLOWNET_NUMBA"] = self.value
+
+    def __exit__(self, *exc):
+        if self.old is None:
+            os.environ.pop("SHALLOWNET_NUMBA", None)
+        else:
+            os.environ["SHALLOWNET_NUMBA"] = self.old
+
+
+def have_numba() -> bool:
+    from shallownet._kernels import fused_kernels
+
+    return fused_kernels() is not None
+
+
+def bench_shallownet(X, y, hidden, batch, repeats, n_threads=None, numba=False):
     import shallownet as sn
 
     net = sn.Network.init(N_I, hidden, N_O, activation="relu", output="multiclass", seed=0)
     run = lambda: sn.train(net, X, y, epochs=1, batch_size=batch, optimizer="sgd",  # noqa: E731
                            learning_rate=0.01, seed=0, n_threads=n_threads)
-    run()  # warm up
-    return median_ms(run, repeats)
+    with kernels(numba):
+        run()  # warm up
+        return median_ms(run, repeats)
+
+
+def breakdown(X, y, hidden, batch, repeats) -> dict:
+    """Where an epoch's time goes: the gather alone, the floor, the bare step loop (no train()
+    around it) with numpy's passes and with the compiled kernels, and train() itself."""
+    import shallownet as sn
+    from shallownet._kernels import Workspace
+    from shallownet._threads import ThreadPolicy
+
+    rng = np.random.default_rng(0)
+    Xb = np.empty((batch, N_I), np.float32)
+    Tb = np.empty(batch, y.dtype)
+
+    def loop(step):
+        order = rng.permutation(N)
+        with ThreadPolicy(None) as threads:
+            for start in range(0, N, batch):
+                idx = order[start:start + batch]
+                n = idx.shape[0]
+                np.take(X, idx, axis=0, out=Xb[:n], mode="clip")
+                np.take(y, idx, axis=0, out=Tb[:n], mode="clip")
+                step(n)
+                threads.tick()
+
+    out = {"gather_ms": median_ms(lambda: loop(lambda n: None), repeats),
+           "floor_ms": bench_floor(X, y, hidden, batch, repeats)}
+    for label, fused in (("numpy", False), ("numba", True)):
+        if fused and not have_numba():
+            continue
+        net = sn.Network.init(N_I, hidden, N_O, activation="relu", output="multiclass", seed=0)
+        step = Workspace(net, batch, fused=fused).sgd_step
+        loop(lambda n, step=step: step(Xb[:n], Tb[:n], n, 0.01))  # warm up
+        out[f"bare_loop_{label}_ms"] = median_ms(
+            lambda step=step: loop(lambda n: step(Xb[:n], Tb[:n], n, 0.01)), repeats)
+        out[f"train_{label}_ms"] = bench_shallownet(X, y, hidden, batch, repeats, numba=fused)
+    probe = sn.Network.init(N_I, 1, 1)
+    out["finite_check_ms"] = median_ms(lambda: probe.as_batch(X), repeats)
+    return {k: round(v, 1) for k, v in out.items()}
 
 
 def bench_floor(X, y, hidden, batch, repeats):
@@ -211,10 +274,12 @@ def bench_pytorch(X, y, hidden, batch, repeats):
     return median_ms(epoch, repeats)
 
 
-def peak_memory_mb(hidden: int, batch: int) -> float:
+def peak_memory_mb(hidden: int, batch: int, numba: bool = False) -> float:
     """Peak RSS of a fresh process that makes the data and runs ``train`` for one epoch."""
-    out = subprocess.run([sys.executable, __file__, "--child-peak", "--hidden", str(hidden),
-                          "--batch", str(batch)], capture_output=True, text=True, check=True)
+    with kernels(numba):
+        out = subprocess.run([sys.executable, __file__, "--child-peak", "--hidden", str(hidden),
+                              "--batch", str(batch)], capture_output=True, text=True,
+                             check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -267,6 +332,9 @@ def main(argv=None) -> int:
     ap.add_argument("--busy", action="store_true",
                     help="time shallownet's epoch idle and beside one competing busy process, "
                          "with the thread policy, the BLAS default and one thread (only that)")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="where the time goes: gather, floor, bare step loop, train(), finite "
+                         "check (only that)")
     ap.add_argument("--child-peak", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child_peak:
@@ -274,6 +342,13 @@ def main(argv=None) -> int:
         return 0
 
     X, y = make_data()
+    if args.breakdown:
+        table = breakdown(X, y, args.hidden, args.batch, args.repeats)
+        table.update(hidden=args.hidden, batch=args.batch, blas=blas_info(),
+                     load_average=[round(v, 2) for v in os.getloadavg()])
+        print(json.dumps(table) if args.json else "\n".join(f"{k:22} {v}"
+                                                             for k, v in table.items()))
+        return 0
     if args.busy:
         table = busy_table(X, y, args.hidden, args.batch, args.repeats)
         table.update(hidden=args.hidden, batch=args.batch, blas=blas_info(),
@@ -295,6 +370,8 @@ def main(argv=None) -> int:
     roofline = epoch_flops(args.hidden) / (rate * 1e9) * 1e3
     sn_ms = bench_shallownet(X, y, args.hidden, args.batch, args.repeats)
     floor = bench_floor(X, y, args.hidden, args.batch, args.repeats)
+    nb_ms = (bench_shallownet(X, y, args.hidden, args.batch, args.repeats, numba=True)
+             if have_numba() else None)
     sk_ms = None if args.skip_sklearn else bench_sklearn(X, y, args.hidden, args.batch,
                                                          max(3, args.repeats // 2))
     pt_ms = bench_pytorch(X, y, args.hidden, args.batch, args.repeats)
@@ -302,13 +379,18 @@ def main(argv=None) -> int:
     rate = max(rate, gemm_gflops())
     roofline = epoch_flops(args.hidden) / (rate * 1e9) * 1e3
     peak = peak_memory_mb(args.hidden, args.batch)
+    nb_peak = peak_memory_mb(args.hidden, args.batch, numba=True) if nb_ms else None
     result = {"hidden": args.hidden, "batch": args.batch, "shallownet_ms": round(sn_ms, 1),
+              "shallownet_numba_ms": None if nb_ms is None else round(nb_ms, 1),
               "sklearn_ms": None if sk_ms is None else round(sk_ms, 1),
               "pytorch_ms": None if pt_ms is None else round(pt_ms, 1),
               "roofline_ms": round(roofline, 1), "floor_ms": round(floor, 1),
               "epoch_over_floor": round(sn_ms / floor, 2),
+              "numba_epoch_over_floor": None if nb_ms is None else round(nb_ms / floor, 2),
               "epoch_over_roofline": round(sn_ms / roofline, 2),
-              "shallownet_peak_mb": round(peak, 1), "blas": blas_info(),
+              "shallownet_peak_mb": round(peak, 1),
+              "shallownet_numba_peak_mb": None if nb_peak is None else round(nb_peak, 1),
+              "blas": blas_info(),
               "load_average": [round(v, 2) for v in os.getloadavg()]}
     if args.json:
         print(json.dumps(result))
@@ -322,12 +404,19 @@ def main(argv=None) -> int:
           f"{floor:.1f} ms")
     print(f"  shallownet   {sn_ms:9.1f} ms   {sn_ms / floor:5.2f} x floor_ms, "
           f"{sn_ms / roofline:5.2f} x roofline")
+    if nb_ms is None:
+        print("  + numba      skipped: not installed (pip install shallownet[fast])")
+    else:
+        print(f"  + numba      {nb_ms:9.1f} ms   {nb_ms / floor:5.2f} x floor_ms, "
+              f"{nb_ms / roofline:5.2f} x roofline (SHALLOWNET_NUMBA=1)")
     if sk_ms is not None:
         print(f"  scikit-learn {sk_ms:9.1f} ms   shallownet / scikit-learn = {sn_ms / sk_ms:.2f}")
     if pt_ms is None:
         print("  PyTorch      skipped: not installed (pip install torch==2.13.0)")
     else:
         print(f"  PyTorch      {pt_ms:9.1f} ms   shallownet / PyTorch = {sn_ms / pt_ms:.2f}")
+    if nb_peak is not None:
+        print(f"peak memory of train with numba: {nb_peak:.0f} MB")
     print(f"peak memory of train: {peak:.0f} MB (budget 2 x {data_mb:.0f} MB data + 100 MB = "
           f"{2 * data_mb + 100:.0f} MB)")
     return 0

@@ -137,8 +137,8 @@ def want_fused(work: int) -> bool:
     """Whether training takes the compiled kernels: only on request (``SHALLOWNET_NUMBA=1``
     in the environment), numba installed, and at least FUSED_MIN_WORK samples x hidden units
     per epoch. Off by default: numba's import costs about 110 MB of resident memory and half
-    a second once per process, for 8-15% of an epoch at hidden 100 / batch 128 (see
-    docs/benchmarks.md)."""
+    a second once per process, for about 7% of an epoch at hidden 100 / batch 128 and 2% at
+    512 / 512 (docs/benchmarks.md)."""
     return (os.environ.get("SHALLOWNET_NUMBA") == "1" and work >= FUSED_MIN_WORK
             and fused_kernels() is not None)
 
