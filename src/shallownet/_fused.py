@@ -4,13 +4,14 @@
 (``pip install shallownet[fast]``) and numpy's separate passes otherwise; both compute the same
 equations, and ``tests/test_kernels.py`` checks each against the plain-numpy twin.
 
-* :func:`relu_forward`: z_H = (10a)'s product + b_H, u_H = max(0, z_H) and g_act'(z_H) in one
-  pass (the ReLU line after (2); g' taken as 0 at z = 0).
+* :func:`relu_forward`: z_H = (10a)'s product + b_H and u_H = max(0, z_H) in one pass (the
+  ReLU line after (2)); :func:`relu_backward` takes g_act'(z_H) = 1{u_H > 0} (0 at z = 0) from
+  u_H, so it is never stored.
 * :func:`softmax_shift` and :func:`softmax_grad`: z_O = (10b)'s product + b_O, then (5) and
   (18): g_loss = ln sum_l e^{z_l} - z_y and dg_loss/dz_O = u_O - r (19), scaled, and
   dL/db_O = sum_i dL/dz_O,i, with numpy's vectorised exp between the two passes.
-* :func:`hidden_backward`: dL/dz_H = dL/du_H * g_act'(z_H) in place and dL/db_H = sum_i
-  dL/dz_H,i in the same pass.
+* :func:`hidden_backward` (other activations) and :func:`relu_backward`: dL/dz_H = dL/du_H *
+  g_act'(z_H) in place and dL/db_H = sum_i dL/dz_H,i in the same pass.
 
 Bias gradients are written to ``out`` (``out = c g``) or applied to a bias (``out += c g``,
 the SGD step (21) with c = -alpha/n), as ``accumulate`` says. Sums run in float64.
@@ -21,22 +22,40 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["relu_forward", "softmax_shift", "softmax_grad", "hidden_backward"]
+__all__ = ["relu_forward", "relu_backward", "softmax_shift", "softmax_grad",
+           "hidden_backward"]
 
 _JIT = dict(cache=True, nogil=True, boundscheck=False, error_model="numpy")
 
 
 @njit(**_JIT)
-def relu_forward(Z, b, G, n):  # pragma: no cover - compiled
-    """In place over the first ``n`` rows: Z <- u_H = max(0, Z + b), G <- 1{Z + b > 0}."""
+def relu_forward(Z, b, n):  # pragma: no cover - compiled
+    """In place over the first ``n`` rows: Z <- u_H = max(0, Z + b) (as z 1{z > 0}).
+
+    g_act'(z_H) = 1{z_H > 0} = 1{u_H > 0} is read back from u_H by :func:`relu_backward`, so
+    it is never stored."""
     H = Z.shape[1]
     for i in range(n):
-        z_row, g_row = Z[i], G[i]
+        z_row = Z[i]
         for j in range(H):
             z = z_row[j] + b[j]
-            g = z > 0
-            g_row[j] = g
-            z_row[j] = z * g  # the same numbers as numpy's z * 1{z > 0}
+            z_row[j] = z * (z > 0)  # the same numbers as numpy's z * 1{z > 0}
+
+
+@njit(**_JIT)
+def relu_backward(dU, U, n, out, coef, accumulate):  # pragma: no cover - compiled
+    """dU <- dU * 1{U > 0} (dL/dz_H for ReLU) over the first ``n`` rows; ``out`` <- or +=
+    coef sum_i dL/dz_H,i."""
+    H = dU.shape[1]
+    total = np.zeros(H, np.float64)
+    for i in range(n):
+        d_row, u_row = dU[i], U[i]
+        for j in range(H):
+            d = d_row[j] * (u_row[j] > 0)
+            d_row[j] = d
+            total[j] += d
+    for j in range(H):
+        out[j] = out[j] + coef * total[j] if accumulate else coef * total[j]
 
 
 @njit(**_JIT)

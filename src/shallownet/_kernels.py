@@ -199,8 +199,9 @@ class Workspace:
         out_O, out_H = (net.b_O, net.b_H) if apply else (self.grads["b_O"], self.grads["b_H"])
         # forward (10a): Z_H = X W_H^T + B_H, i.e. Z_H^T = W_H X^T
         _into(gemm(1.0, net.W_H, X.T, c=Z_H.T, overwrite_c=1), Z_H.T)
-        if fused is not None and act.name == "relu":
-            fused.relu_forward(self.Z_H, net.b_H, self.dG, n)  # u_H and g' in one pass
+        relu = fused is not None and act.name == "relu"
+        if relu:
+            fused.relu_forward(self.Z_H, net.b_H, n)  # u_H in one pass (g' read back from it)
             U_H = Z_H
         else:
             Z_H += net.b_H
@@ -227,7 +228,9 @@ class Workspace:
         # z_O -> u_H: dL/dU_H = dL/dZ_O W_O, i.e. (dL/dU_H)^T = W_O^T (dL/dZ_O)^T
         _into(gemm(1.0, net.W_O.T, dZ_O, trans_b=1, c=dU_H.T, overwrite_c=1), dU_H.T)
         # u_H -> z_H: dL/dz_H = dL/du_H * g_act'(z_H)
-        if fused is not None:
+        if relu:
+            fused.relu_backward(self.dU_H, self.Z_H, n, out_H, coef, apply)
+        elif fused is not None:
             fused.hidden_backward(self.dU_H, self.dG, n, out_H, coef, apply)
         else:
             dU_H *= dG
