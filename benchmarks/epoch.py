@@ -109,22 +109,13 @@ def breakdown(X, y, hidden, batch, repeats) -> dict:
     around it) with numpy's passes and with the compiled kernels, and train() itself."""
     import shallownet as sn
     from shallownet._kernels import Workspace
-    from shallownet._threads import ThreadPolicy
 
     rng = np.random.default_rng(0)
     Xb = np.empty((batch, N_I), np.float32)
     Tb = np.empty(batch, y.dtype)
 
     def loop(step):
-        order = rng.permutation(N)
-        with ThreadPolicy(None) as threads:
-            for start in range(0, N, batch):
-                idx = order[start:start + batch]
-                n = idx.shape[0]
-                np.take(X, idx, axis=0, out=Xb[:n], mode="clip")
-                np.take(y, idx, axis=0, out=Tb[:n], mode="clip")
-                step(n)
-                threads.tick()
+        gathered_epoch(X, y, Xb, Tb, rng, step)
 
     out = {"gather_ms": median_ms(lambda: loop(lambda n: None), repeats),
            "floor_ms": bench_floor(X, y, hidden, batch, repeats)}
@@ -142,6 +133,23 @@ def breakdown(X, y, hidden, batch, repeats) -> dict:
     return {k: round(v, 1) for k, v in out.items()}
 
 
+def gathered_epoch(X, y, Xb, Tb, rng, step) -> None:
+    """One epoch of batches gathered into ``Xb``/``Tb`` as ``train`` gathers them, under the
+    same thread policy, calling ``step(n)`` after each gather (n: the batch's rows)."""
+    from shallownet._threads import ThreadPolicy
+
+    batch = Xb.shape[0]
+    order = rng.permutation(N)
+    with ThreadPolicy(None) as threads:
+        for start in range(0, N, batch):
+            idx = order[start:start + batch]
+            n = idx.shape[0]
+            np.take(X, idx, axis=0, out=Xb[:n], mode="clip")
+            np.take(y, idx, axis=0, out=Tb[:n], mode="clip")
+            step(n)
+            threads.tick()
+
+
 def bench_floor(X, y, hidden, batch, repeats):
     """floor_ms: the epoch's batch gather and per-batch products alone.
 
@@ -151,7 +159,6 @@ def bench_floor(X, y, hidden, batch, repeats):
     """
     import shallownet as sn
     from shallownet._kernels import Workspace
-    from shallownet._threads import ThreadPolicy
 
     net = sn.Network.init(N_I, hidden, N_O, activation="relu", output="multiclass", seed=0)
     ws = Workspace(net, batch)
@@ -162,21 +169,16 @@ def bench_floor(X, y, hidden, batch, repeats):
     Tb = np.empty(batch, y.dtype)
     gemm, W_H, W_O = ws.gemm, net.W_H, net.W_O
 
+    def products(n):
+        Xn, U_H, dZ_O, dU_H = Xb[:n], ws.U_H[:n], ws.dZ_O[:n], ws.dU_H[:n]
+        gemm(1.0, W_H, Xn.T, c=ws.Z_H[:n].T, overwrite_c=1)                 # (10a)
+        gemm(1.0, U_H.T, W_O.T, trans_a=1, c=ws.Z_O[:n], overwrite_c=1)      # (10b)
+        gemm(1.0, W_O.T, dZ_O, trans_b=1, c=dU_H.T, overwrite_c=1)          # dL/dU_H
+        ws._weight_products(Xn, U_H, dZ_O, dU_H, 1.0, 0.0, ws.grads["W_O"],
+                            ws.grads["W_H"])                                 # dL/dW
+
     def epoch():
-        order = rng.permutation(N)
-        with ThreadPolicy(None) as threads:
-            for start in range(0, N, batch):
-                idx = order[start:start + batch]
-                n = idx.shape[0]
-                np.take(X, idx, axis=0, out=Xb[:n], mode="clip")
-                np.take(y, idx, axis=0, out=Tb[:n], mode="clip")
-                Xn, U_H, dZ_O, dU_H = Xb[:n], ws.U_H[:n], ws.dZ_O[:n], ws.dU_H[:n]
-                gemm(1.0, W_H, Xn.T, c=ws.Z_H[:n].T, overwrite_c=1)                 # (10a)
-                gemm(1.0, U_H.T, W_O.T, trans_a=1, c=ws.Z_O[:n], overwrite_c=1)      # (10b)
-                gemm(1.0, W_O.T, dZ_O, trans_b=1, c=dU_H.T, overwrite_c=1)          # dL/dU_H
-                ws._weight_products(Xn, U_H, dZ_O, dU_H, 1.0, 0.0, ws.grads["W_O"],
-                                    ws.grads["W_H"])                                 # dL/dW
-                threads.tick()
+        gathered_epoch(X, y, Xb, Tb, rng, products)
 
     epoch()  # warm up
     return median_ms(epoch, repeats)

@@ -149,8 +149,8 @@ class Workspace:
     The training loop calls :meth:`backprop` or :meth:`sgd_step` once per mini-batch; nothing
     is allocated per batch except a few tiny temporaries. With ``fused=True`` and numba
     installed, the work between the products runs in one compiled pass each
-    (:mod:`shallownet._fused`): bias + ReLU + g_act', bias + softmax + loss + dL/dz_O +
-    dL/db_O, and dL/dz_H + dL/db_H; otherwise in numpy's separate passes.
+    (:mod:`shallownet._fused`): bias + ReLU (g_act' read back from u_H), bias + softmax +
+    loss + dL/dz_O + dL/db_O, and dL/dz_H + dL/db_H; otherwise in numpy's separate passes.
     """
 
     def __init__(self, net, batch_size: int, fused: bool = False):
