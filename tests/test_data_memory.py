@@ -158,3 +158,28 @@ def test_predict_reads_the_file_in_the_models_precision(tmp_path, monkeypatch):
     pred = sn.load(model).predict(real(f, dtype=np.float32).X)
     out = runner.invoke(app, ["predict", str(model), str(f)]).stdout.split()[1:]
     assert [int(v) for v in out] == pred.tolist()
+
+
+def test_row_stack_grows_when_the_estimate_is_short_or_refused(monkeypatch):
+    """The loader's array: filled past a short estimate (one copy), and started small when
+    the system refuses the estimated size."""
+    from shallownet.data.stream import RowStack
+
+    rng = np.random.default_rng(0)
+    parts = [rng.normal(size=(m, 3)).astype(np.float32) for m in (5, 7, 20, 1)]
+    stack = RowStack(4, 3, np.float32)
+    for p in parts:
+        stack.add(p)
+    np.testing.assert_array_equal(stack.result(), np.concatenate(parts))
+    real = np.empty
+
+    def refuse_big(shape, dtype=float):
+        if shape[0] > 1 << 16:
+            raise MemoryError
+        return real(shape, dtype)
+
+    monkeypatch.setattr(np, "empty", refuse_big)
+    stack = RowStack(1 << 40, 3, np.float32)
+    assert stack.X.shape == (1 << 16, 3)
+    stack.add(parts[0])
+    np.testing.assert_array_equal(stack.result(), parts[0])

@@ -157,7 +157,10 @@ class RowStack:
     """
 
     def __init__(self, rows: int, d: int, dtype):
-        self.X = np.empty((max(1, int(rows)), d), dtype)
+        try:
+            self.X = np.empty((max(1, int(rows)), d), dtype)
+        except MemoryError:  # an estimate beyond what the system lends: start small, grow
+            self.X = np.empty((min(max(1, int(rows)), 1 << 16), d), dtype)
         self.n = 0
 
     def add(self, block: np.ndarray) -> None:
