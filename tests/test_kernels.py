@@ -258,3 +258,39 @@ def test_a_large_matrix_with_one_nan_or_inf_is_not_finite(dtype):
     B[5, 5] = np.inf
     B[6, 6] = -np.inf  # inf - inf: NaN, still found
     assert not _all_finite(B)
+
+
+def test_training_falls_back_to_numpy_when_the_kernels_cannot_load(monkeypatch):
+    """SHALLOWNET_NUMBA=1 with numba missing or unable to load (an ImportError, or numba's own
+    error when it finds no cache directory) trains with numpy's passes, the same numbers."""
+    import builtins
+
+    import shallownet._kernels as kernels
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 5)).astype(np.float32)
+    y = rng.integers(0, 3, 120)
+
+    def fit():
+        net = sn.Network.init(5, 8, 3, activation="relu", output="multiclass", seed=0)
+        sn.train(net, X, y, epochs=2, batch_size=16, optimizer="sgd", seed=0)
+        return net
+
+    expected = fit()  # numpy's passes (not requested)
+    monkeypatch.setenv("SHALLOWNET_NUMBA", "1")
+    monkeypatch.setattr(kernels, "FUSED_MIN_WORK", 0)
+    real_import = builtins.__import__
+    for error in (ImportError("no numba"), RuntimeError("cannot cache function")):
+        def failing(name, globals=None, locals=None, fromlist=(), level=0, error=error):
+            if "_fused" in (name.rpartition(".")[2], *(fromlist or ())):  # from . import _fused
+                raise error
+            return real_import(name, globals, locals, fromlist, level)
+
+        monkeypatch.setattr(kernels, "_fused_module", None)
+        monkeypatch.setattr(builtins, "__import__", failing)
+        assert kernels.fused_kernels() is None and not kernels.want_fused(1 << 30)
+        monkeypatch.setattr(builtins, "__import__", real_import)
+        got = fit()
+        for k in expected.params:
+            assert np.array_equal(got.params[k], expected.params[k]), k
+    monkeypatch.setattr(kernels, "_fused_module", None)

@@ -126,6 +126,8 @@ def fused_kernels():
             _fused_module = _fused
         except ImportError:  # numba is optional (pip install shallownet[fast])
             _fused_module = False
+        except Exception:  # e.g. numba finds no writable cache directory: numpy's passes
+            _fused_module = False
     return _fused_module or None
 
 
