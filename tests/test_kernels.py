@@ -294,3 +294,27 @@ def test_training_falls_back_to_numpy_when_the_kernels_cannot_load(monkeypatch):
         for k in expected.params:
             assert np.array_equal(got.params[k], expected.params[k]), k
     monkeypatch.setattr(kernels, "_fused_module", None)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_training_sets_blas_finite_check_never_passes_a_nan_or_inf(dtype):
+    """finite_by_blas answers True only for an all-finite matrix; train() refuses a large X
+    with one NaN or inf anywhere (the exact check decides when the BLAS sum is not finite),
+    and accepts a huge finite one whose sums overflow."""
+    from shallownet._kernels import finite_by_blas
+
+    A = np.random.default_rng(0).normal(size=(700, 130)).astype(dtype)
+    assert A.size >= 1 << 16 and finite_by_blas(A)
+    assert not finite_by_blas(A[:10]) and not finite_by_blas(np.asfortranarray(A))  # not shown
+    net = sn.Network.init(130, 4, 1, output="binary", seed=0, dtype=dtype)
+    y = np.arange(700) % 2
+    for v in (np.nan, np.inf, -np.inf):
+        for pos in [(0, 0), (699, 129), (350, 3)]:
+            B = A.copy()
+            B[pos] = v
+            assert not finite_by_blas(B)
+            with pytest.raises(ValueError, match="NaN or inf"):
+                sn.train(net, B, y, epochs=1)
+    huge = np.full(A.shape, np.finfo(dtype).max / 2, dtype)
+    assert not finite_by_blas(huge)  # the sums overflow: not shown ...
+    assert net.as_batch(huge, finite=finite_by_blas)[0] is not None  # ... the exact check passes

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._kernels import Workspace, want_fused
+from ._kernels import Workspace, finite_by_blas, want_fused
 from ._threads import ThreadPolicy
 from .network import PARAM_NAMES, Network
 from .optimizers import SGD, Optimizer, make_optimizer
@@ -269,7 +269,7 @@ def train(
             raise ValueError("y must be None when X is a batch source: it yields the targets")
         source = X
     else:
-        X2, _ = net.as_batch(X)
+        X2, _ = net.as_batch(X, finite=finite_by_blas)
         X2 = np.ascontiguousarray(X2, dtype=dt)
         if X2.shape[0] == 0:
             raise ValueError("X has no samples; training needs at least one")
