@@ -33,6 +33,9 @@ DELIMITERS = (",", ";", "\t", "|")
 NULL_VALUES = ["", "NA", "na", "N/A", "n/a", "NaN", "nan", "NAN", "-nan", "null", "NULL", "Null",
                "None", "none", "?", "#N/A"]
 _SNIFF_BYTES = 1 << 16
+#: CSV files of at least two ranges of this size are parsed on several threads.
+_RANGE_BYTES = 8 << 20
+_MIN_BLOCK = 1 << 22
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+([eE][-+]?\d+)?\s*$")
 
 
@@ -130,16 +133,17 @@ class FileFormat:
             raise DataError(f"{f} is not a readable Parquet file: {_arrow_message(e)}") from None
 
     def _csv_batches(self, columns, types) -> Iterator[pa.RecordBatch]:
+        ranges = self._parallel_ranges(columns, types)
+        if ranges:
+            yield from self._csv_batches_parallel(columns, types, ranges)
+            return
         invalid = []
 
         def on_invalid(row):
             invalid.append(row)
             return "error"
 
-        convert = pacsv.ConvertOptions(
-            include_columns=list(columns), column_types=types, null_values=NULL_VALUES,
-            strings_can_be_null=True, quoted_strings_can_be_null=True,
-            decimal_point=self.decimal)
+        convert = self._convert_options(columns, types)
         reader = None
         try:
             reader = pacsv.open_csv(
@@ -156,6 +160,91 @@ class FileFormat:
             # exception')
             if reader is not None:
                 reader.close()
+
+    def _convert_options(self, columns, types) -> pacsv.ConvertOptions:
+        return pacsv.ConvertOptions(
+            include_columns=list(columns), column_types=types, null_values=NULL_VALUES,
+            strings_can_be_null=True, quoted_strings_can_be_null=True,
+            decimal_point=self.decimal)
+
+    def _parallel_ranges(self, columns, types) -> list[tuple[int, int]]:
+        """Byte ranges of the data rows, cut at line ends, for parsing on several threads.
+
+        pyarrow's streaming CSV reader parses on one thread. A file of at least two ranges,
+        every column typed up front (so each range converts alike) and a plain header line is
+        cut into ranges of ``_RANGE_BYTES`` or more that end at a newline; each is parsed on
+        its own and the batches come out in file order. Cutting at newlines is what pyarrow's
+        own block splitting does (values with newlines inside quotes are not read either way).
+        Returns ``[]`` when the file should be read serially.
+        """
+        if pa.cpu_count() < 2 or not set(columns) <= set(types or ()):
+            return []
+        size = self.path.stat().st_size
+        step = max(_RANGE_BYTES, self.block_size)  # wide files: ranges of many rows too
+        if size < 2 * step:
+            return []
+        with open(self.path, "rb") as f:
+            head = f.read(min(size, max(_SNIFF_BYTES, step)))
+            start = head.find(b"\n") + 1
+            header = head[:start].removeprefix(b"\xef\xbb\xbf")
+            if start == 0 or b'"' in header or not header.strip():
+                return []  # a quoted or blank first line: pyarrow's own reader decides
+            cuts = [start]
+            while cuts[-1] < size:
+                f.seek(min(cuts[-1] + step, size))
+                f.readline()  # to the end of the line the step lands in
+                cuts.append(min(f.tell(), size))
+        return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+
+    def _csv_batches_parallel(self, columns, types, ranges) -> Iterator[pa.RecordBatch]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        convert = self._convert_options(columns, types)
+        # plain reads, not a memory map: mapped pages of a file larger than memory would count
+        # as this process's resident memory once touched
+        fd = os.open(self.path, os.O_RDONLY)
+        workers = min(pa.cpu_count(), 4)
+
+        def parse(a, b, invalid):
+            def on_invalid(row):
+                invalid.append(row)
+                return "error"
+
+            data = os.pread(fd, b - a, a)
+            return pacsv.read_csv(
+                pa.BufferReader(pa.py_buffer(data)),
+                read_options=pacsv.ReadOptions(column_names=self.names, use_threads=False,
+                                               block_size=b - a + 1),
+                parse_options=pacsv.ParseOptions(delimiter=self.delimiter,
+                                                  invalid_row_handler=on_invalid),
+                convert_options=convert)
+
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="shallownet-csv")
+        pending, invalid = [], []
+        try:
+            todo = iter(ranges)
+            for a, b in todo:  # keep at most workers + 1 ranges parsed or parsing ahead
+                rows = []
+                pending.append((pool.submit(parse, a, b, rows), rows))
+                if len(pending) <= workers:
+                    continue
+                yield from self._range_batches(*pending.pop(0), invalid)
+            while pending:
+                yield from self._range_batches(*pending.pop(0), invalid)
+        finally:
+            for future, _ in pending:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            os.close(fd)
+
+    def _range_batches(self, future, rows, invalid) -> Iterator[pa.RecordBatch]:
+        try:
+            table = future.result()
+        except pa.ArrowInvalid as e:
+            # a range's row numbers count from the range: find the line in the file instead
+            invalid += [_Unnumbered(r.text, r.actual_columns, r.expected_columns) for r in rows]
+            raise self._csv_error(e, invalid) from None
+        yield from table.to_batches()
 
     def _csv_error(self, e, invalid) -> DataError:
         if invalid:
@@ -203,6 +292,16 @@ class FileFormat:
             with pq.ParquetFile(f) as pf:
                 total += pf.metadata.num_rows
         return total
+
+
+@dataclass
+class _Unnumbered:
+    """An invalid CSV row seen in a range: its line number in the file is looked up."""
+
+    text: str
+    actual_columns: int
+    expected_columns: int
+    number: None = None
 
 
 class _ConversionError(DataError):
@@ -289,7 +388,7 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     # pyarrow makes one chunk per column per block: with a fixed block size the chunks of a
     # wide file grow as rows x columns^2 / block. Blocks of about 1,024 rows (4 to 32 MiB)
     # keep the work per cell flat as columns grow (measured to 100,000 columns)
-    block = int(min(32 << 20, max(1 << 22, 1024 * row, 8 * row)))
+    block = int(min(32 << 20, max(_MIN_BLOCK, 1024 * row, 8 * row)))
     return FileFormat(path, "csv", names, delimiter, decimal, block)
 
 

@@ -230,11 +230,13 @@ def _check_csv_integers(fmt: FileFormat, features, block: np.ndarray, offset: in
 
 
 def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataError:
-    """Which feature columns hold text, read again without types (an error path only)."""
-    table = fmt.read_all(features)
-    text = [n for n in features if not (pa.types.is_integer(table[n].type)
-                                        or pa.types.is_floating(table[n].type)
-                                        or pa.types.is_null(table[n].type))]
+    """Which feature columns hold text, read again as text (an error path only).
+
+    Read as text, not with inferred types: inference looks at the first block only, so a
+    word far down a numeric column would fail the second read too.
+    """
+    table = fmt.read_all(features, {n: pa.string() for n in features})
+    text = [n for n in features if not _parses_as_numbers(table[n])]
     if not text:
         return DataError(f"{fmt.source} does not parse: {e}")
     if fmt.decimal == "." and any(looks_like_decimal_comma(table[n].drop_null().to_pylist()[:50])
@@ -244,6 +246,16 @@ def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataE
             f"decimal comma (e.g. {e.value!r}); read the file with --decimal , (decimal=',')")
     return DataError(f"{fmt.source}: non-numeric feature columns {columns_list(text)}; encode "
                      "them as numbers first (e.g. one-hot or ordinal codes) or drop them")
+
+
+def _parses_as_numbers(column) -> bool:
+    import pyarrow.compute as pc
+
+    try:
+        pc.cast(column, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
 
 
 def _explain_bad(fmt: FileFormat, features, bad: _Bad, n: int, dtype) -> DataError:

@@ -1,0 +1,117 @@
+"""CSV files parsed in byte ranges on several threads give what the one-thread reader gives.
+
+The ranges are made tiny here (a few KiB instead of 16 MiB) so small files take the parallel
+path; every result is compared with the same file read by pyarrow's streaming reader alone.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from shallownet.data import DataError, load, readers
+
+
+@pytest.fixture
+def small_ranges(monkeypatch):
+    if pa.cpu_count() < 2:
+        pytest.skip("pyarrow sees one CPU: CSV files are parsed on one thread")
+    monkeypatch.setattr(readers, "_RANGE_BYTES", 2048)
+    monkeypatch.setattr(readers, "_MIN_BLOCK", 1024)
+    seen = []
+    real = readers.FileFormat._csv_batches_parallel
+
+    def spy(self, columns, types, ranges):
+        seen.append(len(ranges))
+        yield from real(self, columns, types, ranges)
+
+    monkeypatch.setattr(readers.FileFormat, "_csv_batches_parallel", spy)
+    return seen
+
+
+def _serial(monkeypatch, path, **kw):
+    with monkeypatch.context() as m:
+        m.setattr(readers, "_RANGE_BYTES", 1 << 40)
+        return load(path, **kw)
+
+
+def _write_table(path, rows=6000, sep=",", decimal=".", crlf=False, bom=False):
+    rng = np.random.default_rng(0)
+    X = np.round(rng.normal(size=(rows, 3)), 6)  # the values as written
+    y = np.array(["cat", "dog", "emu"])[rng.integers(0, 3, rows)]
+    end = "\r\n" if crlf else "\n"
+    lines = [sep.join(["a", "b", "c", "label"])]
+    for row, label in zip(X, y, strict=True):
+        lines.append(sep.join([f"{v:.6f}".replace(".", decimal) for v in row] + [label]))
+    path.write_text(("\ufeff" if bom else "") + end.join(lines) + end, encoding="utf-8")
+    return X, y
+
+
+@pytest.mark.parametrize("dialect", [dict(), dict(sep=";", decimal=","), dict(crlf=True),
+                                     dict(bom=True), dict(sep="\t")])
+def test_ranges_read_the_same_rows_in_the_same_order(tmp_path, small_ranges, monkeypatch,
+                                                     dialect):
+    path = tmp_path / ("d.tsv" if dialect.get("sep") == "\t" else "d.csv")
+    X, y = _write_table(path, **dialect)
+    ds = load(path, dtype=np.float32)
+    assert small_ranges and small_ranges[0] > 4  # the parallel path ran, more ranges than in flight
+    serial = _serial(monkeypatch, path, dtype=np.float32)
+    np.testing.assert_array_equal(ds.X, serial.X)
+    np.testing.assert_array_equal(ds.X, X.astype(np.float32))
+    assert ds.y.tolist() == serial.y.tolist() == y.tolist()
+
+
+def test_a_ragged_line_late_in_the_file_is_named_by_its_line(tmp_path, small_ranges):
+    path = tmp_path / "d.csv"
+    _write_table(path)
+    lines = path.read_text().splitlines()
+    lines[4500] += ",7"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"line 4501 has 5 fields but the header has 4"):
+        load(path)
+    assert small_ranges
+
+
+def test_a_bad_cell_and_missing_values_are_named_as_in_one_thread(tmp_path, small_ranges,
+                                                                  monkeypatch):
+    path = tmp_path / "d.csv"
+    _write_table(path)
+    lines = path.read_text().splitlines()
+    lines[5700] = "NA," + lines[5700].split(",", 1)[1]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError) as parallel:
+        load(path)
+    with pytest.raises(DataError) as serial:
+        _serial(monkeypatch, path)
+    assert str(parallel.value) == str(serial.value)
+    assert "1 of 6000 rows" in str(parallel.value)
+    lines[5700] = "abc," + lines[5700].split(",", 1)[1]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="non-numeric feature columns 'a'") as text:
+        load(path)
+    with pytest.raises(DataError) as text_serial:
+        _serial(monkeypatch, path)
+    assert str(text.value) == str(text_serial.value)
+
+
+def test_a_consumer_that_stops_early_leaves_no_parsing_thread(tmp_path, small_ranges):
+    path = tmp_path / "d.csv"
+    _write_table(path, rows=12000)
+    fmt = readers.open_file(path)
+    batches = fmt.batches(["a", "b"], {"a": pa.float32(), "b": pa.float32()})
+    next(batches)
+    batches.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("shallownet-csv")]
+
+
+def test_a_quoted_header_is_read_on_one_thread(tmp_path, small_ranges, monkeypatch):
+    path = tmp_path / "d.csv"
+    X, _ = _write_table(path)
+    text = path.read_text().split("\n", 1)
+    path.write_text('"a","b","c","label"\n' + text[1])
+    ds = load(path, dtype=np.float32)
+    assert not small_ranges
+    np.testing.assert_array_equal(ds.X, X.astype(np.float32))
