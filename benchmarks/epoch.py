@@ -70,15 +70,19 @@ def epoch_flops(hidden: int) -> float:
 
 
 class kernels:
-    """``with kernels(numba): ...``: train() with the compiled kernels (SHALLOWNET_NUMBA=1) or
-    with numpy's passes (the default)."""
+    """``with kernels(numba): ...``: train() with the compiled kernels (SHALLOWNET_NUMBA=1),
+    with numpy's passes (``False``: SHALLOWNET_NUMBA=0) or as a user gets it (``None``: unset,
+    the compiled kernels only for large batches when numba is installed)."""
 
-    def __init__(self, numba: bool):
-        self.value = "1" if numba else "0"
+    def __init__(self, numba: bool | None):
+        self.value = None if numba is None else "1" if numba else "0"
 
     def __enter__(self):
         self.old = os.environ.get("SHALLOWNET_NUMBA")
-        os.environ["SHALLOWNET_NUMBA"] = self.value
+        if self.value is None:
+            os.environ.pop("SHALLOWNET_NUMBA", None)
+        else:
+            os.environ["SHALLOWNET_NUMBA"] = self.value
 
     def __exit__(self, *exc):
         if self.old is None:
@@ -93,7 +97,7 @@ def have_numba() -> bool:
     return fused_kernels() is not None
 
 
-def bench_shallownet(X, y, hidden, batch, repeats, n_threads=None, numba=False):
+def bench_shallownet(X, y, hidden, batch, repeats, n_threads=None, numba=None):
     import shallownet as sn
 
     net = sn.Network.init(N_I, hidden, N_O, activation="relu", output="multiclass", seed=0)
@@ -276,7 +280,7 @@ def bench_pytorch(X, y, hidden, batch, repeats):
     return median_ms(epoch, repeats)
 
 
-def peak_memory_mb(hidden: int, batch: int, numba: bool = False) -> float:
+def peak_memory_mb(hidden: int, batch: int, numba: bool | None = None) -> float:
     """Peak RSS of a fresh process that makes the data and runs ``train`` for one epoch."""
     with kernels(numba):
         out = subprocess.run([sys.executable, __file__, "--child-peak", "--hidden", str(hidden),
@@ -374,6 +378,7 @@ def main(argv=None) -> int:
     floor = bench_floor(X, y, args.hidden, args.batch, args.repeats)
     nb_ms = (bench_shallownet(X, y, args.hidden, args.batch, args.repeats, numba=True)
              if have_numba() else None)
+    np_ms = bench_shallownet(X, y, args.hidden, args.batch, args.repeats, numba=False)
     sk_ms = None if args.skip_sklearn else bench_sklearn(X, y, args.hidden, args.batch,
                                                          max(3, args.repeats // 2))
     pt_ms = bench_pytorch(X, y, args.hidden, args.batch, args.repeats)
@@ -384,11 +389,13 @@ def main(argv=None) -> int:
     nb_peak = peak_memory_mb(args.hidden, args.batch, numba=True) if nb_ms else None
     result = {"hidden": args.hidden, "batch": args.batch, "shallownet_ms": round(sn_ms, 1),
               "shallownet_numba_ms": None if nb_ms is None else round(nb_ms, 1),
+              "shallownet_numpy_ms": round(np_ms, 1),
               "sklearn_ms": None if sk_ms is None else round(sk_ms, 1),
               "pytorch_ms": None if pt_ms is None else round(pt_ms, 1),
               "roofline_ms": round(roofline, 1), "floor_ms": round(floor, 1),
               "epoch_over_floor": round(sn_ms / floor, 2),
               "numba_epoch_over_floor": None if nb_ms is None else round(nb_ms / floor, 2),
+              "numpy_epoch_over_floor": round(np_ms / floor, 2),
               "epoch_over_roofline": round(sn_ms / roofline, 2),
               "shallownet_peak_mb": round(peak, 1),
               "shallownet_numba_peak_mb": None if nb_peak is None else round(nb_peak, 1),
@@ -405,7 +412,8 @@ def main(argv=None) -> int:
     print(f"floor (gather + per-batch products alone, same BLAS calls and thread policy): "
           f"{floor:.1f} ms")
     print(f"  shallownet   {sn_ms:9.1f} ms   {sn_ms / floor:5.2f} x floor_ms, "
-          f"{sn_ms / roofline:5.2f} x roofline")
+          f"{sn_ms / roofline:5.2f} x roofline (as installed: numba for large batches)")
+    print(f"  numpy passes {np_ms:9.1f} ms   {np_ms / floor:5.2f} x floor_ms (SHALLOWNET_NUMBA=0)")
     if nb_ms is None:
         print("  + numba      skipped: not installed (pip install shallownet[fast])")
     else:

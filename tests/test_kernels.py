@@ -197,7 +197,7 @@ def test_the_fast_step_equals_its_plain_twin(activation, output, weighted, fused
 def test_training_with_the_compiled_kernels_is_deterministic_and_matches_numpy(output,
                                                                                monkeypatch):
     """train() takes the compiled kernels on request (SHALLOWNET_NUMBA=1) for large work
-    (FUSED_MIN_WORK), and never by default; the same seed gives
+    (FUSED_MIN_WORK), and not by default at this small batch; the same seed gives
     the same weights bit for bit, and numpy's passes give the same weights to float32's
     precision."""
     import shallownet._kernels as kernels
@@ -318,3 +318,39 @@ def test_the_training_sets_blas_finite_check_never_passes_a_nan_or_inf(dtype):
     huge = np.full(A.shape, np.finfo(dtype).max / 2, dtype)
     assert not finite_by_blas(huge)  # the sums overflow: not shown ...
     assert net.as_batch(huge, finite=finite_by_blas)[0] is not None  # ... the exact check passes
+
+
+def test_large_batches_take_the_compiled_kernels_without_being_asked(monkeypatch):
+    """With numba installed, SHALLOWNET_NUMBA unset means the compiled kernels from
+    FUSED_AUTO_BATCH_WORK rows x hidden units per batch (and FUSED_MIN_WORK per epoch), numpy's
+    passes below; "0" turns them off at any size, "1" on at any batch size."""
+    import shallownet._kernels as kernels
+
+    monkeypatch.setattr(kernels, "fused_kernels", lambda: object())  # as if numba loaded
+    big, small = kernels.FUSED_AUTO_BATCH_WORK, kernels.FUSED_AUTO_BATCH_WORK - 1
+    epoch = kernels.FUSED_MIN_WORK
+    monkeypatch.delenv("SHALLOWNET_NUMBA", raising=False)
+    assert kernels.want_fused(epoch, big) and not kernels.want_fused(epoch, small)
+    assert not kernels.want_fused(epoch - 1, big)  # too short an epoch to pay numba's import
+    assert 512 * 512 >= big > 128 * 100  # the benchmark's two shapes fall either side
+    monkeypatch.setenv("SHALLOWNET_NUMBA", "0")
+    assert not kernels.want_fused(epoch, big)
+    monkeypatch.setenv("SHALLOWNET_NUMBA", "1")
+    assert kernels.want_fused(epoch, small)
+    monkeypatch.setattr(kernels, "fused_kernels", lambda: None)  # numba missing
+    monkeypatch.delenv("SHALLOWNET_NUMBA")
+    assert not kernels.want_fused(epoch, big)
+
+
+def test_train_passes_the_batch_size_to_the_automatic_choice(monkeypatch):
+    import shallownet._kernels as kernels
+    import shallownet.training as training
+
+    calls = []
+    monkeypatch.setattr(training, "want_fused", lambda w, b: calls.append((w, b)) or False)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 4))
+    net = sn.Network.init(4, 6, 1, activation="relu", output="binary", seed=0)
+    sn.train(net, X, (X[:, 0] > 0).astype(int), epochs=1, batch_size=16, seed=0)
+    assert calls == [(100 * 6, 16 * 6)]
+    assert kernels.FUSED_AUTO_BATCH_WORK == 1 << 17

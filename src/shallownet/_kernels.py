@@ -150,16 +150,25 @@ def fused_kernels():
 
 #: Samples x hidden units per epoch from which training may load the compiled kernels.
 FUSED_MIN_WORK = 1 << 21
+#: Rows x hidden units per batch from which training takes them without being asked.
+FUSED_AUTO_BATCH_WORK = 1 << 17
 
 
-def want_fused(work: int) -> bool:
-    """Whether training takes the compiled kernels: only on request (``SHALLOWNET_NUMBA=1``
-    in the environment), numba installed, and at least FUSED_MIN_WORK samples x hidden units
-    per epoch. Off by default: numba's import costs about 110 MB of resident memory and half
-    a second once per process, for about 7% of an epoch at hidden 100 / batch 128 and 2% at
-    512 / 512 (docs/benchmarks.md)."""
-    return (os.environ.get("SHALLOWNET_NUMBA") == "1" and work >= FUSED_MIN_WORK
-            and fused_kernels() is not None)
+def want_fused(work: int, batch_work: int = 0) -> bool:
+    """Whether training takes the compiled kernels (numba installed: ``shallownet[fast]``).
+
+    ``SHALLOWNET_NUMBA=0`` never, ``=1`` from FUSED_MIN_WORK samples x hidden units per epoch;
+    unset, also only when a batch is large, ``batch_work`` = rows x hidden units per batch of
+    at least FUSED_AUTO_BATCH_WORK (hidden 512 / batch 256 and up). There the numpy passes
+    between the products cost about 40% of an epoch and the kernels cut the epoch by about a
+    third; below it they save less than numba's import costs (about 110 MB of resident memory
+    and half a second once per process; docs/benchmarks.md)."""
+    wanted = os.environ.get("SHALLOWNET_NUMBA")
+    if wanted == "0" or work < FUSED_MIN_WORK:
+        return False
+    if wanted != "1" and batch_work < FUSED_AUTO_BATCH_WORK:
+        return False
+    return fused_kernels() is not None
 
 
 class Workspace:

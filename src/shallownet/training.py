@@ -323,7 +323,8 @@ def train(
                              nesterov=nesterov, beta1=beta1, beta2=beta2, epsilon=epsilon)
 
     B = min(batch_size, N)
-    ws = Workspace(net, B, fused=isinstance(source, ArrayBatches) and want_fused(N * net.N_h))
+    ws = Workspace(net, B, fused=isinstance(source, ArrayBatches)
+                   and want_fused(N * net.N_h, B * net.N_h))
     source.bind(net, B)
     rng = np.random.default_rng(seed)
     hist = history if history is not None else History()
