@@ -184,10 +184,10 @@ class FileFormat:
         if size < 2 * step:
             return []
         with open(self.path, "rb") as f:
-            head = f.read(min(size, max(_SNIFF_BYTES, step)))
-            start = head.find(b"\n") + 1
-            header = head[:start].removeprefix(b"\xef\xbb\xbf")
-            if start == 0 or b'"' in header or not header.strip():
+            header = f.readline(step)
+            start = f.tell()
+            header = header.removeprefix(b"\xef\xbb\xbf")
+            if not header.endswith(b"\n") or b'"' in header or not header.strip():
                 return []  # a quoted or blank first line: pyarrow's own reader decides
             cuts = [start]
             while cuts[-1] < size:
@@ -200,9 +200,6 @@ class FileFormat:
         from concurrent.futures import ThreadPoolExecutor
 
         convert = self._convert_options(columns, types)
-        # plain reads, not a memory map: mapped pages of a file larger than memory would count
-        # as this process's resident memory once touched
-        fd = os.open(self.path, os.O_RDONLY)
         workers = min(pa.cpu_count(), 4)
 
         def parse(a, b, invalid):
@@ -210,9 +207,13 @@ class FileFormat:
                 invalid.append(row)
                 return "error"
 
-            data = os.pread(fd, b - a, a)
+            # read into an Arrow buffer, not mapped: mapped pages of a file larger than memory
+            # would stay in this process's resident set once touched
+            with pa.OSFile(str(self.path)) as f:
+                f.seek(a)
+                data = f.read_buffer(b - a)
             return pacsv.read_csv(
-                pa.BufferReader(pa.py_buffer(data)),
+                pa.BufferReader(data),
                 read_options=pacsv.ReadOptions(column_names=self.names, use_threads=False,
                                                block_size=b - a + 1),
                 parse_options=pacsv.ParseOptions(delimiter=self.delimiter,
@@ -235,7 +236,6 @@ class FileFormat:
             for future, _ in pending:
                 future.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
-            os.close(fd)
 
     def _range_batches(self, future, rows, invalid) -> Iterator[pa.RecordBatch]:
         try:
