@@ -97,15 +97,35 @@ def have_numba() -> bool:
     return fused_kernels() is not None
 
 
-def bench_shallownet(X, y, hidden, batch, repeats, n_threads=None, numba=None):
+def shallownet_epoch(X, y, hidden, batch, n_threads=None, numba=None):
+    """One warmed-up epoch of ``train`` as a callable (kernels chosen as ``numba`` says)."""
     import shallownet as sn
 
     net = sn.Network.init(N_I, hidden, N_O, activation="relu", output="multiclass", seed=0)
-    run = lambda: sn.train(net, X, y, epochs=1, batch_size=batch, optimizer="sgd",  # noqa: E731
-                           learning_rate=0.01, seed=0, n_threads=n_threads)
-    with kernels(numba):
-        run()  # warm up
-        return median_ms(run, repeats)
+
+    def run():
+        with kernels(numba):
+            sn.train(net, X, y, epochs=1, batch_size=batch, optimizer="sgd",
+                     learning_rate=0.01, seed=0, n_threads=n_threads)
+
+    run()  # warm up
+    return run
+
+
+def bench_shallownet(X, y, hidden, batch, repeats, n_threads=None, numba=None):
+    return median_ms(shallownet_epoch(X, y, hidden, batch, n_threads, numba), repeats)
+
+
+def interleaved_ms(fns: dict, repeats: int) -> dict:
+    """Each callable timed once per round, the rounds alternating, medians per name: a drift
+    in the machine's speed hits every one alike (ratios per round are medians too)."""
+    times = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[k].append((time.perf_counter() - t0) * 1e3)
+    return times
 
 
 def breakdown(X, y, hidden, batch, repeats) -> dict:
@@ -185,7 +205,7 @@ def bench_floor(X, y, hidden, batch, repeats):
         gathered_epoch(X, y, Xb, Tb, rng, products)
 
     epoch()  # warm up
-    return median_ms(epoch, repeats)
+    return epoch if repeats is None else median_ms(epoch, repeats)
 
 
 class BusyProcess:
@@ -374,11 +394,17 @@ def main(argv=None) -> int:
         return 0
     rate = gemm_gflops()
     roofline = epoch_flops(args.hidden) / (rate * 1e9) * 1e3
-    sn_ms = bench_shallownet(X, y, args.hidden, args.batch, args.repeats)
-    floor = bench_floor(X, y, args.hidden, args.batch, args.repeats)
-    nb_ms = (bench_shallownet(X, y, args.hidden, args.batch, args.repeats, numba=True)
-             if have_numba() else None)
-    np_ms = bench_shallownet(X, y, args.hidden, args.batch, args.repeats, numba=False)
+    # the epoch as installed, the floor, numpy's passes and numba, in alternating rounds
+    fns = {"sn": shallownet_epoch(X, y, args.hidden, args.batch),
+           "floor": bench_floor(X, y, args.hidden, args.batch, None),
+           "np": shallownet_epoch(X, y, args.hidden, args.batch, numba=False)}
+    if have_numba():
+        fns["nb"] = shallownet_epoch(X, y, args.hidden, args.batch, numba=True)
+    times = interleaved_ms(fns, args.repeats)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    per_round = {k: statistics.median(a / f for a, f in zip(v, times["floor"], strict=True))
+                 for k, v in times.items() if k != "floor"}
+    sn_ms, floor, np_ms, nb_ms = med["sn"], med["floor"], med["np"], med.get("nb")
     sk_ms = None if args.skip_sklearn else bench_sklearn(X, y, args.hidden, args.batch,
                                                          max(3, args.repeats // 2))
     pt_ms = bench_pytorch(X, y, args.hidden, args.batch, args.repeats)
@@ -396,6 +422,8 @@ def main(argv=None) -> int:
               "epoch_over_floor": round(sn_ms / floor, 2),
               "numba_epoch_over_floor": None if nb_ms is None else round(nb_ms / floor, 2),
               "numpy_epoch_over_floor": round(np_ms / floor, 2),
+              "epoch_over_floor_per_round_median": {k: round(v, 2) for k, v in per_round.items()},
+              "rounds": args.repeats,
               "epoch_over_roofline": round(sn_ms / roofline, 2),
               "shallownet_peak_mb": round(peak, 1),
               "shallownet_numba_peak_mb": None if nb_peak is None else round(nb_peak, 1),
