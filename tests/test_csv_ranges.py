@@ -115,3 +115,25 @@ def test_a_quoted_header_is_read_on_one_thread(tmp_path, small_ranges, monkeypat
     ds = load(path, dtype=np.float32)
     assert not small_ranges
     np.testing.assert_array_equal(ds.X, X.astype(np.float32))
+
+
+def test_at_most_a_few_ranges_are_parsed_ahead_of_the_consumer(tmp_path, small_ranges,
+                                                                monkeypatch):
+    """The ranges' text and tables are the parallel path's memory: no more than
+    ``_RANGES_AHEAD`` are read ahead of the batch the consumer is at, whatever the file's size."""
+    path = tmp_path / "d.csv"
+    _write_table(path, rows=12000)
+    real = readers.pacsv.read_csv
+    started = []
+
+    def counting(*args, **kwargs):
+        started.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(readers.pacsv, "read_csv", counting)
+    fmt = readers.open_file(path)
+    seen = 0
+    for i, batch in enumerate(fmt.batches(["a", "b"], {"a": pa.float32(), "b": pa.float32()})):
+        assert len(started) <= i + readers._RANGES_AHEAD, (i, len(started))
+        seen += batch.num_rows
+    assert seen == 12000 and len(started) == small_ranges[0] > readers._RANGES_AHEAD

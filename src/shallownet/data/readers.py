@@ -34,7 +34,9 @@ NULL_VALUES = ["", "NA", "na", "N/A", "n/a", "NaN", "nan", "NAN", "-nan", "null"
                "None", "none", "?", "#N/A"]
 _SNIFF_BYTES = 1 << 16
 #: CSV files of at least two ranges of this size are parsed on several threads.
-_RANGE_BYTES = 8 << 20
+_RANGE_BYTES = 4 << 20
+#: Ranges parsed or parsing at once (bounds the memory: their text and their tables).
+_RANGES_AHEAD = 3
 _MIN_BLOCK = 1 << 22
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+([eE][-+]?\d+)?\s*$")
 
@@ -224,10 +226,10 @@ class FileFormat:
         pending, invalid = [], []
         try:
             todo = iter(ranges)
-            for a, b in todo:  # keep at most workers + 1 ranges parsed or parsing ahead
+            for a, b in todo:  # at most `ahead` ranges parsed or parsing, the oldest first
                 rows = []
                 pending.append((pool.submit(parse, a, b, rows), rows))
-                if len(pending) <= workers:
+                if len(pending) < _RANGES_AHEAD:
                     continue
                 yield from self._range_batches(*pending.pop(0), invalid)
             while pending:
