@@ -189,3 +189,19 @@ def test_lbfgs_runs_speak_of_iterations_not_epochs(tmp_path):
     console.print(bar.p.make_tasks_table(bar.p.tasks))
     line = console.export_text().rstrip()
     assert line.startswith("iter 200/200") and len(line) <= 80, line
+
+
+@pytest.mark.parametrize("text", ["a, b,label\n1, 2,x\n3, 4,y\n",
+                                  "\n\n a ; b ;label\r\n1;2;x\r\n\r\n3;4;y\r\n",
+                                  "\ufeffa,b,label\n1,2,x\n3,4,y\n"])
+def test_a_header_with_spaces_or_blank_lines_above_it_is_read(tmp_path, text):
+    """A spreadsheet's "a, b" header stopped every command with pyarrow's bare
+    "Column 'b' in include_columns does not exist" (the names are trimmed, the file's are not)."""
+    from shallownet.data import load
+
+    path = tmp_path / "spaced.csv"
+    path.write_text(text, encoding="utf-8")
+    ds = load(path)
+    assert ds.feature_names == ["a", "b"]
+    np.testing.assert_array_equal(ds.X, [[1, 2], [3, 4]])
+    assert ds.y.tolist() == ["x", "y"]

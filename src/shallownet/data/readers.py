@@ -96,6 +96,7 @@ class FileFormat:
     block_size: int = 1 << 22
     files: tuple = ()               # Parquet: the files, in order
     arrow_types: dict | None = None  # Parquet: column name -> arrow type
+    skip_rows: int = 1              # CSV: physical lines up to and including the header
 
     @property
     def source(self) -> str:
@@ -140,19 +141,14 @@ class FileFormat:
             yield from self._csv_batches_parallel(columns, types, ranges)
             return
         invalid = []
-
-        def on_invalid(row):
-            invalid.append(row)
-            return "error"
-
-        convert = self._convert_options(columns, types)
         reader = None
         try:
             reader = pacsv.open_csv(
-                self.path, read_options=pacsv.ReadOptions(block_size=self.block_size),
-                parse_options=pacsv.ParseOptions(delimiter=self.delimiter,
-                                                  invalid_row_handler=on_invalid),
-                convert_options=convert)
+                self.path, read_options=pacsv.ReadOptions(
+                    block_size=self.block_size, column_names=self.names,
+                    skip_rows=self.skip_rows),
+                parse_options=self._parse_options(invalid),
+                convert_options=self._convert_options(columns, types))
             yield from reader
         except pa.ArrowInvalid as e:
             raise self._csv_error(e, invalid) from None
@@ -162,6 +158,14 @@ class FileFormat:
             # exception')
             if reader is not None:
                 reader.close()
+
+    def _parse_options(self, invalid: list) -> pacsv.ParseOptions:
+        """The dialect; a ragged row is recorded in ``invalid`` and stops the read."""
+        def on_invalid(row):
+            invalid.append(row)
+            return "error"
+
+        return pacsv.ParseOptions(delimiter=self.delimiter, invalid_row_handler=on_invalid)
 
     def _convert_options(self, columns, types) -> pacsv.ConvertOptions:
         return pacsv.ConvertOptions(
@@ -202,13 +206,8 @@ class FileFormat:
         from concurrent.futures import ThreadPoolExecutor
 
         convert = self._convert_options(columns, types)
-        workers = min(pa.cpu_count(), 4)
 
         def parse(a, b, invalid):
-            def on_invalid(row):
-                invalid.append(row)
-                return "error"
-
             # read into an Arrow buffer, not mapped: mapped pages of a file larger than memory
             # would stay in this process's resident set once touched
             with pa.OSFile(str(self.path)) as f:
@@ -218,34 +217,32 @@ class FileFormat:
                 pa.BufferReader(data),
                 read_options=pacsv.ReadOptions(column_names=self.names, use_threads=False,
                                                block_size=b - a + 1),
-                parse_options=pacsv.ParseOptions(delimiter=self.delimiter,
-                                                  invalid_row_handler=on_invalid),
-                convert_options=convert)
+                parse_options=self._parse_options(invalid), convert_options=convert)
 
-        pool = ThreadPoolExecutor(workers, thread_name_prefix="shallownet-csv")
-        pending, invalid = [], []
+        pool = ThreadPoolExecutor(min(pa.cpu_count(), _RANGES_AHEAD),
+                                  thread_name_prefix="shallownet-csv")
+        pending = []
         try:
-            todo = iter(ranges)
-            for a, b in todo:  # at most `ahead` ranges parsed or parsing, the oldest first
+            for a, b in ranges:  # at most _RANGES_AHEAD parsed or parsing, the oldest first
                 rows = []
                 pending.append((pool.submit(parse, a, b, rows), rows))
                 if len(pending) < _RANGES_AHEAD:
                     continue
-                yield from self._range_batches(*pending.pop(0), invalid)
+                yield from self._range_batches(*pending.pop(0))
             while pending:
-                yield from self._range_batches(*pending.pop(0), invalid)
+                yield from self._range_batches(*pending.pop(0))
         finally:
             for future, _ in pending:
                 future.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _range_batches(self, future, rows, invalid) -> Iterator[pa.RecordBatch]:
+    def _range_batches(self, future, rows) -> Iterator[pa.RecordBatch]:
         try:
             table = future.result()
         except pa.ArrowInvalid as e:
             # a range's row numbers count from the range: find the line in the file instead
-            invalid += [_Unnumbered(r.text, r.actual_columns, r.expected_columns) for r in rows]
-            raise self._csv_error(e, invalid) from None
+            raise self._csv_error(e, [_Unnumbered(r.text, r.actual_columns, r.expected_columns)
+                                      for r in rows]) from None
         yield from table.to_batches()
 
     def _csv_error(self, e, invalid) -> DataError:
@@ -391,7 +388,10 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     # wide file grow as rows x columns^2 / block. Blocks of about 1,024 rows (4 to 32 MiB)
     # keep the work per cell flat as columns grow (measured to 100,000 columns)
     block = int(min(32 << 20, max(_MIN_BLOCK, 1024 * row, 8 * row)))
-    return FileFormat(path, "csv", names, delimiter, decimal, block)
+    # the names are given to pyarrow (as read here, trimmed: "a, b" names a column 'b'), so it
+    # skips the header and any blank lines above it
+    skip = 1 + next(i for i, ln in enumerate(text.splitlines()) if ln.strip())
+    return FileFormat(path, "csv", names, delimiter, decimal, block, skip_rows=skip)
 
 
 def _count_outside_quotes(line: str, delimiter: str) -> int:
