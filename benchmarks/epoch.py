@@ -117,8 +117,8 @@ def bench_shallownet(X, y, hidden, batch, repeats, n_threads=None, numba=None):
 
 
 def interleaved_ms(fns: dict, repeats: int) -> dict:
-    """Each callable timed once per round, the rounds alternating, medians per name: a drift
-    in the machine's speed hits every one alike (ratios per round are medians too)."""
+    """Each callable timed once per round, the rounds alternating (times in ms per name): a
+    drift in the machine's speed hits every one alike."""
     times = {k: [] for k in fns}
     for _ in range(repeats):
         for k, fn in fns.items():
