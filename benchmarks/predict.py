@@ -6,10 +6,24 @@ slows every contender alike, for 1 row and for 10,000 rows:
 
 * ``Classifier.predict_proba`` and ``Classifier.predict`` (float32, fixed row blocks);
 * the same network exported with ``shallownet.to_onnx`` and run by onnxruntime (float32);
-* ``Network.forward`` in float64, the path prediction took before.
+* ``Network.forward`` in float64, the path prediction took before, timed afterwards on its
+  own: its large products wake numpy's BLAS threads, which then spin for a while beside
+  whatever runs next.
 
 Inputs are float32 arrays (what the ONNX model takes). Every time is a median; every ratio
-compares numbers from this run only.
+compares numbers from this run only. Two schedules are timed:
+
+* ``blocks`` (the targets' ratios): rounds of consecutive calls per contender (``--block``
+  calls of 10,000 rows, ten times as many of 1 row), the rounds alternating, as a program that
+  predicts with one library calls it. Each block starts with ``--settle`` seconds of the same
+  calls, not counted: onnxruntime's thread pool keeps spinning for about 35 ms after a run
+  returns (its default; measured here, it slowed the next dozen 10,000-row predictions of
+  whatever ran next by half), and on this virtual machine a thread woken after a pause (a
+  second core that went idle) is slower for a while, so a block must not pay for the one
+  before it, nor for a sleep.
+* ``per_call``: the contenders take turns call by call, so whoever runs right after
+  onnxruntime shares the cores with its spinning threads: the cost of mixing two libraries in
+  one loop, shown for comparison.
 
     python benchmarks/predict.py            # a table
     python benchmarks/predict.py --json     # one JSON line
@@ -39,17 +53,15 @@ def contenders(clf, X):
 
     session = ort.InferenceSession(sn.to_onnx(clf).SerializeToString(),
                                    providers=["CPUExecutionProvider"])
-    net64 = clf.network_.copy().astype(np.float64)
     return {
         "onnxruntime": lambda A: session.run(["probabilities"], {"X": A}),
         "predict_proba": clf.predict_proba,
         "predict": clf.predict,
-        "float64_forward": lambda A: net64.forward(A).u_O,
     }
 
 
 def interleaved_medians(funcs: dict, A: np.ndarray, calls: int) -> dict:
-    """Median microseconds per call, taking turns so that noise hits every contender alike."""
+    """Median microseconds per call, taking turns call by call."""
     times = {name: [] for name in funcs}
     for f in funcs.values():
         f(A)  # warm up
@@ -61,10 +73,32 @@ def interleaved_medians(funcs: dict, A: np.ndarray, calls: int) -> dict:
     return {name: statistics.median(t) * 1e6 for name, t in times.items()}
 
 
+def block_medians(funcs: dict, A: np.ndarray, calls: int, block: int,
+                  settle: float) -> dict:
+    """Median microseconds per call over alternating rounds of ``block`` calls per contender,
+    each block after ``settle`` seconds of uncounted calls; about ``calls`` calls each in all."""
+    times = {name: [] for name in funcs}
+    for _ in range(max(1, calls // block)):
+        for name, f in funcs.items():
+            warm_until = time.perf_counter() + settle
+            f(A)
+            while time.perf_counter() < warm_until:
+                f(A)
+            for _ in range(block):
+                t0 = time.perf_counter()
+                f(A)
+                times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) * 1e6 for name, t in times.items()}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--calls", type=int, default=2000, help="calls timed for 1 row")
     ap.add_argument("--calls-large", type=int, default=60, help="calls timed for 10,000 rows")
+    ap.add_argument("--block", type=int, default=10,
+                    help="10,000-row calls per block (blocks schedule; ten times as many of 1 row)")
+    ap.add_argument("--settle", type=float, default=0.05,
+                    help="seconds of uncounted calls before each block")
     ap.add_argument("--json", action="store_true", help="print one JSON line")
     args = ap.parse_args(argv)
 
@@ -75,26 +109,45 @@ def main(argv=None) -> int:
     y = rng.integers(0, N_O, 10_000)
     clf = Classifier(hidden_units=N_H, epochs=1, random_state=0).fit(X[:2000], y[:2000])
     funcs = contenders(clf, X)
-    small = interleaved_medians(funcs, X[:1], args.calls)
-    large = interleaved_medians(funcs, X, args.calls_large)
+    small = block_medians(funcs, X[:1], args.calls, 10 * args.block, args.settle)
+    large = block_medians(funcs, X, args.calls_large, args.block, args.settle)
+    small_turns = interleaved_medians(funcs, X[:1], args.calls // 2)
+    large_turns = interleaved_medians(funcs, X, args.calls_large // 2)
+    net64 = clf.network_.copy().astype(np.float64)
+    alone = {"float64_forward": lambda A: net64.forward(A).u_O}
+    small.update(block_medians(alone, X[:1], args.calls, 10 * args.block, args.settle))
+    large.update(block_medians(alone, X, args.calls_large, args.block, args.settle))
+
+    def ratio(times):
+        return round(times["predict_proba"] / times["onnxruntime"], 2)
+
     result = {"rows_1_us": {k: round(v, 1) for k, v in small.items()},
               "rows_10000_us": {k: round(v, 1) for k, v in large.items()},
-              "proba_over_onnxruntime_1": round(small["predict_proba"] / small["onnxruntime"], 2),
-              "proba_over_onnxruntime_10000": round(large["predict_proba"]
-                                                    / large["onnxruntime"], 2),
+              "proba_over_onnxruntime_1": ratio(small),
+              "proba_over_onnxruntime_10000": ratio(large),
+              "per_call": {"rows_1_us": {k: round(v, 1) for k, v in small_turns.items()},
+                           "rows_10000_us": {k: round(v, 1) for k, v in large_turns.items()},
+                           "proba_over_onnxruntime_1": ratio(small_turns),
+                           "proba_over_onnxruntime_10000": ratio(large_turns)},
               "blas": blas_info(), "cores": os.cpu_count(),
+              "affinity": len(os.sched_getaffinity(0)),
               "load_average": [round(v, 2) for v in os.getloadavg()]}
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"{N_I} features, {N_H} hidden, {N_O} classes, float32 inputs; medians of interleaved "
-          f"calls; cores {os.cpu_count()}, load average {result['load_average']}; "
-          f"BLAS: {result['blas']}")
-    print(f"{'':18}{'1 row (us)':>14}{'10,000 rows (us)':>20}")
-    for name in funcs:
-        print(f"{name:18}{small[name]:14.1f}{large[name]:20.1f}")
-    print(f"predict_proba / onnxruntime: {result['proba_over_onnxruntime_1']} on 1 row, "
-          f"{result['proba_over_onnxruntime_10000']} on 10,000 rows (targets 3 and 1.5)")
+    print(f"{N_I} features, {N_H} hidden, {N_O} classes, float32 inputs; medians; cores "
+          f"{os.cpu_count()} (affinity {result['affinity']}), load average "
+          f"{result['load_average']}; BLAS: {result['blas']}")
+    print(f"{'':18}{'1 row (us)':>12}{'10,000 rows (us)':>18}   per call: {'1 row':>8}"
+          f"{'10,000 rows':>13}")
+    for name in small:
+        turns = (f"{small_turns[name]:8.1f}{large_turns[name]:13.1f}" if name in small_turns
+                 else f"{'(alone)':>8}")
+        print(f"{name:18}{small[name]:12.1f}{large[name]:18.1f}   {'':10}{turns}")
+    print(f"predict_proba / onnxruntime in blocks: {result['proba_over_onnxruntime_1']} on 1 "
+          f"row, {result['proba_over_onnxruntime_10000']} on 10,000 rows (targets 3 and 1.5); "
+          f"call by call: {result['per_call']['proba_over_onnxruntime_1']} and "
+          f"{result['per_call']['proba_over_onnxruntime_10000']}")
     return 0
 
 

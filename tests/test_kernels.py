@@ -63,6 +63,25 @@ def test_chunks_and_blocks_cover_every_row():
     np.testing.assert_array_equal(logits(net, X[:B]), z[:B])
 
 
+@pytest.mark.parametrize("full_blocks, B, N_h, workers",
+                         [(625, 16, 100, 2), (1, 16, 100, 2), (3, 256, 3, 4), (4000, 16, 784, 2),
+                          (7, 16, 100, 1), (64, 256, 1000, 3)])
+def test_tasks_cover_the_rows_in_equal_whole_blocks_for_every_worker(full_blocks, B, N_h,
+                                                                     workers):
+    from shallownet._kernels import _CHUNK_ELEMENTS, _chunks
+
+    full = full_blocks * B
+    tasks = _chunks(full, B, N_h, workers)
+    assert tasks[0][0] == 0 and tasks[-1][1] == full
+    assert all(a[1] == b[0] for a, b in zip(tasks, tasks[1:], strict=False))
+    sizes = [stop - start for start, stop in tasks]
+    assert all(size % B == 0 and size > 0 for size in sizes)
+    assert max(sizes) - min(sizes) <= B                  # no thread left with a long task
+    assert max(sizes) * N_h <= max(_CHUNK_ELEMENTS, B * N_h)  # z_H of a task stays in cache
+    if full_blocks >= workers:  # as many tasks for every worker, unless one block each
+        assert len(tasks) % workers == 0 or len(tasks) == full_blocks
+
+
 def test_block_rows_depends_on_the_shape_only():
     assert block_rows(100, 100) == 16
     assert block_rows(784, 512) == 16
@@ -88,6 +107,59 @@ def test_the_classifier_predicts_each_row_as_in_any_batch():
     # a float32 X, a list and a float64 X give the same answer
     assert np.array_equal(clf.predict_proba(X.astype(np.float32)), P)
     assert np.array_equal(clf.predict_proba(X[:3].tolist()), P[:3])
+
+
+@pytest.mark.parametrize("K", [2, 3, 10, 12, 33])
+def test_probabilities_are_the_same_bits_alone_as_in_any_batch(K):
+    """The softmax (5) in float64 too: one row alone (its own short way), a batch's last row
+    alone in its padded block, and rows in chunks all add the classes in the same order."""
+    rng = np.random.default_rng(K)
+    X = rng.normal(size=(700, 9)) * 3
+    y = rng.integers(0, K, 700)
+    clf = Classifier(hidden_units=40, epochs=3, random_state=0).fit(X, y)
+    B = block_rows(9, 40)
+    P, L = clf.predict_proba(X), clf.predict_log_proba(X)
+    for start, size in [(0, 1), (5, 1), (699, 1), (3, 2), (10, B), (1, B + 1), (2, 2 * B + 1)]:
+        part = slice(start, start + size)
+        assert np.array_equal(clf.predict_proba(X[part]), P[part]), (start, size)
+        assert np.array_equal(clf.predict_log_proba(X[part]), L[part]), (start, size)
+    order = rng.permutation(700)
+    assert np.array_equal(clf.predict_proba(X[order]), P[order])
+    # and the softmax itself, in float64 from the same logits
+    z = clf.decision_function(X)
+    ref = np.exp(z - z.max(axis=1, keepdims=True)) if K > 2 else None
+    if ref is not None:
+        np.testing.assert_allclose(P, ref / ref.sum(axis=1, keepdims=True), rtol=1e-12)
+    else:
+        np.testing.assert_allclose(P[:, 1], 1 / (1 + np.exp(-z)), rtol=1e-12)
+
+
+def test_float64_and_strided_inputs_take_the_chunked_way_with_the_same_bits():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(3000, 30))
+    clf = Classifier(hidden_units=20, epochs=2, random_state=0).fit(X, rng.integers(0, 4, 3000))
+    P = clf.predict_proba(X.astype(np.float32))
+    assert np.array_equal(clf.predict_proba(X), P)                       # cast chunk by chunk
+    wide = np.zeros((3000, 60))
+    wide[:, ::2] = X
+    assert np.array_equal(clf.predict_proba(wide[:, ::2]), P)            # not contiguous
+    assert np.array_equal(clf.predict_proba(np.asfortranarray(X)), P)
+
+
+def test_a_nan_or_inf_in_any_chunk_is_caught_with_its_message():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(5000, 8)).astype(np.float32)
+    clf = Classifier(hidden_units=20, epochs=1, random_state=0).fit(X[:500], X[:500, 0] > 0)
+    for row in (0, 2500, 4999):
+        for bad in (np.nan, np.inf, -np.inf):
+            Xb = X.copy()
+            Xb[row, 3] = bad
+            with pytest.raises(ValueError, match="NaN or infinite"):
+                clf.predict_proba(Xb)
+    huge = X.astype(np.float64)
+    huge[4000, 1] = 1e300  # finite, but not in float32: the exact checks say so
+    with pytest.raises(ValueError, match="too large for float32"):
+        clf.predict(huge)
 
 
 def test_prediction_input_checks_still_apply():

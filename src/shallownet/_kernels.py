@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import numpy as np
 from scipy.linalg import blas
@@ -36,7 +37,7 @@ __all__ = ["Workspace", "block_rows", "logits"]
 # (its SMP threshold), so blocks never wake its threads; the blocks of a large batch are
 # shared among a pool of Python threads instead (matmul releases the GIL).
 _BLOCK_MACS = 1 << 18
-_CHUNK_ROWS = 1024     # rows per task: temporaries stay in cache, memory stays flat
+_CHUNK_ELEMENTS = 1 << 18  # z_H elements per task at most (1 MiB in float32): in cache
 
 
 def block_rows(N_i: int, N_h: int) -> int:
@@ -71,47 +72,160 @@ def _executor(workers: int) -> ThreadPoolExecutor:
         return _pool[2]
 
 
-def logits(net, X: np.ndarray) -> np.ndarray:
-    """z_O of (10a)/(10b) for a checked (N, N_i) batch, in the network's precision.
+_local = threading.local()  # each thread's scratch buffers for its chunks
+_KEEP_ELEMENTS = 1 << 20      # scratch kept between calls up to this many elements (4 MiB)
+
+
+def _scratch(name: str, rows: int, cols: int, dt) -> np.ndarray:
+    """A (rows, cols) buffer of this thread's, reused from call to call when small."""
+    buf = getattr(_local, name, None)
+    if buf is None or buf.dtype != dt or buf.size < rows * cols:
+        buf = np.empty(rows * cols, dt)
+        if buf.size <= _KEEP_ELEMENTS:
+            setattr(_local, name, buf)
+    return buf[:rows * cols].reshape(rows, cols)
+
+
+def _chunks(full: int, B: int, N_h: int, workers: int) -> list[tuple[int, int]]:
+    """(start, stop) of the tasks covering rows 0:full (a multiple of B): whole blocks each,
+    at most _CHUNK_ELEMENTS of z_H each, and as many tasks for every worker, of equal sizes
+    to a block, so that no thread is left with one more task than the others at the end."""
+    blocks = full // B
+    if blocks == 0:
+        return []
+    most = max(1, _CHUNK_ELEMENTS // (B * max(N_h, 1)))   # blocks per task at most
+    per_worker = -(-blocks // (workers * most))          # tasks per worker
+    tasks = min(blocks, workers * per_worker)
+    edges = [(blocks * k // tasks) * B for k in range(tasks + 1)]
+    return list(pairwise(edges))
+
+
+def _rows(X: np.ndarray, start: int, stop: int, pad: int, dt, check: bool):
+    """Rows start:stop of X as a C-contiguous (pad, N_i) block of dtype ``dt``, zero-padded
+    (this thread's scratch when a copy is needed); None when ``check`` finds a NaN or inf."""
+    m = stop - start
+    if pad == m and X.dtype == dt and X.flags.c_contiguous:
+        Xc = X[start:stop]
+    else:
+        Xc = _scratch("X", pad, X.shape[1], dt)
+        if X.dtype == dt:
+            Xc[:m] = X[start:stop]
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: the check
+                np.copyto(Xc[:m], X[start:stop], casting="unsafe")
+        Xc[m:] = 0
+    if check and not np.isfinite(Xc[:m]).all():
+        return None
+    return Xc
+
+
+def _products(Xc: np.ndarray, B: int, W_Ht, W_Ot, b_H, act, out: np.ndarray) -> None:
+    """(10a), g_act and (10b) without b_O, for a C-contiguous block of whole B-row blocks,
+    into the C-contiguous ``out``: one BLAS product of shape (B, N_i) x (N_i, N_h) and one of
+    (B, N_h) x (N_h, N_o) per block, whatever the number of blocks."""
+    N_i, N_h = W_Ht.shape
+    Z_H = _scratch("Z_H", Xc.shape[0], N_h, Xc.dtype)
+    np.matmul(Xc.reshape(-1, B, N_i), W_Ht, out=Z_H.reshape(-1, B, N_h))   # (10a)
+    Z_H += b_H
+    act.g(Z_H, out=Z_H)                                    # u_H = g_act(z_H), in place
+    np.matmul(Z_H.reshape(-1, B, N_h), W_Ot, out=out.reshape(-1, B, W_Ot.shape[1]))  # (10b)
+
+
+def logits(net, X: np.ndarray, per_chunk=None, check: bool = False) -> np.ndarray | None:
+    """z_O of (10a)/(10b) for an (N, N_i) float batch, in the network's precision.
 
     Every product runs on blocks of exactly ``block_rows(N_i, N_h)`` rows (see the module
-    docstring), so row i of the result depends on row i of ``X`` and nothing else.
+    docstring), so row i of the result depends on row i of ``X`` and nothing else. ``X`` may
+    be of another float dtype or not contiguous: each chunk of rows is cast on its way in.
+    The chunks of a large batch are shared among threads (the calling one included).
+
+    ``per_chunk(N)``, when given, is called once before any product and returns a function
+    ``finish(z, start, stop)`` that is then called on each chunk's z_O rows (b_O added) in the
+    thread that computed them, e.g. to write the softmax (5) while they are in cache.
+    With ``check=True`` each chunk is first tested for NaN and inf in the network's precision
+    (so a value beyond float32's range counts too); the result is then None when one is found,
+    and the caller's exact checks decide what is wrong.
     """
     dt, act = net.dtype, net.activation
-    X = np.ascontiguousarray(X, dtype=dt)
     n, N_i = X.shape
+    N_o = net.N_o
     B = block_rows(N_i, net.N_h)
-    W_Ht, W_Ot = net.W_H.T, net.W_O.T  # (N_i, N_h) and (N_h, N_o)
-    Z_O = np.empty((n, net.N_o), dt)
+    # W_H^T row-major (a copy when W_H is not column-major): with a column-major (N_i, N_h)
+    # operand numpy's stacked product is about three times slower. W_O^T is taken as it is:
+    # for the few output columns of (10b) that layout is the faster one. Either way each
+    # network always multiplies the same operands, so the bits never depend on the batch.
+    W_Ht = np.ascontiguousarray(net.W_H.T)   # (N_i, N_h)
+    W_Ot = net.W_O.T                         # (N_h, N_o)
+    b_H, b_O = net.b_H, net.b_O
+    finish = per_chunk(n) if per_chunk is not None else None
+    if n <= B:  # one padded block (one sample, say): its products and nothing more
+        Xc = _scratch("X1", B, N_i, dt)   # the same products as _products makes
+        if X.dtype == dt:
+            Xc[:n] = X
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: the check
+                np.copyto(Xc[:n], X, casting="unsafe")
+        if check and not np.isfinite(Xc[:n]).all():
+            return None
+        Xc[n:] = 0
+        Z_H = np.matmul(Xc[None], W_Ht)                      # (10a)
+        Z_H += b_H
+        act.g(Z_H, out=Z_H)
+        z = np.matmul(Z_H, W_Ot)[0, :n]                       # (10b)
+        z += b_O
+        if finish is not None:
+            finish(z, 0, n)
+        return z
+    Z_O = np.empty((n, N_o), dt)
+    failed = []
 
-    def blocks(Xs: np.ndarray, out: np.ndarray) -> None:  # Xs: (s, B, N_i), out: (s, B, N_o)
-        Z_H = np.matmul(Xs, W_Ht)            # (10a), one BLAS call per block
-        Z_H += net.b_H
-        act.g(Z_H, out=Z_H)                  # u_H = g_act(z_H), in place
-        np.matmul(Z_H, W_Ot, out=out)        # (10b)
+    def chunk(start: int, stop: int, pad: int) -> None:
+        if failed:
+            return
+        Xc = _rows(X, start, stop, pad, dt, check)
+        if Xc is None:
+            failed.append(start)
+            return
+        z = Z_O[start:stop]
+        if pad == stop - start:
+            _products(Xc, B, W_Ht, W_Ot, b_H, act, z)
+        else:  # a padded block: its first rows are kept
+            z_pad = _scratch("Z_O", pad, N_o, dt)
+            _products(Xc, B, W_Ht, W_Ot, b_H, act, z_pad)
+            z[...] = z_pad[:stop - start]
+        z += b_O
+        if finish is not None:
+            finish(z, start, stop)
 
     full = n - n % B
-    step = max(B, _CHUNK_ROWS - _CHUNK_ROWS % B)
-    starts = range(0, full, step)
-
-    def chunk(start: int) -> None:
-        stop = min(start + step, full)
-        blocks(X[start:stop].reshape(-1, B, N_i), Z_O[start:stop].reshape(-1, B, net.N_o))
-
-    workers = _workers() if len(starts) > 1 else 1
-    if workers > 1:  # the same block products, shared among threads: the same numbers
-        list(_executor(workers).map(chunk, starts))
-    else:
-        for start in starts:
-            chunk(start)
+    workers = _workers()
+    tasks = [(a, b, b - a) for a, b in _chunks(full, B, net.N_h, workers)]
     if full < n:  # the last rows, padded with zeros to one whole block
-        pad = np.zeros((1, B, N_i), dt)
-        pad[0, :n - full] = X[full:]
-        tail = np.empty((1, B, net.N_o), dt)
-        blocks(pad, tail)
-        Z_O[full:] = tail[0, :n - full]
-    Z_O += net.b_O
-    return Z_O
+        tasks.append((full, n, B))
+    workers = min(workers, len(tasks))
+    if workers > 1:
+        # the calling thread works too, taking chunks in turn with the pool's threads
+        turn = iter(tasks)
+        lock = threading.Lock()
+
+        def work() -> None:
+            while True:
+                with lock:
+                    task = next(turn, None)
+                if task is None:
+                    return
+                chunk(*task)
+
+        helpers = [_executor(workers - 1).submit(work) for _ in range(workers - 1)]
+        try:
+            work()
+        finally:
+            for f in helpers:
+                f.result()
+    else:
+        for task in tasks:
+            chunk(*task)
+    return None if failed else Z_O
 
 
 def finite_by_blas(A: np.ndarray) -> bool:

@@ -33,7 +33,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-from ._kernels import logits
+from ._kernels import _scratch, logits
 from .activations import get_activation
 from .architecture import choose_architecture
 from .network import Network, _all_finite
@@ -637,28 +637,62 @@ class _BaseNetwork(BaseEstimator):
         self.stopped_early_ = history.stopped_early
         self.interrupted_ = history.interrupted
 
-    def _forward_z(self, X) -> np.ndarray:
+    def _forward_z(self, X, per_chunk=None) -> np.ndarray:
         """The logits z_O of (10a)/(10b), (N, N_o), in the network's precision.
 
         A sample's logits do not depend on the other samples in the call, in float32 too: the
-        products run on row blocks of a fixed size (``shallownet._kernels.logits``). A plain
-        float array with the fitted number of columns skips scikit-learn's generic input
-        checks (it needs none of their conversions); anything else goes through them.
+        products run on row blocks of a fixed size (``shallownet._kernels.logits``), which
+        also hands each chunk of rows to ``per_chunk(N)`` when given. A plain float
+        array with the fitted number of columns skips scikit-learn's generic input checks (it
+        needs none of their conversions): its chunks are cast to the network's precision and
+        checked for NaN and inf on the way, and anything that fails that check, like anything
+        else, goes through the full checks, whose messages say what is wrong.
         """
         net = getattr(self, "network_", None)
         if net is None:
             check_is_fitted(self, "network_")
-        if not (type(X) is np.ndarray and X.ndim == 2 and X.dtype in _FLOATS
+        if (type(X) is np.ndarray and X.ndim == 2 and X.dtype in _FLOATS
                 and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
-                and not hasattr(self, "feature_names_in_") and _all_finite(X)):
-            X = self._validate_X(X, reset=False)
+                and not hasattr(self, "feature_names_in_")):
+            z = logits(net, X, per_chunk, check=True)
+            if z is not None:
+                return z
+        X = self._validate_X(X, reset=False)
         if X.dtype != net.dtype:
             with np.errstate(over="ignore"):  # beyond float32's range: said just below
                 X_cast = X.astype(net.dtype)
             if not _all_finite(X_cast):  # finite float64 beyond float32's range
                 _check_float32_range(X, "X", net.dtype.name)
             X = X_cast
-        return logits(net, X)
+        return logits(net, X, per_chunk)
+
+
+def _softmax_rows(z: np.ndarray, out: np.ndarray) -> None:
+    """The softmax (5) of z_O's rows, in float64, into ``out`` (rows of a column-major array).
+
+    Several rows are worked in a column-major scratch buffer of this thread's, where the
+    per-sample max and sum over the K classes run down contiguous columns: several times
+    faster than along short rows, and each sum adds the classes one after another, in order.
+    One row (one sample, or a batch's last row alone in its block) takes a shorter way to the
+    same bits: numpy's exp on the row, then the same sum, in order, in Python floats (a
+    contiguous vector would be summed by numpy in another order). ``tests/test_kernels.py``
+    checks that a sample's probabilities are the same alone as in any batch.
+    """
+    n, K = z.shape
+    if n == 1:
+        row = z[0].astype(np.float64)
+        np.subtract(row, row.max(), out=row)
+        np.exp(row, out=row)
+        total = 0.0
+        for e in row.tolist():
+            total += e
+        np.divide(row, total, out=out[0])
+        return
+    S = _scratch("softmax", K, n, np.float64).T       # (n, K), column-major
+    S[...] = z
+    np.subtract(S, S.max(axis=1, keepdims=True), out=S)
+    np.exp(S, out=S)
+    np.divide(S, S.sum(axis=1, keepdims=True), out=out)
 
 
 class Classifier(ClassifierMixin, _BaseNetwork):
@@ -995,15 +1029,29 @@ class Classifier(ClassifierMixin, _BaseNetwork):
 
         Two classes: ``[1 - p, p]`` with p the sigmoid (3); K classes: the softmax (5).
         """
-        z = self._forward_z(X)
-        if self.network_.output.name == "binary":
-            P = np.empty((z.shape[0], 2))
-            expit(z[:, 0], out=P[:, 1], dtype=np.float64)   # (3), in float64
-            np.subtract(1.0, P[:, 1], out=P[:, 0])
-            return P
-        # float64, column-major: the per-sample max and sum then run on contiguous memory
-        P = np.asfortranarray(z, dtype=np.float64)
-        return self.network_.output.g_out(P, out=P)     # (5)
+        net = getattr(self, "network_", None)
+        if net is None:
+            check_is_fitted(self, "network_")
+        output = net.output
+        binary = output.name == "binary"
+        P = []
+
+        def per_chunk(n):
+            # column-major: the per-sample max and sum of (5) then run on contiguous memory
+            P.append(np.empty((n, 2 if binary else output_units), order="C" if binary else "F"))
+            return finish
+
+        def finish(z, start, stop):  # each chunk's u_O, in float64, while z is in cache
+            p = P[0][start:stop]
+            if binary:
+                expit(z[:, 0], out=p[:, 1], dtype=np.float64)   # (3), in float64
+                np.subtract(1.0, p[:, 1], out=p[:, 0])
+            else:
+                _softmax_rows(z, p)                              # (5)
+
+        output_units = net.N_o
+        self._forward_z(X, per_chunk)
+        return P[-1]
 
     def predict_log_proba(self, X) -> np.ndarray:
         """The logarithm of :meth:`predict_proba`, computed stably from z_O."""
