@@ -426,3 +426,49 @@ def test_train_passes_the_batch_size_to_the_automatic_choice(monkeypatch):
     sn.train(net, X, (X[:, 0] > 0).astype(int), epochs=1, batch_size=16, seed=0)
     assert calls == [(100 * 6, 16 * 6)]
     assert kernels.FUSED_AUTO_BATCH_WORK == 1 << 17
+
+
+@pytest.mark.parametrize("output, N_o", [("multiclass", 7), ("binary", 1), ("regression", 2)])
+def test_a_saved_network_predicts_each_row_as_in_any_batch_in_the_commands(tmp_path, output,
+                                                                           N_o):
+    """``shallownet predict`` on a saved Network (not an estimator) goes the same blocked way:
+    the file read whole, streamed, or one row at a time gives the same bits."""
+    import csv
+
+    from shallownet.cli.common import _load_model
+    from test_cli import run  # the command's own test helpers
+
+    net = sn.Network.init(6, 40, N_o, activation="sigmoid", output=output, seed=3)
+    path = tmp_path / "net.safetensors"
+    sn.save(net, path)
+    model = _load_model(path)
+    X = np.random.default_rng(8).normal(size=(9000, 6)).astype(np.float32)
+    whole = model.predict(X)
+    for i in (0, 4444, 8999):
+        assert np.array_equal(model.predict(X[i:i + 1]), whole[i:i + 1])
+    if output == "regression":
+        np.testing.assert_allclose(whole, net.forward(X.astype(np.float64)).z_O, rtol=1e-4,
+                                   atol=1e-5)
+    else:
+        P = model.predict_proba(X)
+        for i in (0, 4444, 8999):
+            assert np.array_equal(model.predict_proba(X[i:i + 1]), P[i:i + 1])
+        ref = net.copy().astype(np.float64).predict_proba(X.astype(np.float64))
+        ref = np.column_stack([1 - ref, ref]) if ref.ndim == 1 else ref
+        np.testing.assert_allclose(P, ref, rtol=1e-4, atol=1e-6)
+    data = tmp_path / "x.csv"
+    with open(data, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([f"x{j}" for j in range(6)])
+        w.writerows(X.tolist())
+    extra = ["--proba"] if output != "regression" else []
+    outputs = []
+    for mode in ([], ["--stream"]):
+        r = run("predict", path, data, *extra, *mode)
+        assert r.exit_code == 0, r.output
+        outputs.append(r.stdout)
+    assert outputs[0] == outputs[1]
+    first = outputs[0].splitlines()[1].split(",")
+    expected = (model.predict(X[:1]).ravel().tolist()
+                + (model.predict_proba(X[:1])[0].tolist() if extra else []))
+    np.testing.assert_allclose([float(v) for v in first], expected, rtol=1e-7)  # as printed

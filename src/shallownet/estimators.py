@@ -667,6 +667,32 @@ class _BaseNetwork(BaseEstimator):
         return logits(net, X, per_chunk)
 
 
+def _probabilities(net, forward) -> np.ndarray:
+    """u_O in float64 for a classification network: ``[1 - p, p]`` with p the sigmoid (3), or
+    the softmax (5); ``forward(per_chunk)`` runs :func:`shallownet._kernels.logits` with it,
+    so each chunk's probabilities are written while its z_O is in cache."""
+    output = net.output
+    binary = output.name == "binary"
+    K = net.N_o
+    P = []
+
+    def per_chunk(n):
+        # column-major: the per-sample max and sum of (5) then run on contiguous memory
+        P.append(np.empty((n, 2 if binary else K), order="C" if binary else "F"))
+        return finish
+
+    def finish(z, start, stop):  # each chunk's u_O, in float64, while z is in cache
+        p = P[0][start:stop]
+        if binary:
+            expit(z[:, 0], out=p[:, 1], dtype=np.float64)   # (3), in float64
+            np.subtract(1.0, p[:, 1], out=p[:, 0])
+        else:
+            _softmax_rows(z, p)                              # (5)
+
+    forward(per_chunk)
+    return P[-1]
+
+
 def _softmax_rows(z: np.ndarray, out: np.ndarray) -> None:
     """The softmax (5) of z_O's rows, in float64, into ``out`` (rows of a column-major array).
 
@@ -1032,26 +1058,7 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         net = getattr(self, "network_", None)
         if net is None:
             check_is_fitted(self, "network_")
-        output = net.output
-        binary = output.name == "binary"
-        P = []
-
-        def per_chunk(n):
-            # column-major: the per-sample max and sum of (5) then run on contiguous memory
-            P.append(np.empty((n, 2 if binary else output_units), order="C" if binary else "F"))
-            return finish
-
-        def finish(z, start, stop):  # each chunk's u_O, in float64, while z is in cache
-            p = P[0][start:stop]
-            if binary:
-                expit(z[:, 0], out=p[:, 1], dtype=np.float64)   # (3), in float64
-                np.subtract(1.0, p[:, 1], out=p[:, 0])
-            else:
-                _softmax_rows(z, p)                              # (5)
-
-        output_units = net.N_o
-        self._forward_z(X, per_chunk)
-        return P[-1]
+        return _probabilities(net, lambda per_chunk: self._forward_z(X, per_chunk))
 
     def predict_log_proba(self, X) -> np.ndarray:
         """The logarithm of :meth:`predict_proba`, computed stably from z_O."""

@@ -25,27 +25,51 @@ def _load_model(path: Path):
     if not Path(path).exists():
         raise FileNotFoundError(f"no such model file: {path}")
     model = io.load(path)
-    if isinstance(model, Network) and model.output.is_classifier:
-        return _NetworkClassifier(model)
+    if isinstance(model, Network):
+        return (_NetworkClassifier if model.output.is_classifier else _NetworkRegressor)(model)
     return model
 
 
-class _NetworkClassifier:
-    """A saved classification ``Network`` as the commands see a classifier: its classes are
-    the indices 0..K-1 (the notes' 1..K, counted from 0), its predictions (4)/(6) and its
-    probabilities one column per class ((3) as 1 - u_O, u_O; or the softmax (5))."""
+class _NetworkModel:
+    """A saved ``Network`` as the commands see a model: it predicts as the estimators do, by
+    ``shallownet._kernels.logits`` (row blocks of a fixed size), so a row's prediction is the
+    same whether the file is read whole or streamed in chunks of any size."""
 
     def __init__(self, net):
         self.network_ = net
         self.n_features_in_ = net.N_i
+
+    def _forward(self, X, per_chunk=None):
+        from .._kernels import logits
+
+        X2, _ = self.network_.as_batch(X)
+        return logits(self.network_, X2, per_chunk)
+
+
+class _NetworkRegressor(_NetworkModel):
+    """y_hat = z_O (7): (N,) for one output unit, (N, d) for d."""
+
+    def predict(self, X):
+        z = self._forward(X).astype(np.float64)
+        return z[:, 0] if z.shape[1] == 1 else z
+
+
+class _NetworkClassifier(_NetworkModel):
+    """A classification ``Network``: its classes are the indices 0..K-1 (the notes' 1..K,
+    counted from 0), its predictions (4)/(6) and its probabilities one column per class ((3)
+    as 1 - u_O, u_O; or the softmax (5))."""
+
+    def __init__(self, net):
+        super().__init__(net)
         self.classes_ = np.arange(max(net.N_o, 2))
 
     def predict(self, X):
-        return self.network_.predict(X)
+        return self.network_.output.decide(self._forward(X))
 
     def predict_proba(self, X):
-        p = self.network_.predict_proba(X)
-        return np.column_stack([1 - p, p]) if p.ndim == 1 else p
+        from ..estimators import _probabilities
+
+        return _probabilities(self.network_, lambda per_chunk: self._forward(X, per_chunk))
 
 
 def _model_features(model) -> tuple[list[str] | None, int | None]:
