@@ -24,9 +24,9 @@ def small_ranges(monkeypatch):
     seen = []
     real = readers.FileFormat._csv_batches_parallel
 
-    def spy(self, columns, types, ranges):
+    def spy(self, columns, types, ranges, prepare=None):
         seen.append(len(ranges))
-        yield from real(self, columns, types, ranges)
+        yield from real(self, columns, types, ranges, prepare)
 
     monkeypatch.setattr(readers.FileFormat, "_csv_batches_parallel", spy)
     return seen
@@ -137,3 +137,63 @@ def test_at_most_a_few_ranges_are_parsed_ahead_of_the_consumer(tmp_path, small_r
         assert len(started) <= i + readers._RANGES_AHEAD, (i, len(started))
         seen += batch.num_rows
     assert seen == 12000 and len(started) == small_ranges[0] > readers._RANGES_AHEAD
+
+
+def _write_whole(path, rows=6000, change=None):
+    """Whole numbers in three feature columns (and an int label); ``change`` = (row, column,
+    text) writes one other cell far down the file."""
+    rng = np.random.default_rng(1)
+    X = rng.integers(-300, 300, size=(rows, 3))
+    y = rng.integers(0, 4, rows)
+    cells = [[str(v) for v in row] + [str(label)] for row, label in zip(X, y, strict=True)]
+    if change is not None:
+        r, c, text = change
+        cells[r][c] = text
+    path.write_text("a,b,c,label\n" + "".join(",".join(row) + "\n" for row in cells))
+    return X, y
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("change", [None, (4000, 1, "3.5"), (4000, 1, "3e9"),
+                                    (4000, 0, "-2147483649"), (100, 2, "7.0"),
+                                    (5999, 1, "1e-3"), (3000, 2, "40000"), (3000, 0, "-32769"),
+                                    (3000, 0, "-32768")])
+def test_whole_numbers_parsed_as_integers_give_what_floats_give(tmp_path, small_ranges,
+                                                                monkeypatch, dtype, change):
+    """Columns whose first lines are whole numbers are parsed as int32 on the range threads:
+    the same numbers as parsing them as floats, also when a cell far down is not whole or not
+    within int32 (that range is parsed again, as floats)."""
+    path = tmp_path / "w.csv"
+    X, y = _write_whole(path, change=change)
+    whole = []
+    real = readers.FileFormat._whole_number_columns
+
+    def spy(self, *args):
+        whole.append(real(self, *args))
+        return whole[-1]
+
+    monkeypatch.setattr(readers.FileFormat, "_whole_number_columns", spy)
+    ds = load(path, dtype=dtype)
+    assert small_ranges and whole == [(["a", "b", "c"], pa.int16())]  # integers were tried
+    serial = _serial(monkeypatch, path, dtype=dtype)
+    assert ds.X.dtype == dtype
+    np.testing.assert_array_equal(ds.X, serial.X)
+    expected = X.astype(np.float64)
+    if change is not None:
+        expected[change[0], change[1]] = float(change[2])
+    np.testing.assert_array_equal(ds.X, expected.astype(dtype))
+    assert ds.y.tolist() == serial.y.tolist() == y.tolist()
+
+
+def test_whole_number_columns_keep_every_error_message(tmp_path, small_ranges, monkeypatch):
+    path = tmp_path / "w.csv"
+    for change, expected in [((4500, 1, ""), "1 of 6000 rows"),
+                             ((4500, 1, "abc"), "non-numeric feature columns 'b'"),
+                             ((4500, 1, "12345678901234567890"), "beyond 2\\*\\*53"),
+                             ((4500, 1, "5,6"), "line 4502 has 5 fields")]:
+        _write_whole(path, change=change)
+        with pytest.raises(DataError, match=expected) as parallel:
+            load(path)
+        with pytest.raises(DataError) as serial:
+            _serial(monkeypatch, path)
+        assert str(parallel.value) == str(serial.value)

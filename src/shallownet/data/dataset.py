@@ -162,7 +162,8 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
                      len(cols.features), dtype)
     labels = []
     try:
-        for block, y in blocks(fmt, cols.features, cols.target, dtype=dtype, copy=False):
+        for block, y in blocks(fmt, cols.features, cols.target, dtype=dtype, copy=False,
+                               ints=True):
             stack.add(block)
             if y is not None:
                 labels.append(y)

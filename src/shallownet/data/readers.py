@@ -104,17 +104,23 @@ class FileFormat:
 
     # ------------------------------------------------------------------ reading
     def batches(self, columns: list[str], types: dict | None = None,
-                batch_rows: int | None = None) -> Iterator[pa.RecordBatch]:
+                batch_rows: int | None = None, prepare=None) -> Iterator:
         """Record batches of ``columns`` (in that order) through the whole file.
 
         CSV columns are converted to ``types`` (name -> arrow type) by the parser itself.
+        ``prepare(batch)``, when given, is applied to every batch and its results come out
+        instead. On a large CSV file it runs in the threads that parse (see
+        :meth:`_parallel_ranges`), and these may then parse a float column whose first rows
+        are all whole numbers as int32, which is faster: ``prepare`` must take such columns
+        where ``types`` asks for floats (a float written as a whole number is the same number).
         """
         if self.kind == "csv":
-            yield from self._csv_batches(columns, types or {})
+            yield from self._csv_batches(columns, types or {}, prepare)
         else:
             for f in self.files:
                 for unit in self.parquet_units(f):
-                    yield from self.read_unit(unit, columns, batch_rows)
+                    for batch in self.read_unit(unit, columns, batch_rows):
+                        yield batch if prepare is None else prepare(batch)
 
     def parquet_units(self, file=None) -> list[tuple]:
         """(file, row group) pairs: the pieces a streamed epoch can visit in any order."""
@@ -135,10 +141,10 @@ class FileFormat:
         except (pa.ArrowException, OSError) as e:
             raise DataError(f"{f} is not a readable Parquet file: {_arrow_message(e)}") from None
 
-    def _csv_batches(self, columns, types) -> Iterator[pa.RecordBatch]:
+    def _csv_batches(self, columns, types, prepare=None) -> Iterator:
         ranges = self._parallel_ranges(columns, types)
         if ranges:
-            yield from self._csv_batches_parallel(columns, types, ranges)
+            yield from self._csv_batches_parallel(columns, types, ranges, prepare)
             return
         invalid = []
         reader = None
@@ -149,7 +155,8 @@ class FileFormat:
                     skip_rows=self.skip_rows),
                 parse_options=self._parse_options(invalid),
                 convert_options=self._convert_options(columns, types))
-            yield from reader
+            for batch in reader:
+                yield batch if prepare is None else prepare(batch)
         except pa.ArrowInvalid as e:
             raise self._csv_error(e, invalid) from None
         finally:
@@ -202,10 +209,19 @@ class FileFormat:
                 cuts.append(min(f.tell(), size))
         return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
 
-    def _csv_batches_parallel(self, columns, types, ranges) -> Iterator[pa.RecordBatch]:
+    def _csv_batches_parallel(self, columns, types, ranges, prepare=None) -> Iterator:
         from concurrent.futures import ThreadPoolExecutor
 
         convert = self._convert_options(columns, types)
+        whole, narrow = self._whole_number_columns(columns, types, ranges[0]) if prepare \
+            else ([], None)
+        # the float columns parsed as integers: int16 where the first lines are small (with
+        # room to spare), else int32; a range that shows otherwise (a float or a larger
+        # number far down) is parsed again one step wider, and so is every range after it
+        levels = [self._convert_options(columns, {**types, **{c: t for c in whole}})
+                  for t in ([narrow] if narrow == pa.int16() else []) + [pa.int32()]
+                  if whole] + [None]
+        level = [0]
 
         def parse(a, b, invalid):
             # read into an Arrow buffer, not mapped: mapped pages of a file larger than memory
@@ -213,11 +229,26 @@ class FileFormat:
             with pa.OSFile(str(self.path)) as f:
                 f.seek(a)
                 data = f.read_buffer(b - a)
-            return pacsv.read_csv(
-                pa.BufferReader(data),
-                read_options=pacsv.ReadOptions(column_names=self.names, use_threads=False,
-                                               block_size=b - a + 1),
-                parse_options=self._parse_options(invalid), convert_options=convert)
+
+            def read(options, invalid):
+                return pacsv.read_csv(
+                    pa.BufferReader(data),
+                    read_options=pacsv.ReadOptions(column_names=self.names, use_threads=False,
+                                                   block_size=b - a + 1),
+                    parse_options=self._parse_options(invalid), convert_options=options)
+
+            table = None
+            while table is None and levels[level[0]] is not None:
+                tried = level[0]
+                try:
+                    table = read(levels[tried], [])
+                except pa.ArrowInvalid:
+                    level[0] = max(level[0], tried + 1)
+            if table is None:
+                table = read(convert, invalid)
+            if prepare is None:
+                return table.to_batches()
+            return [prepare(batch) for batch in table.to_batches()]
 
         pool = ThreadPoolExecutor(min(pa.cpu_count(), _RANGES_AHEAD),
                                   thread_name_prefix="shallownet-csv")
@@ -236,14 +267,57 @@ class FileFormat:
                 future.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _range_batches(self, future, rows) -> Iterator[pa.RecordBatch]:
+    def _whole_number_columns(self, columns, types, first: tuple[int, int]):
+        """``(names, type)``: the float-typed ``columns``, when all of them hold only whole
+        numbers in the first lines (at most 16 and 64 KiB; pyarrow infers int64 for them),
+        and the integer type to parse them as: int16 when every value is within 2**13 (room
+        to spare), else int32. ``([], None)`` otherwise: a file of whole numbers and floats
+        is parsed as floats, which is faster than converting integer columns one by one. A
+        small sample is enough: a column that holds other numbers further down costs one range
+        parsed again, one type wider."""
+        candidates = [c for c in columns if pa.types.is_floating(types.get(c, pa.null()))]
+        if not candidates:
+            return [], None
+        a, b = first
+        with open(self.path, "rb") as f:
+            f.seek(a)
+            head = f.read(min(b - a, _SNIFF_BYTES))
+        head = b"".join(head.splitlines(keepends=True)[:16])
+        head = head[:head.rfind(b"\n") + 1]
+        if not head:
+            return [], None
         try:
-            table = future.result()
+            sample = pacsv.read_csv(
+                pa.BufferReader(head),
+                read_options=pacsv.ReadOptions(column_names=self.names, use_threads=False),
+                parse_options=pacsv.ParseOptions(delimiter=self.delimiter),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=candidates, null_values=NULL_VALUES,
+                    strings_can_be_null=True, decimal_point=self.decimal))
+        except pa.ArrowException:
+            return [], None  # the real parse says what is wrong
+        if not all(pa.types.is_integer(t) for t in sample.schema.types):
+            return [], None
+        import pyarrow.compute as pc
+
+        largest = 0
+        for name in candidates:
+            low, high = pc.min_max(sample[name]).values()
+            if low.as_py() is None:  # no value at all in the sample: nothing known
+                return [], None
+            largest = max(largest, -low.as_py(), high.as_py())
+        if largest >= 2 ** 31:
+            return [], None
+        return candidates, pa.int16() if largest <= 2 ** 13 else pa.int32()
+
+    def _range_batches(self, future, rows) -> Iterator:
+        try:
+            items = future.result()
         except pa.ArrowInvalid as e:
             # a range's row numbers count from the range: find the line in the file instead
             raise self._csv_error(e, [_Unnumbered(r.text, r.actual_columns, r.expected_columns)
                                       for r in rows]) from None
-        yield from table.to_batches()
+        yield from items
 
     def _csv_error(self, e, invalid) -> DataError:
         if invalid:

@@ -72,11 +72,14 @@ class _Bad:
 
 def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
            dtype=np.float32, batch_rows: int | None = None, check: bool | str = True,
-           units=None, copy: bool = True) -> Iterator[tuple[np.ndarray, pa.Array | None]]:
+           units=None, copy: bool = True,
+           ints: bool = False) -> Iterator[tuple[np.ndarray, pa.Array | None]]:
     """(X block, target column) per record batch; X in ``dtype``, the target as arrow.
 
     ``copy=False`` hands out a read-only view of arrow's memory, valid until the next block
-    (for a caller that copies it somewhere at once).
+    (for a caller that copies it somewhere at once). ``ints=True`` lets a block of a CSV's
+    whole numbers come as the int32 the parser read (for a caller that copies it into a
+    ``dtype`` array at once: the cast is then part of that copy).
 
     ``check`` refuses NaN, missing and infinite features (after the whole pass, so the message
     counts every row) and names values too large for float32; ``check="block"`` refuses them
@@ -88,7 +91,15 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
     types = {f: _FLOAT_TYPES[dtype] for f in features}
     if target is not None and fmt.kind == "csv":
         types[target] = pa.string()  # labels read as text, converted exactly later
-    if units is None:
+    d = len(features)
+    if fmt.kind == "csv":
+        # the features of each batch become a block in the threads that parse the file
+        def prepare(batch):
+            return (_to_block(batch, d, dtype, copy, keep_ints=ints),
+                    batch.column(d) if target is not None else None, batch.num_rows)
+
+        batches = fmt.batches(columns, types, batch_rows, prepare=prepare)
+    elif units is None:
         batches = fmt.batches(columns, types, batch_rows)
     else:
         batches = (b for u in units for b in fmt.read_unit(u, columns, batch_rows))
@@ -104,21 +115,28 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
     text_checked: set = set()
     bad, n = _Bad(), 0
     try:
-        for batch in batches:
-            if batch.num_rows == 0:
+        for item in batches:
+            if fmt.kind == "csv":
+                block, y, rows = item
+            else:
+                rows = item.num_rows
+            if rows == 0:
                 continue
-            for j in wide:
-                _refuse_inexact_integers(fmt, features[j], batch.column(j), n)
-            block = _to_block(batch, len(features), dtype, copy, casts)
-            if fmt.kind == "csv" and block.size and not (-_EXACT < block.min() <= block.max()
-                                                         < _EXACT):
-                _check_csv_integers(fmt, features, block, n, text_checked)
-            if check and not np.isfinite(block).all():
-                bad.add(block, n)
-                if check == "block":
-                    break
-            n += batch.num_rows
-            yield block, (batch.column(len(features)) if target is not None else None)
+            if fmt.kind != "csv":
+                for j in wide:
+                    _refuse_inexact_integers(fmt, features[j], item.column(j), n)
+                block = _to_block(item, d, dtype, copy, casts)
+                y = item.column(d) if target is not None else None
+            if block.dtype.kind == "f":  # (int32 blocks are finite and exact)
+                if fmt.kind == "csv" and block.size and not (-_EXACT < block.min()
+                                                             <= block.max() < _EXACT):
+                    _check_csv_integers(fmt, features, block, n, text_checked)
+                if check and not np.isfinite(block).all():
+                    bad.add(block, n)
+                    if check == "block":
+                        break
+            n += rows
+            yield block, y
     except _ConversionError as e:
         raise _explain_conversion(fmt, features, e) from None
     finally:
@@ -128,19 +146,29 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
 
 
 def _to_block(batch: pa.RecordBatch, d: int, dtype: np.dtype, copy: bool = True,
-              casts=()) -> np.ndarray:
+              casts=(), keep_ints: bool = False) -> np.ndarray:
     """The first ``d`` columns of ``batch`` as a (rows, d) array; ``casts``: the columns that
-    are not in ``dtype`` yet (Parquet integers, decimals, the other float width)."""
+    are not in ``dtype`` yet (Parquet integers, decimals, the other float width). A CSV's
+    features come in ``dtype``, or as int32 where the parser read whole numbers as such; a
+    batch of those alone comes back as int32 with ``keep_ints``, else in ``dtype`` (exact)."""
     arrow = _FLOAT_TYPES[dtype]
+    table = batch if batch.num_columns == d else batch.select(list(range(d)))
+    if not casts and any(t != arrow for t in table.schema.types):
+        casts = [j for j, t in enumerate(table.schema.types) if t != arrow]
+        if len(casts) == d:  # all whole numbers: one int32 tensor
+            try:
+                ints = np.asarray(table.to_tensor(row_major=True))
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                ints = None  # missing values: through the casts below, as NaN
+            if ints is not None:
+                return ints if keep_ints else ints.astype(dtype)
     if casts:  # whole numbers up to 2**53 (checked before) convert as a CSV's do
-        cols = batch.columns[:d]
+        cols = table.columns
         for j in casts:
             c = cols[j]
             cols[j] = c.cast(arrow, safe=not pa.types.is_integer(c.type)
                              and not pa.types.is_dictionary(c.type))
         table = pa.RecordBatch.from_arrays(cols, names=[str(j) for j in range(d)])
-    else:  # all in dtype already (a CSV's features are parsed straight into it): no loop
-        table = batch if batch.num_columns == d else batch.select(list(range(d)))
     tensor = table.to_tensor(null_to_nan=True, row_major=True)
     # a copy that numpy owns: freed at once when dropped, where pyarrow's pool would keep
     # the memory for reuse
