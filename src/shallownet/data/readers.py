@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -296,17 +297,12 @@ class FileFormat:
                     strings_can_be_null=True, decimal_point=self.decimal))
         except pa.ArrowException:
             return [], None  # the real parse says what is wrong
-        if not all(pa.types.is_integer(t) for t in sample.schema.types):
-            return [], None
-        import pyarrow.compute as pc
-
-        largest = 0
-        for name in candidates:
-            low, high = pc.min_max(sample[name]).values()
-            if low.as_py() is None:  # no value at all in the sample: nothing known
-                return [], None
-            largest = max(largest, -low.as_py(), high.as_py())
-        if largest >= 2 ** 31:
+        if not sample.num_rows or not all(pa.types.is_integer(t) for t in sample.schema.types):
+            return [], None  # (a column without a value in the sample is not inferred int)
+        values = sample.combine_chunks().to_batches()[0].to_tensor(null_to_nan=True)
+        with np.errstate(invalid="ignore"):
+            largest = float(np.nanmax(np.abs(np.asarray(values))))
+        if not largest < 2 ** 31:
             return [], None
         return candidates, pa.int16() if largest <= 2 ** 13 else pa.int32()
 
