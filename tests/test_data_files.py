@@ -309,3 +309,55 @@ def test_a_wide_parquet_file_opens_and_duplicate_names_are_named(tmp_path):
     pq.write_table(dup, tmp_path / "dup.parquet")
     with pytest.raises(DataError, match=r"dup.parquet: duplicate column names: 'a'$"):
         load(tmp_path / "dup.parquet")
+
+
+# ------------------------------------------------------------- pandas' row index (to_csv)
+def _pandas_export(path, index=None, rows=200):
+    """A frame written as pandas writes it by default: its index first, under an empty name."""
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(rows, 3))
+    frame = pd.DataFrame(X, columns=["a", "b", "c"], index=index)
+    frame["label"] = np.where(X[:, 0] + X[:, 1] > 0, "yes", "no")
+    frame.to_csv(path)
+    return X, frame["label"].to_numpy()
+
+
+@pytest.mark.parametrize("index", [None, "filtered"])
+def test_the_row_index_pandas_writes_is_left_out_and_said(tmp_path, index):
+    path = tmp_path / "export.csv"
+    rows = 200
+    X, y = _pandas_export(path, index=None if index is None else np.arange(rows) * 3 + 7)
+    assert path.read_text().startswith(",a,b,c,label\n")
+    ds = load(path)
+    assert ds.feature_names == ["a", "b", "c"]
+    np.testing.assert_allclose(ds.X, X)
+    assert ds.y.tolist() == y.tolist()
+    assert ds.dropped == [sn.data.readers.ROW_INDEX]
+    assert ds.summary().endswith("the unnamed first column counts the rows (a row index): "
+                                 "left out")
+    model = tmp_path / "m.safetensors"
+    r = run("train", path, "--epochs", 2, "--seed", 0, "--out", model)
+    assert r.exit_code == 0, r.output
+    assert "(a row index): left out" in r.output
+    for extra in ([], ["--stream"]):  # another export, read whole or streamed
+        p = run("predict", model, path, *extra)
+        assert p.exit_code == 0, p.output
+        assert len(p.stdout.strip().splitlines()) == rows + 1
+        assert "row index" not in p.output  # left out, not "ignored"
+        e = run("evaluate", model, path, *extra)
+        assert e.exit_code == 0, e.output
+
+
+def test_an_unnamed_column_that_does_not_count_rows_still_needs_a_name(tmp_path):
+    path = write(tmp_path / "d.csv", ",a,label\n5,1.0,x\n3,2.0,y\n9,3.0,x\n")
+    with pytest.raises(DataError, match=r"column 1 has no name in the header row; name it "
+                                        r"\(an unnamed first column is read as a row index"):
+        load(path)
+    path = write(tmp_path / "e.csv", "a,,label\n0,1.0,x\n1,2.0,y\n")
+    with pytest.raises(DataError, match=r"column 2 has no name in the header row; name it$"):
+        load(path)
+    path = write(tmp_path / "f.csv", ",a,label\nx,1.0,x\ny,2.0,y\n")  # text: not an index
+    with pytest.raises(DataError, match="column 1 has no name"):
+        load(path)

@@ -65,7 +65,7 @@ def test_chunks_and_blocks_cover_every_row():
 
 @pytest.mark.parametrize("full_blocks, B, N_h, workers",
                          [(625, 16, 100, 2), (1, 16, 100, 2), (3, 256, 3, 4), (4000, 16, 784, 2),
-                          (7, 16, 100, 1), (64, 256, 1000, 3)])
+                          (7, 16, 100, 1), (64, 256, 1000, 3), (10, 16, 100_000, 2)])
 def test_tasks_cover_the_rows_in_equal_whole_blocks_for_every_worker(full_blocks, B, N_h,
                                                                      workers):
     from shallownet._kernels import _CHUNK_ELEMENTS, _chunks
@@ -77,7 +77,7 @@ def test_tasks_cover_the_rows_in_equal_whole_blocks_for_every_worker(full_blocks
     sizes = [stop - start for start, stop in tasks]
     assert all(size % B == 0 and size > 0 for size in sizes)
     assert max(sizes) - min(sizes) <= B                  # no thread left with a long task
-    assert max(sizes) * N_h <= max(_CHUNK_ELEMENTS, B * N_h)  # z_H of a task stays in cache
+    assert max(sizes) * N_h <= max(_CHUNK_ELEMENTS, B * N_h)  # a task's arrays stay in cache
     if full_blocks >= workers:  # as many tasks for every worker, unless one block each
         assert len(tasks) % workers == 0 or len(tasks) == full_blocks
 

@@ -86,14 +86,15 @@ def _scratch(name: str, rows: int, cols: int, dt) -> np.ndarray:
     return buf[:rows * cols].reshape(rows, cols)
 
 
-def _chunks(full: int, B: int, N_h: int, workers: int) -> list[tuple[int, int]]:
+def _chunks(full: int, B: int, width: int, workers: int) -> list[tuple[int, int]]:
     """(start, stop) of the tasks covering rows 0:full (a multiple of B): whole blocks each,
-    at most _CHUNK_ELEMENTS of z_H each, and as many tasks for every worker, of equal sizes
-    to a block, so that no thread is left with one more task than the others at the end."""
+    at most _CHUNK_ELEMENTS of a task's widest array (``width`` = max(N_i, N_h) columns)
+    each, unless one block is wider, and as many tasks for every worker, of equal sizes to a
+    block, so that no thread is left with one more task than the others at the end."""
     blocks = full // B
     if blocks == 0:
         return []
-    most = max(1, _CHUNK_ELEMENTS // (B * max(N_h, 1)))   # blocks per task at most
+    most = max(1, _CHUNK_ELEMENTS // (B * max(width, 1)))  # blocks per task at most
     per_worker = -(-blocks // (workers * most))          # tasks per worker
     tasks = min(blocks, workers * per_worker)
     edges = [(blocks * k // tasks) * B for k in range(tasks + 1)]
@@ -199,7 +200,7 @@ def logits(net, X: np.ndarray, per_chunk=None, check: bool = False) -> np.ndarra
 
     full = n - n % B
     workers = _workers()
-    tasks = [(a, b, b - a) for a, b in _chunks(full, B, net.N_h, workers)]
+    tasks = [(a, b, b - a) for a, b in _chunks(full, B, max(N_i, net.N_h), workers)]
     if full < n:  # the last rows, padded with zeros to one whole block
         tasks.append((full, n, B))
     workers = min(workers, len(tasks))

@@ -682,7 +682,7 @@ def _probabilities(net, forward) -> np.ndarray:
         return finish
 
     def finish(z, start, stop):  # each chunk's u_O, in float64, while z is in cache
-        p = P[0][start:stop]
+        p = P[-1][start:stop]  # (the last array: a call that failed its check is redone)
         if binary:
             expit(z[:, 0], out=p[:, 1], dtype=np.float64)   # (3), in float64
             np.subtract(1.0, p[:, 1], out=p[:, 0])

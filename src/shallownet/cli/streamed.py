@@ -18,6 +18,7 @@ import typer
 
 from .._text import count
 from ..data import is_embedded, open_file
+from ..data.dataset import row_index_note
 from ..data.stream import (
     FileSource,
     ScoreAccumulator,
@@ -90,6 +91,7 @@ def train(console, *, data, target, task, drop, decimal, limit_text, test_size, 
                                                    if source.columns.note else ""))
     summary += (f", classification with {count(source.classes.size, 'class', 'classes')}"
                 if source.task == "classification" else ", regression")
+    summary += row_index_note(source.columns.dropped)
     console.print(visible(summary), soft_wrap=True)
     console.print(visible(_task_line(source, data)), soft_wrap=True)
     console.print(f"training on {source.n_rows} samples"

@@ -11,7 +11,7 @@ import pyarrow as pa
 from .._text import count
 from . import schema
 from .embedded import EMBEDDED, embedded_key, is_embedded, load_embedded, select_features
-from .readers import DataError, open_file
+from .readers import ROW_INDEX, DataError, open_file
 from .stream import RowStack, blocks, estimate_rows, release_arrow_memory
 
 __all__ = ["Dataset", "load", "read_table", "Table", "Column"]
@@ -84,7 +84,13 @@ class Dataset:
                 text += f", classification with {count(len(np.unique(self.y)), 'class', 'classes')}"
             elif self.task:
                 text += f", {self.task}"
-        return text
+        return text + row_index_note(self.dropped)
+
+
+def row_index_note(dropped) -> str:
+    """The words a summary line ends with when a CSV's unnamed row index was left out."""
+    return ("; the unnamed first column counts the rows (a row index): left out"
+            if ROW_INDEX in dropped else "")
 
 
 def _check_options(task, n_features) -> None:
@@ -181,7 +187,7 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
         task_, why = schema.choose_task(lab, cols.target, task, source, what)
         y = schema.labels_for_task(lab, task_, source, what)
     return Dataset(X, y, cols.features, cols.target, task_, Path(name_or_path).stem, cols.note,
-                   cols.ignored, source=source, dropped=drop, task_note=why)
+                   cols.ignored, source=source, dropped=list(cols.dropped), task_note=why)
 
 
 def _load_embedded(name, task, features, n_features, drop, dtype) -> Dataset:

@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 __all__ = ["DataError", "FileFormat", "open_file", "CSV_SUFFIXES", "PARQUET_SUFFIXES",
-           "NULL_VALUES"]
+           "NULL_VALUES", "ROW_INDEX"]
 
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -40,6 +40,9 @@ _RANGE_BYTES = 4 << 20
 _RANGES_AHEAD = 3
 _MIN_BLOCK = 1 << 22
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+([eE][-+]?\d+)?\s*$")
+#: The name given to a CSV's unnamed first column of increasing whole numbers: the row index
+#: that pandas writes by default (``DataFrame.to_csv``). It is left out of the features.
+ROW_INDEX = "(row index)"
 
 
 class DataError(ValueError):
@@ -446,6 +449,9 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
         raise DataError(f"{path} does not parse as CSV (header row: {e}); check its quoting "
                         "and separators") from None
     names = [n.strip() for n in names]
+    if len(names) > 1 and not names[0] and all(names[1:]) and ROW_INDEX not in names \
+            and _counts_rows(lines[1:17], delimiter):
+        names[0] = ROW_INDEX
     _check_header(path, names)
     if decimal is None:
         decimal = "."
@@ -464,6 +470,19 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     return FileFormat(path, "csv", names, delimiter, decimal, block, skip_rows=skip)
 
 
+def _counts_rows(lines: list[str], delimiter: str) -> bool:
+    """Whether the first field of these data lines is a whole number that grows line by line
+    (0, 1, 2, ... or a filtered frame's 3, 7, 12, ...): a row index."""
+    try:
+        first = [row[0].strip() for row in csv.reader(lines, delimiter=delimiter) if row]
+    except csv.Error:
+        return False
+    if not first or not all(re.fullmatch(r"[-+]?\d+", v) for v in first):
+        return False
+    values = [int(v) for v in first]
+    return all(a < b for a, b in zip(values, values[1:], strict=False))
+
+
 def _count_outside_quotes(line: str, delimiter: str) -> int:
     return sum(part.count(delimiter) for part in line.split('"')[::2])
 
@@ -471,7 +490,10 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
 def _check_header(path: Path, names: list[str]) -> None:
     for i, h in enumerate(names):
         if not h:
-            raise DataError(f"{path}: column {i + 1} has no name in the header row; name it")
+            raise DataError(f"{path}: column {i + 1} has no name in the header row; name it"
+                            + (" (an unnamed first column is read as a row index, and left "
+                               "out, only when it counts the rows: 0, 1, 2, ...)"
+                               if i == 0 else ""))
     seen, dup = set(), []
     for h in names:
         if h in seen and h not in dup:
