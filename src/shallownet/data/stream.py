@@ -153,7 +153,8 @@ def _to_block(batch: pa.RecordBatch, d: int, dtype: np.dtype, copy: bool = True,
     batch of those alone comes back as int32 with ``keep_ints``, else in ``dtype`` (exact)."""
     arrow = _FLOAT_TYPES[dtype]
     table = batch if batch.num_columns == d else batch.select(list(range(d)))
-    if not casts and any(t != arrow for t in table.schema.types):
+    # (the parser reads every feature column as integers or none: the first one tells)
+    if not casts and d and table.schema.field(0).type != arrow:
         casts = [j for j, t in enumerate(table.schema.types) if t != arrow]
         if len(casts) == d:  # all whole numbers: one int32 tensor
             try:
