@@ -361,3 +361,32 @@ def test_an_unnamed_column_that_does_not_count_rows_still_needs_a_name(tmp_path)
     path = write(tmp_path / "f.csv", ",a,label\nx,1.0,x\ny,2.0,y\n")  # text: not an index
     with pytest.raises(DataError, match="column 1 has no name"):
         load(path)
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_a_separator_at_the_end_of_every_line_is_left_out_and_said(tmp_path, sep):
+    rng = np.random.default_rng(4)
+    X = np.round(rng.normal(size=(120, 2)), 3)
+    y = np.where(X[:, 0] > 0, "up", "down")
+    lines = [sep.join(["a", "b", "label", ""])]
+    lines += [sep.join([f"{v:.3f}".replace(".", "," if sep == ";" else ".") for v in row]
+                       + [label, ""]) for row, label in zip(X, y, strict=True)]
+    path = write(tmp_path / "trail.csv", "\n".join(lines) + "\n")
+    ds = load(path)
+    assert ds.feature_names == ["a", "b"] and ds.target_name == "label"
+    np.testing.assert_allclose(ds.X, X)
+    assert ds.summary().endswith("the unnamed last column is empty (a separator at the end of "
+                                 "each line): left out")
+    model = tmp_path / "m.safetensors"
+    r = run("train", path, "--epochs", 2, "--seed", 0, "--out", model)
+    assert r.exit_code == 0 and "left out" in r.output, r.output
+    p = run("predict", model, path)
+    assert p.exit_code == 0 and len(p.stdout.strip().splitlines()) == 121, p.output
+
+
+def test_an_unnamed_last_column_with_values_still_needs_a_name(tmp_path):
+    path = write(tmp_path / "d.csv", "a,b,\n1,2,x\n3,4,y\n")
+    with pytest.raises(DataError, match=r"column 3 has no name in the header row; name it "
+                                        r"\(an unnamed last column is left out only when it is "
+                                        r"empty\)"):
+        load(path)

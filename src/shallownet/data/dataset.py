@@ -11,7 +11,7 @@ import pyarrow as pa
 from .._text import count
 from . import schema
 from .embedded import EMBEDDED, embedded_key, is_embedded, load_embedded, select_features
-from .readers import ROW_INDEX, DataError, open_file
+from .readers import EMPTY_LAST, ROW_INDEX, DataError, open_file
 from .stream import RowStack, blocks, estimate_rows, release_arrow_memory
 
 __all__ = ["Dataset", "load", "read_table", "Table", "Column"]
@@ -88,9 +88,12 @@ class Dataset:
 
 
 def row_index_note(dropped) -> str:
-    """The words a summary line ends with when a CSV's unnamed row index was left out."""
-    return ("; the unnamed first column counts the rows (a row index): left out"
-            if ROW_INDEX in dropped else "")
+    """The words a summary line ends with when a CSV's unnamed row index or empty last column
+    was left out."""
+    return (("; the unnamed first column counts the rows (a row index): left out"
+             if ROW_INDEX in dropped else "")
+            + ("; the unnamed last column is empty (a separator at the end of each line): left "
+               "out" if EMPTY_LAST in dropped else ""))
 
 
 def _check_options(task, n_features) -> None:

@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 __all__ = ["DataError", "FileFormat", "open_file", "CSV_SUFFIXES", "PARQUET_SUFFIXES",
-           "NULL_VALUES", "ROW_INDEX"]
+           "NULL_VALUES", "ROW_INDEX", "EMPTY_LAST"]
 
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -43,6 +43,9 @@ _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+([eE][-+]?\d+)?\s*$")
 #: The name given to a CSV's unnamed first column of increasing whole numbers: the row index
 #: that pandas writes by default (``DataFrame.to_csv``). It is left out of the features.
 ROW_INDEX = "(row index)"
+#: The name given to an unnamed last column that is empty in the first lines: what a separator
+#: at the end of every line (some spreadsheet and database exports) makes. It is left out.
+EMPTY_LAST = "(empty last column)"
 
 
 class DataError(ValueError):
@@ -452,6 +455,9 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     if len(names) > 1 and not names[0] and all(names[1:]) and ROW_INDEX not in names \
             and _counts_rows(lines[1:17], delimiter):
         names[0] = ROW_INDEX
+    if len(names) > 1 and not names[-1] and all(names[:-1]) and EMPTY_LAST not in names \
+            and _empty_last(lines[1:17], delimiter):
+        names[-1] = EMPTY_LAST
     _check_header(path, names)
     if decimal is None:
         decimal = "."
@@ -483,6 +489,15 @@ def _counts_rows(lines: list[str], delimiter: str) -> bool:
     return all(a < b for a, b in zip(values, values[1:], strict=False))
 
 
+def _empty_last(lines: list[str], delimiter: str) -> bool:
+    """Whether these data lines all end with an empty field (a separator at the end)."""
+    try:
+        rows = [row for row in csv.reader(lines, delimiter=delimiter) if row]
+    except csv.Error:
+        return False
+    return bool(rows) and all(len(row) > 1 and not row[-1].strip() for row in rows)
+
+
 def _count_outside_quotes(line: str, delimiter: str) -> int:
     return sum(part.count(delimiter) for part in line.split('"')[::2])
 
@@ -493,7 +508,9 @@ def _check_header(path: Path, names: list[str]) -> None:
             raise DataError(f"{path}: column {i + 1} has no name in the header row; name it"
                             + (" (an unnamed first column is read as a row index, and left "
                                "out, only when it counts the rows: 0, 1, 2, ...)"
-                               if i == 0 else ""))
+                               if i == 0 else
+                               " (an unnamed last column is left out only when it is empty)"
+                               if i == len(names) - 1 else ""))
     seen, dup = set(), []
     for h in names:
         if h in seen and h not in dup:

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._text import count
-from .readers import ROW_INDEX, DataError, columns_list
+from .readers import EMPTY_LAST, ROW_INDEX, DataError, columns_list
 
 __all__ = ["TARGET_NAMES", "MAX_INTEGER_CLASSES", "CLASS_WORDS", "ID_WORDS", "TASKS",
            "Columns", "choose_columns", "describe_target", "detect_task", "Labels",
@@ -85,12 +85,14 @@ def choose_columns(all_names, source: str, *, target=None, features=None, n_feat
                    require_target=True, drop=(), model_target=None) -> Columns:
     """Pick the target and feature columns by name, before any cell is converted.
 
-    A CSV's unnamed row index (``readers.ROW_INDEX``) is dropped unless asked for by name.
+    A CSV's unnamed row index and empty last column (``readers.ROW_INDEX``,
+    ``readers.EMPTY_LAST``) are dropped unless asked for by name.
     """
     drop = list(drop)
-    if ROW_INDEX in all_names and ROW_INDEX not in drop and target != ROW_INDEX \
-            and (features is None or ROW_INDEX not in features):
-        drop.append(ROW_INDEX)
+    for unnamed in (ROW_INDEX, EMPTY_LAST):
+        if unnamed in all_names and unnamed not in drop and target != unnamed \
+                and (features is None or unnamed not in features):
+            drop.append(unnamed)
     # sets for membership: a file may have 100,000 columns
     all_set, drop_set = set(all_names), set(drop)
     feature_set = None if features is None else set(features)
