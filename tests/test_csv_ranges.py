@@ -90,7 +90,8 @@ def test_a_bad_cell_and_missing_values_are_named_as_in_one_thread(tmp_path, smal
     assert "1 of 6000 rows" in str(parallel.value)
     lines[5700] = "abc," + lines[5700].split(",", 1)[1]
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(DataError, match="non-numeric feature columns 'a'") as text:
+    with pytest.raises(DataError, match="text in numeric feature columns, 'a': data row 5700 "
+                                        "holds 'abc'; correct") as text:
         load(path)
     with pytest.raises(DataError) as text_serial:
         _serial(monkeypatch, path)
@@ -188,7 +189,7 @@ def test_whole_numbers_parsed_as_integers_give_what_floats_give(tmp_path, small_
 def test_whole_number_columns_keep_every_error_message(tmp_path, small_ranges, monkeypatch):
     path = tmp_path / "w.csv"
     for change, expected in [((4500, 1, ""), "1 of 6000 rows"),
-                             ((4500, 1, "abc"), "non-numeric feature columns 'b'"),
+                             ((4500, 1, "abc"), "'b': data row 4501 holds 'abc'"),
                              ((4500, 1, "12345678901234567890"), "beyond 2\\*\\*53"),
                              ((4500, 1, "5,6"), "line 4502 has 5 fields")]:
         _write_whole(path, change=change)

@@ -324,23 +324,34 @@ def _pandas_export(path, index=None, rows=200):
     return X, frame["label"].to_numpy()
 
 
-@pytest.mark.parametrize("index", [None, "filtered"])
+def _index(kind, rows):
+    import pandas as pd
+
+    return {None: None,
+            "filtered": np.arange(rows) * 3 + 7,  # a filtered frame's index: counts up
+            "shuffled": np.random.default_rng(5).permutation(rows),  # train_test_split, sample
+            "descending": np.arange(rows)[::-1],  # sorted by another column
+            "dates": pd.date_range("2026-01-01", periods=rows, freq="h"),
+            "names": [f"id-{i:04d}" for i in range(rows)]}[kind]
+
+
+@pytest.mark.parametrize("index", [None, "filtered", "shuffled", "descending", "dates", "names"])
 def test_the_row_index_pandas_writes_is_left_out_and_said(tmp_path, index):
     path = tmp_path / "export.csv"
     rows = 200
-    X, y = _pandas_export(path, index=None if index is None else np.arange(rows) * 3 + 7)
+    X, y = _pandas_export(path, index=_index(index, rows))
     assert path.read_text().startswith(",a,b,c,label\n")
     ds = load(path)
     assert ds.feature_names == ["a", "b", "c"]
     np.testing.assert_allclose(ds.X, X)
     assert ds.y.tolist() == y.tolist()
     assert ds.dropped == [sn.data.readers.ROW_INDEX]
-    assert ds.summary().endswith("the unnamed first column counts the rows (a row index): "
-                                 "left out")
+    assert ds.summary().endswith("the unnamed first column holds row labels (a row index, as "
+                                 "pandas and R write): left out")
     model = tmp_path / "m.safetensors"
     r = run("train", path, "--epochs", 2, "--seed", 0, "--out", model)
     assert r.exit_code == 0, r.output
-    assert "(a row index): left out" in r.output
+    assert "(a row index, as pandas and R write): left out" in r.output
     for extra in ([], ["--stream"]):  # another export, read whole or streamed
         p = run("predict", model, path, *extra)
         assert p.exit_code == 0, p.output
@@ -348,18 +359,30 @@ def test_the_row_index_pandas_writes_is_left_out_and_said(tmp_path, index):
         assert "row index" not in p.output  # left out, not "ignored"
         e = run("evaluate", model, path, *extra)
         assert e.exit_code == 0, e.output
+    s = run("train", path, "--epochs", 1, "--seed", 0, "--stream", "--out", model)
+    assert s.exit_code == 0 and "(a row index, as pandas and R write): left out" in s.output, \
+        s.output
 
 
-def test_an_unnamed_column_that_does_not_count_rows_still_needs_a_name(tmp_path):
-    path = write(tmp_path / "d.csv", ",a,label\n5,1.0,x\n3,2.0,y\n9,3.0,x\n")
-    with pytest.raises(DataError, match=r"column 1 has no name in the header row; name it "
-                                        r"\(an unnamed first column is read as a row index"):
-        load(path)
+def test_r_row_names_are_left_out_and_the_row_index_can_be_asked_for(tmp_path):
+    # R's write.csv: every cell quoted, the row names first under an empty name
+    lines = ['"","a","b","label"'] + [f'"{i + 1}",{i % 7}.5,{(i * 3) % 5}.25,"{"xy"[i % 2]}"'
+                                      for i in range(60)]
+    path = write(tmp_path / "r.csv", "\n".join(lines) + "\n")
+    ds = load(path)
+    assert ds.feature_names == ["a", "b"] and ds.dropped == [sn.data.readers.ROW_INDEX]
+    np.testing.assert_allclose(ds.X[:3], [[0.5, 0.25], [1.5, 3.25], [2.5, 1.25]])
+    # asked for by its name, the row labels are a feature like any other
+    ds = load(path, features=[sn.data.readers.ROW_INDEX, "a"])
+    assert ds.dropped == [] and ds.X[:3, 0].tolist() == [1, 2, 3]
+
+
+def test_other_unnamed_columns_still_need_a_name(tmp_path):
     path = write(tmp_path / "e.csv", "a,,label\n0,1.0,x\n1,2.0,y\n")
     with pytest.raises(DataError, match=r"column 2 has no name in the header row; name it$"):
         load(path)
-    path = write(tmp_path / "f.csv", ",a,label\nx,1.0,x\ny,2.0,y\n")  # text: not an index
-    with pytest.raises(DataError, match="column 1 has no name"):
+    path = write(tmp_path / "f.csv", ",,label\n0,1.0,x\n1,2.0,y\n")  # two without names
+    with pytest.raises(DataError, match=r"column 1 has no name in the header row; name it$"):
         load(path)
 
 
@@ -389,4 +412,40 @@ def test_an_unnamed_last_column_with_values_still_needs_a_name(tmp_path):
     with pytest.raises(DataError, match=r"column 3 has no name in the header row; name it "
                                         r"\(an unnamed last column is left out only when it is "
                                         r"empty\)"):
+        load(path)
+
+
+# ------------------------------------------------- stray text in a column of numbers
+def test_stray_cells_in_a_numeric_column_are_named_by_row(tmp_path):
+    rows = [f"{i * 0.5},{i % 3},{'xy'[i % 2]}" for i in range(40)]
+    rows[7] = '"3,5",1,x'  # one number written with a decimal comma, quoted
+    path = write(tmp_path / "q.csv", "a,b,label\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError) as e:
+        load(path)
+    assert str(e.value) == (f"{path}: text in numeric feature columns, 'a': data row 8 holds "
+                            "'3,5' (a decimal comma; write 3.5); correct those cells or leave "
+                            "them empty (read as missing)")
+    rows[7] = "3.5,1,x"
+    rows[20], rows[31], rows[33] = "3.5,abc,x", "1,n/a,y", "2,?-,y"  # n/a is missing
+    path = write(tmp_path / "w.csv", "a,b,label\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"w.csv: text in numeric feature columns, 'b': data "
+                                        r"row 21 holds 'abc' \(2 such cells, the first shown\); "
+                                        r"correct those cells"):
+        load(path)
+    r = run("train", path, "--epochs", 1)
+    assert r.exit_code == 2 and "data row 21 holds 'abc'" in r.stderr, r.output
+    # a column of words is still a column to encode
+    rows = [f"{i * 0.5},{['red', 'green', '7'][i % 3]},{'xy'[i % 2]}" for i in range(40)]
+    path = write(tmp_path / "c.csv", "a,colour,label\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"non-numeric feature columns 'colour'; encode"):
+        load(path)
+
+
+def test_a_stray_decimal_point_in_a_decimal_comma_file_is_named(tmp_path):
+    rows = [f"{i},{i % 7},5;{'xy'[i % 2]}".replace(",", ";", 1) for i in range(30)]
+    rows[12] = "12;3.5;x"
+    path = write(tmp_path / "eu.csv", "a;b;label\n" + "\n".join(rows) + "\n")
+    assert load(path, drop=["b"]).X[:3, 0].tolist() == [0, 1, 2]
+    with pytest.raises(DataError, match=r"eu.csv: text in numeric feature columns, 'b': data "
+                                        r"row 13 holds '3.5'; correct"):
         load(path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io as stdio
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -201,6 +202,42 @@ def test_cli_streamed_predict_writes_its_file_only_when_complete(tmp_path):
     assert not out.exists() and not list(tmp_path.glob(".pred.csv*"))
     r = run("predict", model, f, "--stream", "--out", out)
     assert r.exit_code == 0 and len(out.read_text().splitlines()) == 301
+
+
+def test_streamed_commands_refuse_a_missing_cell_as_the_whole_file_read_does(tmp_path):
+    """predict --stream and evaluate --stream: the file's message (every row counted, the first
+    bad data row named) and not the model's array check on one block's rows."""
+    X, y = blobs(70_000, seed=3)  # two record batches (65,536 rows at most each)
+    model = tmp_path / "m.safetensors"
+    assert run("train", write_csv(tmp_path / "ok.csv", X[:2000], y[:2000]), "--epochs", 1,
+               "--out", model, "-q").exit_code == 0
+    bad = X.copy()
+    bad[[66_000, 66_010, 69_999], [1, 3, 1]] = np.nan
+    g = write_csv(tmp_path / "g.csv", bad, y)
+    whole = run("evaluate", model, g)
+    assert whole.exit_code == 2
+    said = ("g.csv: 3 of 70000 rows have missing or non-finite values (NaN/inf) in feature "
+            "columns 'x1', 'x3'; drop or impute those rows first (the first is data row 66001)")
+    assert said in whole.stderr, whole.stderr
+    e = run("evaluate", model, g, "--stream")
+    assert e.exit_code == 2 and said in e.stderr, e.stderr
+    assert "confusion" not in e.stdout
+    p = run("predict", model, g, "--stream")  # to standard output: written as it goes
+    assert p.exit_code == 2
+    written = re.search(re.escape(said) + r"; found after the predictions of the first "
+                        r"(\d+) rows were written$", p.stderr.strip())
+    assert written, p.stderr
+    # the header and whole blocks before the one holding data row 66001, no more
+    assert 0 < int(written[1]) <= 66_000
+    assert len(p.stdout.splitlines()) == int(written[1]) + 1
+    one = bad[:2000].copy()
+    one[1500, 0] = np.inf
+    h = write_csv(tmp_path / "h.csv", one, y[:2000])
+    r = run("predict", model, h, "--stream", "--out", tmp_path / "p.csv")
+    assert r.exit_code == 2 and ("h.csv: 1 of 2000 rows has missing or non-finite values "
+                                 "(NaN/inf) in feature columns 'x0'; drop or impute it first "
+                                 "(data row 1501)") in r.stderr, r.stderr
+    assert not (tmp_path / "p.csv").exists()
 
 
 def test_cli_stream_refuses_embedded_sets_and_bad_sizes(tmp_path):

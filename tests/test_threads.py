@@ -74,6 +74,29 @@ def test_rare_long_stalls_count(monkeypatch):
     assert policy.history == [1]
 
 
+@pytest.mark.parametrize("more_cost, batches_with_more", [
+    (3.4, 12),  # 11 timed batches of 3.4 exceed 32 x 1.0 / 0.9: the window ends there
+    (1.05, 33),  # one thread cannot win: the whole window is run
+    (0.5, 33)])
+def test_the_window_with_more_threads_ends_once_it_cannot_win(monkeypatch, more_cost,
+                                                            batches_with_more):
+    policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: more_cost})
+    used = []
+    with policy:
+        for _ in range(_threads._EVERY + 2 * _threads._PROBE):
+            used.append(lib.num_threads)
+            clock.run_batch()
+            policy.tick()
+    decided = 1 if more_cost > 1 / _threads._MARGIN else 2
+    assert policy.history == [decided, decided]  # the same choice as a whole window makes
+    first = used[:_threads._EVERY]
+    assert first[:_threads._PROBE] == [1] * _threads._PROBE
+    assert first[_threads._PROBE:_threads._PROBE + batches_with_more] == [2] * batches_with_more
+    assert all(k == decided for k in first[_threads._PROBE + batches_with_more:])
+    # the next measurement still starts every _EVERY batches
+    assert used[_threads._EVERY:_threads._EVERY + _threads._PROBE] == [1] * _threads._PROBE
+
+
 def test_a_machine_that_becomes_busy_is_noticed(monkeypatch):
     policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.8})
     with policy:

@@ -6,7 +6,9 @@ process holds (measured on 2 cores with one competing busy process: an epoch 3.4
 two threads, no slower with one). No fixed choice suits both, so by default the loop measures:
 it times 32 batches with one thread and 32 with the BLAS's usual count, takes one thread when
 its mean is clearly lower (under 0.9x), the usual count otherwise, and measures again every
-thousand batches, so a machine that becomes busy (or idle) during training is noticed.
+thousand batches, so a machine that becomes busy (or idle) during training is noticed. The
+second window ends as soon as its batches already add up to more than one thread could lose
+to (the same choice, at a fraction of the measuring cost beside a busy process).
 ``n_threads=k`` fixes the count instead (scikit-learn's ``n_jobs`` spirit); the BLAS's own
 settings are restored when the loop ends.
 
@@ -65,6 +67,7 @@ class ThreadPolicy:
         self._choices = [1, most] if n_threads is None and most > 1 else []
         self.current = n_threads if isinstance(n_threads, int) and n_threads >= 1 else most
         self._batch = 0
+        self._measuring = True
         self._times: dict[int, list[float]] = {}
         self._last = 0.0
         self.history: list[int] = []  # the count chosen after each measurement (for tests)
@@ -89,21 +92,40 @@ class ThreadPolicy:
         if not self._choices:
             return
         phase = self._batch % _EVERY
+        if phase == 0:
+            self._measuring = True
+        if not self._measuring:
+            return
         if phase < _PROBE * len(self._choices):
             self._set(self._choices[phase // _PROBE])
-        elif phase == _PROBE * len(self._choices):
-            # the mean, not the median: beside a busy process most batches run at full speed
-            # and a few wait a whole time slice for a descheduled BLAS thread
-            # (the first batch after a switch wakes or parks threads, and may follow an epoch's
-            # end: it is left out)
-            means = {k: statistics.fmean(t[1:]) for k, t in self._times.items()}
-            one, most = self._choices
-            # one thread must win clearly: idle, it is ~10% slower and noise alone should not
-            # pick it; beside a busy process it wins by far more
-            self.current = one if means[one] < _MARGIN * means[most] else most
-            self.history.append(self.current)
-            self._times.clear()
-            self._set(self.current)
+        else:
+            self._decide()
+
+    def _decide(self) -> None:
+        # the mean, not the median: beside a busy process most batches run at full speed
+        # and a few wait a whole time slice for a descheduled BLAS thread
+        # (the first batch after a switch wakes or parks threads, and may follow an epoch's
+        # end: it is left out)
+        means = {k: statistics.fmean(t[1:]) for k, t in self._times.items()}
+        one, most = self._choices
+        # one thread must win clearly: idle, it is ~10% slower and noise alone should not
+        # pick it; beside a busy process it wins by far more
+        self.current = one if means[one] < _MARGIN * means[most] else most
+        self.history.append(self.current)
+        self._times.clear()
+        self._measuring = False
+        self._set(self.current)
+
+    def _settled(self) -> bool:
+        """Whether the batches timed so far with more threads already add up to more than a
+        whole window of them may take for one thread still to be chosen: then one thread is
+        chosen whatever the remaining batches take (time only adds up), and the window ends
+        early. Beside a busy process that is after about a third of it, which saves most of
+        the cost of measuring there (the stalls of the threads that wait for a busy core)."""
+        one, more = self._times.get(self._choices[0]), self._times[self._choices[1]]
+        if one is None or len(one) < 2 or len(more) < 2:
+            return False
+        return sum(more[1:]) > (_PROBE - 1) * statistics.fmean(one[1:]) / _MARGIN
 
     def tick(self) -> None:
         """Call after each batch: records its time when measuring, and plans the next."""
@@ -111,9 +133,11 @@ class ThreadPolicy:
             return
         now = time.perf_counter()
         phase = self._batch % _EVERY
-        if phase < _PROBE * len(self._choices):
+        self._batch += 1
+        if self._measuring and phase < _PROBE * len(self._choices):
             k = self._choices[phase // _PROBE]
             self._times.setdefault(k, []).append(now - self._last)
+            if k != self._choices[0] and self._settled():
+                self._decide()  # the rest of the window cannot change the outcome
         self._last = now
-        self._batch += 1
         self._plan()

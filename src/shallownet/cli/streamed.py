@@ -17,7 +17,7 @@ import numpy as np
 import typer
 
 from .._text import count
-from ..data import is_embedded, open_file
+from ..data import DataError, is_embedded, open_file
 from ..data.dataset import row_index_note
 from ..data.stream import (
     FileSource,
@@ -151,6 +151,11 @@ def predict(model, data, *, proba, out, drop, decimal) -> None:
         if out is not None:
             f.close()
             os.replace(tmp, out)
+    except DataError as e:
+        if out is None and n:  # found part way: say that standard output holds a part
+            raise DataError(f"{e}; found after the predictions of the first "
+                            f"{count(n, 'row')} were written") from None
+        raise
     finally:
         if out is not None:
             f.close()
@@ -177,7 +182,8 @@ def evaluate(model, data, *, target, drop, decimal, model_target) -> None:
     acc = ScoreAccumulator(classifier)
     labels = list(model.classes_.tolist()) if classifier else []
     counts: dict[tuple[int, int], int] = {}
-    for X, y in source.features_and_labels():
+    # no block with a missing value reaches the model: the file's own message, not the array's
+    for X, y in source.features_and_labels(check="block"):
         pred = in_chunks(model.predict, X)
         if classifier:
             y = align_labels(y, model.classes_, data=str(data), model="the model",

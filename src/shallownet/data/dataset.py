@@ -90,8 +90,8 @@ class Dataset:
 def row_index_note(dropped) -> str:
     """The words a summary line ends with when a CSV's unnamed row index or empty last column
     was left out."""
-    return (("; the unnamed first column counts the rows (a row index): left out"
-             if ROW_INDEX in dropped else "")
+    return (("; the unnamed first column holds row labels (a row index, as pandas and R "
+             "write): left out" if ROW_INDEX in dropped else "")
             + ("; the unnamed last column is empty (a separator at the end of each line): left "
                "out" if EMPTY_LAST in dropped else ""))
 

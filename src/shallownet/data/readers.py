@@ -40,8 +40,10 @@ _RANGE_BYTES = 4 << 20
 _RANGES_AHEAD = 3
 _MIN_BLOCK = 1 << 22
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+([eE][-+]?\d+)?\s*$")
-#: The name given to a CSV's unnamed first column of increasing whole numbers: the row index
-#: that pandas writes by default (``DataFrame.to_csv``). It is left out of the features.
+#: The name given to a CSV's unnamed first column when every other column is named: the row
+#: labels that pandas (``DataFrame.to_csv``: the index, 0, 1, 2, ... or whatever a split,
+#: sample or sort left) and R (``write.csv``: row names) write by default. Never a feature: it
+#: is left out, and said, unless asked for by this name.
 ROW_INDEX = "(row index)"
 #: The name given to an unnamed last column that is empty in the first lines: what a separator
 #: at the end of every line (some spreadsheet and database exports) makes. It is left out.
@@ -452,8 +454,7 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
         raise DataError(f"{path} does not parse as CSV (header row: {e}); check its quoting "
                         "and separators") from None
     names = [n.strip() for n in names]
-    if len(names) > 1 and not names[0] and all(names[1:]) and ROW_INDEX not in names \
-            and _counts_rows(lines[1:17], delimiter):
+    if len(names) > 1 and not names[0] and all(names[1:]) and ROW_INDEX not in names:
         names[0] = ROW_INDEX
     if len(names) > 1 and not names[-1] and all(names[:-1]) and EMPTY_LAST not in names \
             and _empty_last(lines[1:17], delimiter):
@@ -476,19 +477,6 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     return FileFormat(path, "csv", names, delimiter, decimal, block, skip_rows=skip)
 
 
-def _counts_rows(lines: list[str], delimiter: str) -> bool:
-    """Whether the first field of these data lines is a whole number that grows line by line
-    (0, 1, 2, ... or a filtered frame's 3, 7, 12, ...): a row index."""
-    try:
-        first = [row[0].strip() for row in csv.reader(lines, delimiter=delimiter) if row]
-    except csv.Error:
-        return False
-    if not first or not all(re.fullmatch(r"[-+]?\d+", v) for v in first):
-        return False
-    values = [int(v) for v in first]
-    return all(a < b for a, b in zip(values, values[1:], strict=False))
-
-
 def _empty_last(lines: list[str], delimiter: str) -> bool:
     """Whether these data lines all end with an empty field (a separator at the end)."""
     try:
@@ -506,10 +494,7 @@ def _check_header(path: Path, names: list[str]) -> None:
     for i, h in enumerate(names):
         if not h:
             raise DataError(f"{path}: column {i + 1} has no name in the header row; name it"
-                            + (" (an unnamed first column is read as a row index, and left "
-                               "out, only when it counts the rows: 0, 1, 2, ...)"
-                               if i == 0 else
-                               " (an unnamed last column is left out only when it is empty)"
+                            + (" (an unnamed last column is left out only when it is empty)"
                                if i == len(names) - 1 else ""))
     seen, dup = set(), []
     for h in names:

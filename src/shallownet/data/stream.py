@@ -82,8 +82,10 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
     ``dtype`` array at once: the cast is then part of that copy).
 
     ``check`` refuses NaN, missing and infinite features (after the whole pass, so the message
-    counts every row) and names values too large for float32; ``check="block"`` refuses them
-    before the block that holds them is handed out (for output written as it goes).
+    counts every row) and names values too large for float32; ``check="block"`` also hands out
+    no block from the first that holds one on (for output written as it goes, and for callers
+    that would pass the block to code with checks of its own): the rest of the file is read
+    only to count the rows for the same message.
     """
     dtype = np.dtype(dtype)
     _check_feature_types(fmt, features)
@@ -113,7 +115,7 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
                 and pa.types.is_integer(t.value_type) and t.value_type.bit_width == 64:
             wide.append(j)
     text_checked: set = set()
-    bad, n = _Bad(), 0
+    bad, n, stopped = _Bad(), 0, False
     try:
         for item in batches:
             if fmt.kind == "csv":
@@ -133,10 +135,10 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
                     _check_csv_integers(fmt, features, block, n, text_checked)
                 if check and not np.isfinite(block).all():
                     bad.add(block, n)
-                    if check == "block":
-                        break
+                    stopped = check == "block"
             n += rows
-            yield block, y
+            if not stopped:
+                yield block, y
     except _ConversionError as e:
         raise _explain_conversion(fmt, features, e) from None
     finally:
@@ -262,7 +264,9 @@ def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataE
     """Which feature columns hold text, read again as text (an error path only).
 
     Read as text, not with inferred types: inference looks at the first block only, so a
-    word far down a numeric column would fail the second read too.
+    word far down a numeric column would fail the second read too. A column of text is told
+    apart from a column of numbers with a few stray cells ("3,5" quoted in a comma file, a
+    word, "1.000.000"): the stray cells are named by row, to be fixed, not encoded.
     """
     table = fmt.read_all(features, {n: pa.string() for n in features})
     text = [n for n in features if not _parses_as_numbers(table[n])]
@@ -273,8 +277,44 @@ def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataE
         return DataError(
             f"{fmt.source}: feature columns {columns_list(text)} hold numbers written with a "
             f"decimal comma (e.g. {e.value!r}); read the file with --decimal , (decimal=',')")
-    return DataError(f"{fmt.source}: non-numeric feature columns {columns_list(text)}; encode "
-                     "them as numbers first (e.g. one-hot or ordinal codes) or drop them")
+    stray = {}
+    for name in text:
+        rows, cells = _not_numbers(table[name], fmt.decimal)
+        if rows.size * 2 < cells:  # mostly numbers: a few cells to fix
+            stray[name] = rows
+    words = [n for n in text if n not in stray]
+    if words:
+        return DataError(f"{fmt.source}: non-numeric feature columns {columns_list(words)}; "
+                         "encode them as numbers first (e.g. one-hot or ordinal codes) or drop "
+                         "them")
+    shown = []
+    for name, rows in list(stray.items())[:5]:
+        first = int(rows[0])
+        value = table[name][first].as_py()
+        what = f"{name!r}: data row {first + 1} holds {value!r}"
+        if rows.size > 1:
+            what += f" ({rows.size} such cells, the first shown)"
+        if fmt.decimal == "." and looks_like_decimal_comma([value]):
+            what += f" (a decimal comma; write {value.strip().replace(',', '.')})"
+        shown.append(what)
+    return DataError(f"{fmt.source}: text in numeric feature columns, {'; '.join(shown)}"
+                     + (f"; and {len(stray) - 5} more columns" if len(stray) > 5 else "")
+                     + "; correct those cells or leave them empty (read as missing)")
+
+
+_NUMBER = {".": r"^\s*[-+]?((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|inf|infinity|nan)\s*$",
+           ",": r"^\s*[-+]?((\d+,?\d*|,\d+)([eE][-+]?\d+)?|inf|infinity|nan)\s*$"}
+
+
+def _not_numbers(column, decimal: str) -> tuple[np.ndarray, int]:
+    """Rows of a text column whose cell is not a number (missing cells are fine), and how
+    many cells are not missing."""
+    import pyarrow.compute as pc
+
+    number = pc.match_substring_regex(column, _NUMBER[decimal], ignore_case=True)
+    bad = pc.invert(number.fill_null(True))
+    return (np.flatnonzero(np.asarray(bad.to_numpy(zero_copy_only=False))),
+            len(column) - column.null_count)
 
 
 def _parses_as_numbers(column) -> bool:
@@ -307,7 +347,8 @@ def _explain_bad(fmt: FileFormat, features, bad: _Bad, n: int, dtype) -> DataErr
     return DataError(
         f"{fmt.source}: {bad.rows} of {n} rows {'has' if bad.rows == 1 else 'have'} missing or "
         f"non-finite values (NaN/inf) in feature columns {columns_list(cols)}; drop or impute "
-        "those rows first")
+        f"{'it' if bad.rows == 1 else 'those rows'} first "
+        f"({'' if bad.rows == 1 else 'the first is '}data row {bad.first_row + 1})")
 
 
 class RunningMoments:
