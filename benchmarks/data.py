@@ -113,6 +113,7 @@ def run_child(code: str) -> dict:
 
 def bench_csv_load(tmp: Path, repeats: int) -> dict:
     import pandas as pd
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     from shallownet.data import load
@@ -127,8 +128,15 @@ def bench_csv_load(tmp: Path, repeats: int) -> dict:
     for _ in range(max(repeats, 5)):  # rounds taking turns: a drift hits every reader alike
         for k, f in readers.items():
             t0 = time.perf_counter()
-            f()
+            result = f()
             times[k].append(time.perf_counter() - t0)
+            # untimed: the result freed and the Arrow pool's cached memory handed back, so
+            # each reader starts as in a fresh process (pyarrow.csv.read_csv leaves ~200 MB
+            # in the pool, which the next reader that allocates from it or releases it --
+            # shallownet's load does, to stay small -- would otherwise pay for: 0.32 -> 0.38 s
+            # measured for load right after read_csv)
+            del result
+            pa.default_memory_pool().release_unused()
     t_sn, t_pd, t_pa = (statistics.median(times[k]) for k in readers)
     per_round = [p / s for p, s in zip(times["pandas"], times["shallownet"], strict=True)]
     return {"file": "20000 x 785 integers", "size_mb": path.stat().st_size / 1e6,
