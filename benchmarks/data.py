@@ -46,12 +46,29 @@ MIB = 2 ** 20
 
 
 def median_s(fn, repeats: int) -> float:
+    """The median time of ``fn``; between calls (untimed) its result is freed and the Arrow
+    pool's cached memory handed back, so that each call starts as in a fresh process and does
+    not pay for what an earlier reader left in the pool (see :func:`fresh_pool`)."""
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        fn()
+        result = fn()
         times.append(time.perf_counter() - t0)
+        del result
+        fresh_pool()
     return statistics.median(times)
+
+
+def fresh_pool() -> None:
+    """Hand the Arrow pool's cached memory back to the system (untimed, between readers).
+
+    ``pyarrow.csv.read_csv`` leaves hundreds of MB cached in the pool; the next reader that
+    allocates from it or releases it (shallownet's load releases it, to stay small) would
+    pay for that: measured 0.32 -> 0.38 s for the 43 MB file's load right after read_csv,
+    and 1.2 -> 2.5 s for the 100,000-column file's after the 50,000-column read_csv."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def write_int_csv(path: Path, n: int, d: int, seed: int = 0) -> None:
@@ -113,7 +130,6 @@ def run_child(code: str) -> dict:
 
 def bench_csv_load(tmp: Path, repeats: int) -> dict:
     import pandas as pd
-    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     from shallownet.data import load
@@ -130,13 +146,8 @@ def bench_csv_load(tmp: Path, repeats: int) -> dict:
             t0 = time.perf_counter()
             result = f()
             times[k].append(time.perf_counter() - t0)
-            # untimed: the result freed and the Arrow pool's cached memory handed back, so
-            # each reader starts as in a fresh process (pyarrow.csv.read_csv leaves ~200 MB
-            # in the pool, which the next reader that allocates from it or releases it --
-            # shallownet's load does, to stay small -- would otherwise pay for: 0.32 -> 0.38 s
-            # measured for load right after read_csv)
             del result
-            pa.default_memory_pool().release_unused()
+            fresh_pool()  # untimed: each reader starts as in a fresh process
     t_sn, t_pd, t_pa = (statistics.median(times[k]) for k in readers)
     per_round = [p / s for p, s in zip(times["pandas"], times["shallownet"], strict=True)]
     return {"file": "20000 x 785 integers", "size_mb": path.stat().st_size / 1e6,
