@@ -198,3 +198,29 @@ def test_whole_number_columns_keep_every_error_message(tmp_path, small_ranges, m
         with pytest.raises(DataError) as serial:
             _serial(monkeypatch, path)
         assert str(parallel.value) == str(serial.value)
+
+
+@pytest.mark.parametrize("first", ["flag", "n", "a"])  # which kind of column comes first
+def test_true_false_columns_are_read_as_one_and_zero_in_ranges_and_alone(
+        tmp_path, small_ranges, monkeypatch, first):
+    """A bool column as pandas writes it (True/False) beside whole-number columns (parsed as
+    integers in the ranges) and float columns: the same numbers as pandas reads, both ways."""
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    rows = 5000
+    frame = pd.DataFrame({"n": rng.integers(0, 90, rows), "flag": rng.random(rows) > 0.4,
+                          "a": np.round(rng.normal(size=rows), 4),
+                          "label": np.where(rng.random(rows) > 0.5, "up", "down")})
+    order = [first] + [c for c in ("n", "flag", "a") if c != first] + ["label"]
+    for columns, name in ((order, "mixed.csv"), ([c for c in order if c != "a"], "ints.csv")):
+        path = tmp_path / name
+        frame[columns].to_csv(path, index=False)
+        assert "True" in path.read_text()[:200]
+        expected = pd.read_csv(path)
+        features = [c for c in columns if c != "label"]
+        for ds in (load(path, dtype=np.float32), _serial(monkeypatch, path)):
+            assert ds.feature_names == features
+            np.testing.assert_array_equal(
+                ds.X, expected[features].to_numpy(float).astype(ds.X.dtype))
+    assert small_ranges and min(small_ranges) > 4

@@ -449,3 +449,42 @@ def test_a_stray_decimal_point_in_a_decimal_comma_file_is_named(tmp_path):
     with pytest.raises(DataError, match=r"eu.csv: text in numeric feature columns, 'b': data "
                                         r"row 13 holds '3.5'; correct"):
         load(path)
+
+
+# ------------------------------------------------ True/False feature columns (pandas' bools)
+def test_bool_feature_columns_are_ones_and_zeros_everywhere(tmp_path):
+    import pandas as pd
+
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"a": np.round(rng.normal(size=300), 3), "flag": rng.random(300) > 0.5,
+                          "FLAG2": np.where(rng.random(300) > 0.5, "TRUE", "false")})
+    frame["label"] = np.where(frame.a + frame.flag > 0.5, "yes", "no")
+    path = tmp_path / "bools.csv"
+    frame.to_csv(path, index=False)
+    ds = load(path)
+    np.testing.assert_array_equal(ds.X[:, 1], frame.flag.to_numpy(float))
+    np.testing.assert_array_equal(ds.X[:, 2], (frame.FLAG2 == "TRUE").to_numpy(float))
+    model = tmp_path / "m.safetensors"
+    assert run("train", path, "--epochs", 2, "--seed", 0, "--out", model).exit_code == 0
+    whole = run("predict", model, path, "--proba")
+    streamed = run("predict", model, path, "--proba", "--stream")
+    assert whole.exit_code == streamed.exit_code == 0
+    assert whole.stdout == streamed.stdout and len(whole.stdout.splitlines()) == 301
+    # a missing cell in a bool column is missing, as anywhere
+    lines = path.read_text().splitlines()
+    lines[9] = lines[9].replace(",True,", ",,").replace(",False,", ",,")
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"1 of 300 rows has missing .* 'flag'; drop or impute "
+                                        r"it first \(data row 9\)"):
+        load(path)
+    # a stray word in another column names that column, not the bool ones
+    lines[9] = "oops,True,false,yes"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"text in numeric feature columns, 'a': data row 9 "
+                                        r"holds 'oops'; correct"):
+        load(path)
+    # a column of other words is still text to encode
+    write(path, "a,colour,label\n" + "".join(f"{i},{'yes' if i % 2 else 'no'},x\n"
+                                              for i in range(20)))
+    with pytest.raises(DataError, match="non-numeric feature columns 'colour'"):
+        load(path)

@@ -106,6 +106,7 @@ class FileFormat:
     files: tuple = ()               # Parquet: the files, in order
     arrow_types: dict | None = None  # Parquet: column name -> arrow type
     skip_rows: int = 1              # CSV: physical lines up to and including the header
+    bool_columns: frozenset = frozenset()  # CSV: columns of True/False words (read as 1/0)
 
     @property
     def source(self) -> str:
@@ -474,7 +475,33 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     # the names are given to pyarrow (as read here, trimmed: "a, b" names a column 'b'), so it
     # skips the header and any blank lines above it
     skip = 1 + next(i for i, ln in enumerate(text.splitlines()) if ln.strip())
-    return FileFormat(path, "csv", names, delimiter, decimal, block, skip_rows=skip)
+    return FileFormat(path, "csv", names, delimiter, decimal, block, skip_rows=skip,
+                      bool_columns=_boolean_columns(lines[1:17], delimiter, names))
+
+
+#: The words pyarrow's CSV parser reads as booleans (its defaults; "1" and "0" too).
+BOOL_WORDS = frozenset({"True", "TRUE", "true", "False", "FALSE", "false"})
+_BOOL_HINT = re.compile(r"true|false", re.IGNORECASE)
+
+
+def _boolean_columns(lines: list[str], delimiter: str, names: list[str]) -> frozenset:
+    """The columns whose cells in these first data lines are all True/False words (as pandas
+    writes a bool column), missing cells aside: read as 1/0, like a bool column of a Parquet
+    file or of an array given to an estimator. (A quick look at the text first: a wide file
+    without such words costs one search.)"""
+    if not any(_BOOL_HINT.search(ln) for ln in lines):
+        return frozenset()
+    try:
+        rows = [row for row in csv.reader(lines, delimiter=delimiter) if row]
+    except csv.Error:
+        return frozenset()
+    found = set()
+    for j, name in enumerate(names):
+        cells = [row[j].strip() for row in rows if j < len(row)]
+        words = [c for c in cells if c and c not in NULL_VALUES]
+        if words and all(c in BOOL_WORDS for c in words):
+            found.add(name)
+    return frozenset(found)
 
 
 def _empty_last(lines: list[str], delimiter: str) -> bool:

@@ -91,13 +91,16 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
     _check_feature_types(fmt, features)
     columns = list(features) + ([target] if target is not None else [])
     types = {f: _FLOAT_TYPES[dtype] for f in features}
+    bools = [f for f in features if f in fmt.bool_columns]
+    for f in bools:
+        types[f] = pa.bool_()  # True/False words, as 1/0
     if target is not None and fmt.kind == "csv":
         types[target] = pa.string()  # labels read as text, converted exactly later
     d = len(features)
     if fmt.kind == "csv":
         # the features of each batch become a block in the threads that parse the file
         def prepare(batch):
-            return (_to_block(batch, d, dtype, copy, keep_ints=ints),
+            return (_to_block(batch, d, dtype, copy, keep_ints=ints, mixed=bool(bools)),
                     batch.column(d) if target is not None else None, batch.num_rows)
 
         batches = fmt.batches(columns, types, batch_rows, prepare=prepare)
@@ -148,15 +151,16 @@ def blocks(fmt: FileFormat, features: list[str], target: str | None = None, *,
 
 
 def _to_block(batch: pa.RecordBatch, d: int, dtype: np.dtype, copy: bool = True,
-              casts=(), keep_ints: bool = False) -> np.ndarray:
+              casts=(), keep_ints: bool = False, mixed: bool = False) -> np.ndarray:
     """The first ``d`` columns of ``batch`` as a (rows, d) array; ``casts``: the columns that
     are not in ``dtype`` yet (Parquet integers, decimals, the other float width). A CSV's
     features come in ``dtype``, or as int32 where the parser read whole numbers as such; a
-    batch of those alone comes back as int32 with ``keep_ints``, else in ``dtype`` (exact)."""
+    batch of those alone comes back as int32 with ``keep_ints``, else in ``dtype`` (exact).
+    ``mixed``: a CSV with boolean columns, whose types are compared one by one."""
     arrow = _FLOAT_TYPES[dtype]
     table = batch if batch.num_columns == d else batch.select(list(range(d)))
     # (the parser reads every feature column as integers or none: the first one tells)
-    if not casts and d and table.schema.field(0).type != arrow:
+    if not casts and d and (mixed or table.schema.field(0).type != arrow):
         casts = [j for j, t in enumerate(table.schema.types) if t != arrow]
         if len(casts) == d:  # all whole numbers: one int32 tensor
             try:
@@ -269,7 +273,8 @@ def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataE
     word, "1.000.000"): the stray cells are named by row, to be fixed, not encoded.
     """
     table = fmt.read_all(features, {n: pa.string() for n in features})
-    text = [n for n in features if not _parses_as_numbers(table[n])]
+    text = [n for n in features if not _parses_as_numbers(table[n])
+            and not (n in fmt.bool_columns and _parses_as_bools(table[n]))]
     if not text:
         return DataError(f"{fmt.source} does not parse: {e}")
     if fmt.decimal == "." and any(looks_like_decimal_comma(table[n].drop_null().to_pylist()[:50])
@@ -315,6 +320,16 @@ def _not_numbers(column, decimal: str) -> tuple[np.ndarray, int]:
     bad = pc.invert(number.fill_null(True))
     return (np.flatnonzero(np.asarray(bad.to_numpy(zero_copy_only=False))),
             len(column) - column.null_count)
+
+
+def _parses_as_bools(column) -> bool:
+    import pyarrow.compute as pc
+
+    from .readers import BOOL_WORDS
+
+    words = pc.utf8_trim_whitespace(column.drop_null())
+    return bool(pc.all(pc.or_(pc.is_in(words, pa.array(sorted(BOOL_WORDS | {"0", "1"}))),
+                              pc.equal(words, ""))).as_py() is not False)
 
 
 def _parses_as_numbers(column) -> bool:
