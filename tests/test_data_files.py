@@ -4,6 +4,7 @@ the task rule (the notes' Problem 4(a)) and the column choice before conversion.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import warnings
 
@@ -425,6 +426,13 @@ def test_stray_cells_in_a_numeric_column_are_named_by_row(tmp_path):
     assert str(e.value) == (f"{path}: text in numeric feature columns, 'a': data row 8 holds "
                             "'3,5' (a decimal comma; write 3.5); correct those cells or leave "
                             "them empty (read as missing)")
+    for cell, hint in [("1,234", "a decimal comma or a thousands separator; write 1.234 or 1234"),
+                       ("1,234.5", "thousands separators; write 1234.5"),
+                       ("-12,345,678", "thousands separators; write -12345678")]:
+        rows[7] = f'"{cell}",1,x'
+        path = write(tmp_path / "q.csv", "a,b,label\n" + "\n".join(rows) + "\n")
+        with pytest.raises(DataError, match=re.escape(f"data row 8 holds '{cell}' ({hint})")):
+            load(path)
     rows[7] = "3.5,1,x"
     rows[20], rows[31], rows[33] = "3.5,abc,x", "1,n/a,y", "2,?-,y"  # n/a is missing
     path = write(tmp_path / "w.csv", "a,b,label\n" + "\n".join(rows) + "\n")

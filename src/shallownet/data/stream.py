@@ -9,6 +9,7 @@ the blocks once; streamed training (:class:`FileSource`) visits them epoch after
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -299,12 +300,27 @@ def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataE
         what = f"{name!r}: data row {first + 1} holds {value!r}"
         if rows.size > 1:
             what += f" ({rows.size} such cells, the first shown)"
-        if fmt.decimal == "." and looks_like_decimal_comma([value]):
-            what += f" (a decimal comma; write {value.strip().replace(',', '.')})"
+        what += _comma_hint(value, fmt.decimal)
         shown.append(what)
     return DataError(f"{fmt.source}: text in numeric feature columns, {'; '.join(shown)}"
                      + (f"; and {len(stray) - 5} more columns" if len(stray) > 5 else "")
                      + "; correct those cells or leave them empty (read as missing)")
+
+
+def _comma_hint(value, decimal: str) -> str:
+    """What a stray number with a comma in a file with decimal points probably means: "3,5" a
+    decimal comma; "1,234" (three digits after it) as likely a thousands separator; "1,234.5"
+    and "12,345,678" a thousands separator."""
+    text = str(value).strip()
+    if decimal != "." or "," not in text or not re.fullmatch(r"[-+]?\d{1,3}(,\d{3})*(\.\d*)?|[-+]?\d+,\d+", text):
+        return ""
+    plain = text.replace(",", "")
+    if re.fullmatch(r"[-+]?\d+,\d{3}", text):
+        return (f" (a decimal comma or a thousands separator; write {text.replace(',', '.')} "
+                f"or {plain})")
+    if "." in text or text.count(",") > 1:
+        return f" (thousands separators; write {plain})"
+    return f" (a decimal comma; write {text.replace(',', '.')})"
 
 
 _NUMBER = {".": r"^\s*[-+]?((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|inf|infinity|nan)\s*$",
