@@ -312,7 +312,8 @@ def _comma_hint(value, decimal: str) -> str:
     decimal comma; "1,234" (three digits after it) as likely a thousands separator; "1,234.5"
     and "12,345,678" a thousands separator."""
     text = str(value).strip()
-    if decimal != "." or "," not in text or not re.fullmatch(r"[-+]?\d{1,3}(,\d{3})*(\.\d*)?|[-+]?\d+,\d+", text):
+    if decimal != "." or "," not in text or not re.fullmatch(
+            r"[-+]?\d{1,3}(,\d{3})*(\.\d*)?|[-+]?\d+,\d+", text):
         return ""
     plain = text.replace(",", "")
     if re.fullmatch(r"[-+]?\d+,\d{3}", text):
