@@ -179,6 +179,64 @@ def test_cli_export(tmp_path):
     assert result.exit_code == 2 and "directory" in result.stderr
 
 
+def _scaler_pipelines():
+    from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler
+
+    return {"standard": [StandardScaler()],
+            "standard, no mean": [StandardScaler(with_mean=False)],
+            "robust": [RobustScaler()],
+            "minmax clip + maxabs": [MinMaxScaler(feature_range=(-1, 2), clip=True),
+                                     "passthrough", MaxAbsScaler()],
+            "standard, pandas output": [StandardScaler().set_output(transform="pandas")]}
+
+
+@pytest.mark.parametrize("steps", list(_scaler_pipelines()))
+@pytest.mark.parametrize("estimator", ["classifier", "regressor"])
+def test_to_onnx_exports_a_pipeline_of_scalers_with_its_scalers(tmp_path, steps, estimator):
+    """What shallownet.save writes, to_onnx exports: the scalers in front of (10a), the same
+    labels and probabilities (or values) as the Pipeline; from the object and from its file,
+    and by `shallownet export`."""
+    import pandas as pd
+    from sklearn.pipeline import make_pipeline
+
+    X, y = blobs()
+    X = X * [1, 100, 0.01, 1] + [0, 50, 0, -3]  # scales the scalers have to undo
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    if estimator == "classifier":
+        final, target = Classifier(hidden_units=6, epochs=5, random_state=0), LABELS["str"](y)
+    else:
+        final, target = Regressor(hidden_units=6, epochs=5, random_state=0), X[:, 0] - X[:, 3]
+    pipe = make_pipeline(*_scaler_pipelines()[steps], final).fit(frame, target)
+    X_new = (X[:50] * 1.5).astype(np.float32)  # MinMaxScaler's clip is reached
+    model = tmp_path / "pipe.safetensors"
+    sn.save(pipe, model)
+    assert CliRunner().invoke(app, ["export", str(model), str(tmp_path / "p.onnx")]).exit_code == 0
+    for proto in (sn.to_onnx(pipe), sn.to_onnx(model),
+                  onnx.load(str(tmp_path / "p.onnx"))):
+        out = run_onnx(proto, X_new)
+        frame_new = pd.DataFrame(X_new.astype(np.float64), columns=frame.columns)
+        if estimator == "classifier":
+            np.testing.assert_allclose(out["probabilities"], pipe.predict_proba(frame_new),
+                                       atol=TOL)
+            assert out["label"].tolist() == pipe.predict(frame_new).tolist()
+        else:
+            np.testing.assert_allclose(out["variable"][:, 0], pipe.predict(frame_new),
+                                       rtol=1e-5, atol=1e-4)
+        assert json.loads({p.key: p.value for p in proto.metadata_props}["feature_names"]) \
+            == ["a", "b", "c", "d"]
+
+
+def test_to_onnx_refuses_other_pipelines_and_names_the_way_that_converts_them():
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+
+    X, y = blobs()
+    pipe = make_pipeline(PCA(3), Classifier(hidden_units=4, epochs=2, random_state=0)).fit(X, y)
+    with pytest.raises(TypeError, match=r"step 'pca' is a PCA.*register_skl2onnx\(\), then "
+                                        r"skl2onnx.to_onnx\(pipeline, X\[:1\]\)"):
+        sn.to_onnx(pipe)
+
+
 skl2onnx = pytest.importorskip("skl2onnx", reason="needs skl2onnx: pip install "
                                                   "'shallownet[onnx]'")
 

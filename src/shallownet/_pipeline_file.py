@@ -67,7 +67,8 @@ def split(pipe) -> tuple[object, dict, dict[str, np.ndarray]]:
             raise PipelineFileError(
                 f"step {name!r} is a {kind}; a saved Pipeline holds only {', '.join(SCALERS)} "
                 "(or 'passthrough') before the shallownet estimator; fold other transforms "
-                "into the data, or export the pipeline with ONNX (shallownet.to_onnx)")
+                "into the data, or export the pipeline with skl2onnx "
+                "(shallownet.export.onnx.register_skl2onnx(), then skl2onnx.to_onnx)")
         check_is_fitted(step)
         entry = {"name": name, "class": kind, "params": _params_json(step),
                  "attributes": {}, "arrays": {},

@@ -17,7 +17,10 @@ A classifier's ``label`` holds ``classes_`` themselves (int64, string, bool or d
 as the labels were); a bare network's holds the 0-based class index. The input is named ``X``,
 (N, N_i), float32 by default. The model carries ``feature_names``, ``classes`` and the whole
 :func:`shallownet.io.describe` summary (architecture, hyper-parameters, training record, your
-saved ``metadata``) in its ``metadata_props``; the default opset is :data:`ONNX_OPSET`.
+saved ``metadata``) in its ``metadata_props``; the default opset is :data:`ONNX_OPSET`. A
+Pipeline of StandardScaler, MinMaxScaler, MaxAbsScaler and RobustScaler steps ending in a
+shallownet estimator (what :func:`shallownet.save` writes) exports with its scalers in front,
+op for op as scikit-learn computes them (Sub, Div; Mul, Add and, with ``clip``, Max, Min).
 
 :func:`register_skl2onnx` registers converters with skl2onnx, so that a scikit-learn
 ``Pipeline`` ending in a shallownet estimator converts with ``skl2onnx.to_onnx``; it follows
@@ -165,10 +168,66 @@ def _resolve(model):
             raise FileNotFoundError(f"no such model file: {path}")
         summary, model = io.describe(path), io.load(path)
     else:
+        if _is_pipeline(model):
+            _scaler_steps(model)  # what this function cannot convert, said its own way
         summary = io.describe(model)  # raises a TypeError naming what is accepted
+    steps = []
+    if _is_pipeline(model):
+        steps, model = _scaler_steps(model), model.steps[-1][1]
     net = model if isinstance(model, Network) else model.network_
     classes = getattr(model, "classes_", None)
-    return net, classes, summary
+    return net, classes, summary, steps
+
+
+def _is_pipeline(model) -> bool:
+    return type(model).__name__ == "Pipeline" and hasattr(model, "steps")
+
+
+def _scaler_steps(pipe) -> list:
+    """The fitted scalers before a Pipeline's shallownet estimator (the Pipelines that
+    :func:`shallownet.save` writes); anything else is refused with the way that converts it."""
+    from .._pipeline_file import PipelineFileError, split
+
+    try:
+        split(pipe)
+    except PipelineFileError as e:
+        raise TypeError(f"to_onnx converts a Pipeline of scalers ending in a shallownet "
+                        f"estimator; this one cannot be: {e}. Any Pipeline whose steps "
+                        "skl2onnx knows converts with skl2onnx: call "
+                        "shallownet.export.onnx.register_skl2onnx(), then "
+                        "skl2onnx.to_onnx(pipeline, X[:1])") from None
+    return [step for _, step in pipe.steps[:-1] if step is not None and step != "passthrough"]
+
+
+def _emit_scaler(em: _Emitter, step, x: str, dtype) -> str:
+    """A fitted scaler's transform, op for op as scikit-learn computes it."""
+    kind = type(step).__name__
+
+    def const(hint, value):
+        return em.const(hint, np.asarray(value, np.float64).astype(dtype))
+
+    if kind == "StandardScaler":
+        if getattr(step, "mean_", None) is not None and step.with_mean:
+            x = em.node("Sub", [x, const("mean", step.mean_)], "centred")
+        if getattr(step, "scale_", None) is not None:
+            x = em.node("Div", [x, const("scale", step.scale_)], "scaled")
+    elif kind == "RobustScaler":
+        if getattr(step, "center_", None) is not None:
+            x = em.node("Sub", [x, const("center", step.center_)], "centred")
+        if getattr(step, "scale_", None) is not None:
+            x = em.node("Div", [x, const("scale", step.scale_)], "scaled")
+    elif kind == "MaxAbsScaler":
+        x = em.node("Div", [x, const("max_abs", step.scale_)], "scaled")
+    elif kind == "MinMaxScaler":
+        x = em.node("Mul", [x, const("scale", step.scale_)], "scaled")
+        x = em.node("Add", [x, const("min", step.min_)], "shifted")
+        if step.clip:
+            low, high = step.feature_range
+            x = em.node("Max", [x, const("low", np.full(step.scale_.shape, low))], "above")
+            x = em.node("Min", [x, const("high", np.full(step.scale_.shape, high))], "clipped")
+    else:  # pragma: no cover - _scaler_steps lets exactly these through
+        raise TypeError(f"no ONNX form for a {kind} step")
+    return x
 
 
 def to_onnx(model, path=None, *, dtype="float32", opset: int = ONNX_OPSET):
@@ -176,7 +235,8 @@ def to_onnx(model, path=None, *, dtype="float32", opset: int = ONNX_OPSET):
 
     Parameters
     ----------
-    model : Network, fitted Classifier or Regressor, or a path to a saved model file
+    model : Network, fitted Classifier or Regressor, a fitted Pipeline of scalers ending in
+        one (what :func:`shallownet.save` writes), or a path to a saved model file
     path : str or path-like, optional
         Also write the model there (atomically: a temporary file renamed over the target).
     dtype : {"float32", "float64"}, default "float32"
@@ -199,7 +259,7 @@ def to_onnx(model, path=None, *, dtype="float32", opset: int = ONNX_OPSET):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
     if not isinstance(opset, int) or opset < ONNX_OPSET:
         raise ValueError(f"opset must be an integer >= {ONNX_OPSET}, got {opset!r}")
-    net, classes, summary = _resolve(model)
+    net, classes, summary, scalers = _resolve(model)
     table = None if classes is None else _label_table(np.asarray(classes))
 
     nodes, inits, taken = [], [], set()
@@ -223,7 +283,10 @@ def to_onnx(model, path=None, *, dtype="float32", opset: int = ONNX_OPSET):
     outputs = ["variable"] if net.output.name == "regression" else ["label", "probabilities"]
     for name in outputs:
         taken.add(name)
-    z_O = _emit_forward(em, net, x, dtype)
+    features = x
+    for step in scalers:  # a Pipeline's scalers, before (10a)
+        features = _emit_scaler(em, step, features, dtype)
+    z_O = _emit_forward(em, net, features, dtype)
     _emit_outputs(em, net, z_O, dtype, table, "label", "probabilities", "variable")
 
     ftype = _tensor_type(dtype)
