@@ -122,6 +122,29 @@ def test_parquet_row_groups_stream_with_standardisation_folded(tmp_path):
     assert np.mean(clf.predict(X[roles == 2]) == y[roles == 2]) == pytest.approx(acc)
 
 
+def test_early_stopping_on_a_source_without_validation_rows_takes_the_estimators_fraction(
+        tmp_path):
+    X, y = blobs(2000, seed=2)
+    f = write_csv(tmp_path / "b.csv", X, y)
+    source = FileSource(f)  # no validation_fraction of its own
+    clf = sn.Classifier(hidden_units=8, epochs=30, early_stopping=True, patience=2,
+                        validation_fraction=0.3, random_state=0).fit(source)
+    assert source.validation_fraction == 0.3
+    assert source.n_validation == pytest.approx(600, abs=80) and source.n_rows < 1500
+    assert clf.validation_loss_curve_ is not None
+    assert len(clf.validation_loss_curve_) == clf.n_iter_
+    # a source read already, without validation rows, cannot hold any out now: said at once
+    read = FileSource(f).prepare()
+    with pytest.raises(ValueError, match=r"early_stopping=True needs validation rows.*"
+                                         r"FileSource\(\.\.\., validation_fraction=0.1\)"):
+        sn.Classifier(early_stopping=True).fit(read)
+    # its own fraction wins over the estimator's
+    own = FileSource(f, validation_fraction=0.05)
+    sn.Classifier(hidden_units=8, epochs=2, early_stopping=True, validation_fraction=0.3,
+                  random_state=0).fit(own)
+    assert own.validation_fraction == 0.05 and own.n_validation < 200
+
+
 def test_streamed_regression_scores_like_sklearn(tmp_path):
     from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 

@@ -465,6 +465,17 @@ class _BaseNetwork(BaseEstimator):
         if sample_weight is not None or getattr(self, "class_weight", None) is not None:
             raise ValueError("sample_weight and class_weight apply to X and y in memory; a "
                              "streamed source is trained unweighted")
+        if self.early_stopping and not incremental and \
+                getattr(source, "validation_fraction", None) == 0.0:
+            # the source holds out no rows: it takes the estimator's validation_fraction
+            # (the rows are chosen in its first pass), as X, y in memory would
+            if getattr(source, "_prepared", False):
+                raise ValueError(
+                    f"early_stopping=True needs validation rows, and {source.source} was "
+                    "read with validation_fraction=0; give "
+                    f"FileSource(..., validation_fraction={self.validation_fraction}) (or a "
+                    "source not read yet: it takes the estimator's), or early_stopping=False")
+            source.validation_fraction = float(self.validation_fraction)
         source.prepare()
         wanted = "classification" if self._kind == "classes" else "regression"
         if source.task != wanted:
@@ -846,7 +857,8 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         ----------
         X : array-like or data frame (n_samples, n_features), or a batch source
             A ``shallownet.data.FileSource`` streams a file larger than memory (y is then
-            None: the source holds the labels).
+            None: the source holds the labels). With ``early_stopping``, a source created
+            without ``validation_fraction`` holds out this estimator's.
         y : array-like (n_samples,)
             Class labels of any type.
         sample_weight : array-like (n_samples,), optional
