@@ -320,6 +320,16 @@ def test_early_stopping_split_is_stratified_and_seeded():
     assert a.t_ == 3 * 5  # 135 training samples (15 held out), batches of 32
 
 
+@pytest.mark.parametrize("X, y, unseen", [([[0.0], [1.0]], [0, 1], "class 0"),
+                                           ([[0.0], [1.0], [2.0]], ["a", "b", "b"], "class 'a'")])
+def test_early_stopping_refuses_a_split_that_leaves_a_class_out_of_training(X, y, unseen):
+    with pytest.raises(ValueError, match=rf"early_stopping holds out 1 of the {len(y)} samples "
+                                         rf"for validation, which leaves no sample of {unseen} "
+                                         "to train on; pass more samples"):
+        Classifier(epochs=3, early_stopping=True, random_state=0).fit(X, y)
+    Classifier(epochs=3, random_state=0).fit(X, y)  # without early stopping: trained on all
+
+
 # ---------------------------------------------------------------------------- callbacks
 def test_callbacks_see_every_epoch_and_can_stop():
     X, y = _iris()

@@ -359,6 +359,16 @@ class _BaseNetwork(BaseEstimator):
                 stratify = T
         rows_tr, rows_val = train_test_split(np.arange(n), test_size=n_val, random_state=seed,
                                              stratify=stratify)
+        if self._kind == "classes":
+            unseen = np.setdiff1d(np.flatnonzero(np.bincount(T)), T[rows_tr])
+            if unseen.size:
+                names = [self.classes_[i].item() if hasattr(self.classes_[i], "item")
+                         else self.classes_[i] for i in unseen[:5]]
+                raise ValueError(
+                    f"early_stopping holds out {n_val} of the {n} samples for validation, which "
+                    f"leaves no sample of class{'es' if unseen.size > 1 else ''} "
+                    f"{', '.join(repr(c) for c in names)} to train on; pass more samples, a "
+                    "smaller validation_fraction, or early_stopping=False")
         if view is not None:  # X is the whole matrix; view.rows are the training rows
             X_val = X[view.rows[rows_val]]
             if view.shift is not None:
