@@ -162,6 +162,45 @@ def test_a_nan_or_inf_in_any_chunk_is_caught_with_its_message():
         clf.predict(huge)
 
 
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_inputs_near_float32s_largest_never_make_nan(kind):
+    """Finite float32 inputs of ~3e38 overflow the float32 products (inf in z_H, inf - inf in
+    z_O): those rows are redone in float64, alone, and give what a float64 network gives;
+    no warning, no NaN, the other rows untouched, each row as alone."""
+    import warnings
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(300, 3))
+    y = {"binary": X[:, 0] > 0, "multiclass": np.arange(300) % 3, "regression": X[:, 0]}[kind]
+    est = (sn.Regressor if kind == "regression" else Classifier)(
+        hidden_units=12, epochs=3, random_state=0).fit(X, y)
+    big = rng.normal(size=(2500, 3)).astype(np.float32)
+    rows = [0, 7, 1300, 2499]
+    big[rows] = np.float32(3e38) * np.sign(big[rows])
+    net64 = est.network_.copy().astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from the overflow either
+        out = est.predict(big) if kind == "regression" else est.predict_proba(big)
+        labels = est.predict(big)
+        alone = [est.predict(big[r:r + 1]) if kind == "regression" else
+                 est.predict_proba(big[r:r + 1]) for r in rows]
+    assert np.isfinite(out).all()
+    exact = net64.forward(big.astype(np.float64)).z_O
+    if kind == "regression":
+        np.testing.assert_allclose(out[rows], exact[rows, 0], rtol=1e-6)
+        np.testing.assert_array_equal(np.concatenate(alone), out[rows])
+    else:
+        P = np.asarray(net64.predict_proba(big.astype(np.float64))).reshape(2500, -1)
+        P = np.column_stack([1 - P[:, 0], P[:, 0]]) if P.shape[1] == 1 else P
+        np.testing.assert_allclose(out[rows], P[rows], atol=1e-6)
+        np.testing.assert_array_equal(np.vstack(alone), out[rows])
+        assert labels.tolist() == est.classes_[out.argmax(axis=1)].tolist()
+    # the ordinary rows are exactly what they are without the huge ones beside them
+    others = np.setdiff1d(np.arange(2500), rows)
+    plain = est.predict(big[others]) if kind == "regression" else est.predict_proba(big[others])
+    np.testing.assert_array_equal(out[others], plain)
+
+
 def test_prediction_input_checks_still_apply():
     X = np.random.default_rng(5).normal(size=(60, 3))
     clf = Classifier(hidden_units=5, epochs=2, random_state=0).fit(X, X[:, 0] > 0)

@@ -23,6 +23,8 @@ checks that a sample's logits are bit-for-bit the same alone, in any batch and i
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -132,6 +134,29 @@ def _products(Xc: np.ndarray, B: int, W_Ht, W_Ot, b_H, act, out: np.ndarray) -> 
     np.matmul(Z_H.reshape(-1, B, N_h), W_Ot, out=out.reshape(-1, B, W_Ot.shape[1]))  # (10b)
 
 
+#: Inputs up to this magnitude cannot overflow float32 products with weights of ordinary size.
+_ORDINARY = 1e15
+
+
+def _beyond_precision(net, X: np.ndarray, start: int, z: np.ndarray) -> np.ndarray:
+    """z_O for rows whose products overflowed the network's precision (finite inputs near
+    float32's largest numbers: an inf in z_H, then inf - inf = NaN in z_O): each such row
+    again in float64, alone (so still independent of the batch). Returns the chunk's z_O in
+    float64 for the probabilities; ``z`` gets them in its own precision (+-inf where they
+    exceed it, never NaN). Rows whose z is finite are kept as they are."""
+    bad = np.flatnonzero(~np.isfinite(z).all(axis=1))
+    exact = z.astype(np.float64)
+    if bad.size:
+        W_H, b_H, W_O, b_O = (np.asarray(p, np.float64) for p in
+                              (net.W_H, net.b_H, net.W_O, net.b_O))
+        with np.errstate(over="ignore", invalid="ignore"):
+            for r in bad:
+                x = np.asarray(X[start + r], net.dtype).astype(np.float64)
+                exact[r] = W_O @ net.activation.g(W_H @ x + b_H) + b_O   # (10a), (10b)
+            z[bad] = exact[bad]
+    return exact
+
+
 def logits(net, X: np.ndarray, per_chunk=None, check: bool = False) -> np.ndarray | None:
     """z_O of (10a)/(10b) for an (N, N_i) float batch, in the network's precision.
 
@@ -166,16 +191,23 @@ def logits(net, X: np.ndarray, per_chunk=None, check: bool = False) -> np.ndarra
         else:
             with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: the check
                 np.copyto(Xc[:n], X, casting="unsafe")
-        if check and not np.isfinite(Xc[:n]).all():
+        # inputs of ordinary size cannot overflow the products (short of absurd weights): no
+        # error-state switch, which costs as much as a tenth of a one-row call; a NaN fails
+        # the comparison too and is then checked for
+        ordinary = float(np.abs(Xc[:n]).max()) <= _ORDINARY
+        if not ordinary and check and not np.isfinite(Xc[:n]).all():
             return None
         Xc[n:] = 0
-        Z_H = np.matmul(Xc[None], W_Ht)                      # (10a)
-        Z_H += b_H
-        act.g(Z_H, out=Z_H)
-        z = np.matmul(Z_H, W_Ot)[0, :n]                       # (10b)
-        z += b_O
+        with contextlib.nullcontext() if ordinary else \
+                np.errstate(over="ignore", invalid="ignore"):  # (overflow: redone below)
+            Z_H = np.matmul(Xc[None], W_Ht)                      # (10a)
+            Z_H += b_H
+            act.g(Z_H, out=Z_H)
+            z = np.matmul(Z_H, W_Ot)[0, :n]                       # (10b)
+            z += b_O
+        exact = z if math.isfinite(np.vdot(z, z)) else _beyond_precision(net, X, 0, z)
         if finish is not None:
-            finish(z, 0, n)
+            finish(exact, 0, n)
         return z
     Z_O = np.empty((n, N_o), dt)
     failed = []
@@ -188,15 +220,17 @@ def logits(net, X: np.ndarray, per_chunk=None, check: bool = False) -> np.ndarra
             failed.append(start)
             return
         z = Z_O[start:stop]
-        if pad == stop - start:
-            _products(Xc, B, W_Ht, W_Ot, b_H, act, z)
-        else:  # a padded block: its first rows are kept
-            z_pad = _scratch("Z_O", pad, N_o, dt)
-            _products(Xc, B, W_Ht, W_Ot, b_H, act, z_pad)
-            z[...] = z_pad[:stop - start]
-        z += b_O
+        with np.errstate(over="ignore", invalid="ignore"):  # (overflow: redone just below)
+            if pad == stop - start:
+                _products(Xc, B, W_Ht, W_Ot, b_H, act, z)
+            else:  # a padded block: its first rows are kept
+                z_pad = _scratch("Z_O", pad, N_o, dt)
+                _products(Xc, B, W_Ht, W_Ot, b_H, act, z_pad)
+                z[...] = z_pad[:stop - start]
+            z += b_O
+        exact = z if math.isfinite(np.vdot(z, z)) else _beyond_precision(net, X, start, z)
         if finish is not None:
-            finish(z, start, stop)
+            finish(exact, start, stop)
 
     full = n - n % B
     workers = _workers()

@@ -1223,5 +1223,15 @@ class Regressor(RegressorMixin, _BaseNetwork):
 
     def predict(self, X) -> np.ndarray:
         """y_hat = z_O (7): (n_samples,) for one target, (n_samples, d) for d."""
-        z = self._forward_z(X).astype(np.float64)
+        out = []
+
+        def per_chunk(n):
+            out.append(np.empty((n, self.network_.N_o)))
+            return finish
+
+        def finish(z, start, stop):  # in float64: a row whose float32 products overflowed
+            out[-1][start:stop] = z  # was redone in float64 and may exceed float32's range
+
+        self._forward_z(X, per_chunk)
+        z = out[-1]  # (the last array: a call that failed its check is redone)
         return z[:, 0] if z.shape[1] == 1 else z
