@@ -205,3 +205,36 @@ def test_a_header_with_spaces_or_blank_lines_above_it_is_read(tmp_path, text):
     assert ds.feature_names == ["a", "b"]
     np.testing.assert_array_equal(ds.X, [[1, 2], [3, 4]])
     assert ds.y.tolist() == ["x", "y"]
+
+
+@pytest.mark.parametrize("text, missing", [("a,b,label\n1,2,x\n3,4,y", "'x'|'y'"),
+                                           ("a,b,label\n1,2,0\n3,4,1\n", "0|1")])
+def test_a_file_too_small_to_hold_out_test_rows_says_so(tmp_path, text, missing):
+    """Two rows of two classes: train crashed ('str' object has no attribute 'item') or said
+    the file held one class."""
+    path = tmp_path / "tiny.csv"
+    path.write_text(text)
+    r = run("train", path, "--epochs", 1, "--seed", 0)
+    assert_one_line_error(r, "holding out --test-size 0.2 of the 2 samples for testing leaves no "
+                             "sample of class", "--test-size 0 holds out none")
+    assert any(f"class {m} to train on" in r.stderr for m in missing.split("|")), r.stderr
+    r = run("train", path, "--epochs", 1, "--seed", 0, "--test-size", 0)
+    assert_one_line_error(r, "--early-stopping holds out 1 of the 2 samples for validation",
+                          "a smaller --validation-fraction, or --no-early-stopping")
+    ok = run("train", path, "--epochs", 1, "--seed", 0, "--test-size", 0,
+             "--no-early-stopping", "-o", tmp_path / "m.safetensors")
+    assert ok.exit_code == 0 and "training on 2 samples" in ok.output, ok.output
+
+
+def test_label_messages_show_labels_as_python_writes_them():
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    y = np.array(["a", "b"])[np.arange(40) % 2]
+    clf = sn.Classifier(epochs=1, random_state=0).partial_fit(X, y, classes=["a", "b"])
+    with pytest.raises(ValueError, match=r"y has label\(s\) \['c'\] that are not among "
+                                         r"classes_ \['a', 'b'\]; fit a new model"):
+        clf.partial_fit(X, np.array(["c"] * 40))
+    with pytest.raises(ValueError, match=r"only one class \('a'\)"):
+        sn.Classifier().fit(X, np.array(["a"] * 40, dtype=object))
+    with pytest.raises(ValueError, match=r"class_weight has label\(s\) \['z'\] that are not "
+                                         r"among the classes \['a', 'b'\]"):
+        sn.Classifier(class_weight={"z": 2.0}, epochs=1).fit(X, y)

@@ -688,6 +688,12 @@ class _BaseNetwork(BaseEstimator):
         return logits(net, X, per_chunk)
 
 
+def _shown(values) -> str:
+    """Labels for a message as Python writes them (``['a', 'b']``, ``[1, 2]``), not as numpy
+    2 reprs its scalars (``[np.str_('a')]``)."""
+    return repr([v.item() if isinstance(v, np.generic) else v for v in values])
+
+
 def _probabilities(net, forward) -> np.ndarray:
     """u_O in float64 for a classification network: ``[1 - p, p]`` with p the sigmoid (3), or
     the softmax (5); ``forward(per_chunk)`` runs :func:`shallownet._kernels.logits` with it,
@@ -981,8 +987,9 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         unknown = [k for k in cw if not np.isin(np.asarray([k], dtype=object),
                                                  self.classes_.astype(object)).any()]
         if unknown:
-            raise ValueError(f"class_weight has label(s) {unknown[:10]} that are not among the "
-                             f"classes {list(self.classes_)[:20]}; use the labels of y as keys")
+            raise ValueError(f"class_weight has label(s) {_shown(unknown[:10])} that are not "
+                             f"among the classes {_shown(self.classes_[:20])}; use the labels of "
+                             "y as keys")
         for k, v in cw.items():
             out[int(np.flatnonzero(self.classes_.astype(object) == k)[0])] = float(v)
         return out
@@ -1026,7 +1033,7 @@ class Classifier(ClassifierMixin, _BaseNetwork):
     def _classes_of(self, labels) -> np.ndarray:
         classes = np.unique(labels)
         if classes.shape[0] < 2:
-            shown = repr(classes[0].item() if classes.size else None)
+            shown = _shown(classes[:1])[1:-1] if classes.size else "None"
             raise ValueError(
                 f"y contains only one class ({shown}): a classifier needs at least two classes "
                 "to tell apart, and 1 class leaves nothing to learn. Check the target column, "
@@ -1039,9 +1046,10 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         unseen = ~np.isin(labels, self.classes_)
         if unseen.any():
             raise ValueError(
-                f"y has label(s) {list(np.unique(labels[unseen]))[:10]} that are not among "
-                f"classes_ {list(self.classes_)}; set warm_start=False to fit a new model, or "
-                "pass every label in classes= on the first partial_fit call"
+                f"y has label(s) {_shown(np.unique(labels[unseen])[:10])} that are not among "
+                f"classes_ {_shown(self.classes_)}; fit a new model (fit, with "
+                "warm_start=False), or pass every label in classes= on the first partial_fit "
+                "call"
             )
         return np.searchsorted(self.classes_, labels)
 

@@ -403,6 +403,16 @@ def _split(ds, test_size: float, seed: int) -> Split:
     except ValueError as e:
         raise ValueError(f"cannot hold out test_size={test_size} of {n} samples "
                          f"({' '.join(str(e).split())}); lower test_size or use 0") from None
+    if ds.task == "classification":
+        left = set(np.unique(ds.y[train_rows]).tolist())
+        missing = [c.item() if isinstance(c, np.generic) else c
+                   for c in np.unique(ds.y) if c not in left]
+        if missing:
+            raise ValueError(
+                f"holding out test_size={test_size} of the {n} samples for testing leaves no "
+                f"sample of class{'es' if len(missing) > 1 else ''} "
+                f"{', '.join(repr(c) for c in missing[:5])} to train on; give more rows, or hold "
+                "out fewer (test_size=0 holds out none)")
     return Split(np.sort(train_rows), np.sort(test_rows), stratified=stratify is not None)
 
 

@@ -94,7 +94,7 @@ def train(console, *, data, target, task, drop, decimal, limit_text, test_size, 
     summary += row_index_note(source.columns.dropped)
     console.print(visible(summary), soft_wrap=True)
     console.print(visible(_task_line(source, data)), soft_wrap=True)
-    console.print(f"training on {source.n_rows} samples"
+    console.print(f"training on {count(source.n_rows, 'sample')}"
                   + (f", holding out {source.n_test} for testing" if source.n_test else "")
                   + (f" and {source.n_validation} for validation" if source.n_validation else "")
                   + (" (inputs standardised)" if scale and source.task == "classification" else

@@ -11,6 +11,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from .._text import count
 from ..data import load as load_data
 from ..validation import check_params, draw_seed
 from . import streamed
@@ -196,7 +197,7 @@ def train(
     if seed is None:
         seed = draw_seed()
     n_test = math.ceil(test_size * ds.n_samples) if test_size else 0
-    console.print(f"training on {ds.n_samples - n_test} samples"
+    console.print(f"training on {count(ds.n_samples - n_test, 'sample')}"
                   + (f", holding out {n_test} for testing" if n_test else "")
                   + ("" if not scale else " (inputs standardised)" if classification
                      else " (inputs and target standardised)")
@@ -213,7 +214,10 @@ def train(
     except ValueError as e:  # the Python hint names the class; on the command line, the flag
         if "shallownet.Regressor" not in str(e):
             raise _Fail(_one_line(e).replace("test_size=", "--test-size ")
-                        .replace("lower test_size", "lower --test-size")) from None
+                        .replace("lower test_size", "lower --test-size")
+                        .replace("early_stopping=False", "--no-early-stopping")
+                        .replace("early_stopping holds", "--early-stopping holds")
+                        .replace("validation_fraction", "--validation-fraction")) from None
         raise _Fail(f"{ds.source}: the {ds.describe_target()} holds no class labels "
                     f"({_one_line(e).split(' Classifier needs')[0]}); use --task regression "
                     "for a real-valued target") from None
