@@ -382,9 +382,15 @@ def test_other_unnamed_columns_still_need_a_name(tmp_path):
     path = write(tmp_path / "e.csv", "a,,label\n0,1.0,x\n1,2.0,y\n")
     with pytest.raises(DataError, match=r"column 2 has no name in the header row; name it$"):
         load(path)
-    path = write(tmp_path / "f.csv", ",,label\n0,1.0,x\n1,2.0,y\n")  # two without names
+    path = write(tmp_path / "f.csv", ",a,,label\n0,1.0,2,x\n1,2.0,3,y\n")  # one further on
     with pytest.raises(DataError, match=r"column 1 has no name in the header row; name it$"):
         load(path)
+    # unnamed columns first, then only named ones: a pandas MultiIndex, left out
+    path = write(tmp_path / "g.csv", ",,a,label\n0,p,1.0,x\n1,q,2.0,y\n2,r,3.0,x\n")
+    ds = load(path)
+    assert ds.feature_names == ["a"] and ds.X[:, 0].tolist() == [1.0, 2.0, 3.0]
+    assert ds.summary().endswith("the unnamed first 2 columns hold row labels (a row index, as "
+                                 "pandas writes one of several levels): left out")
 
 
 @pytest.mark.parametrize("sep", [",", ";"])
@@ -496,3 +502,46 @@ def test_bool_feature_columns_are_ones_and_zeros_everywhere(tmp_path):
                                               for i in range(20)))
     with pytest.raises(DataError, match="non-numeric feature columns 'colour'"):
         load(path)
+
+
+@pytest.mark.parametrize("index", ["shuffled", "named", "two levels", "range"])
+def test_a_pandas_index_in_a_parquet_file_is_left_out_and_said(tmp_path, index):
+    """pandas writes a DataFrame's index into Parquet as a column (``__index_level_0__`` at
+    the end, or under its name) and reads it back as the index: it is row labels, never the
+    target or a feature (it was taken as the target, then as a feature)."""
+    import pandas as pd
+    from sklearn.datasets import load_iris
+
+    frame = load_iris(as_frame=True).frame
+    frame["target"] = np.array(["setosa", "versicolor", "virginica"])[frame["target"]]
+    frame = frame.sample(frac=1, random_state=0)
+    if index == "named":
+        frame.index.name = "flower_id"
+    elif index == "two levels":
+        frame.index = pd.MultiIndex.from_arrays([frame.index, frame.index % 7])
+    elif index == "range":
+        frame = frame.reset_index(drop=True)
+    path = tmp_path / "iris.parquet"
+    frame.to_parquet(path)
+    ds = load(path)
+    features = [c for c in frame.columns if c != "target"]
+    assert ds.feature_names == features and ds.target_name == "target"
+    np.testing.assert_array_equal(ds.X, frame[features].to_numpy())
+    stored = [n for n in pq.read_schema(path).names if n not in frame.columns]
+    assert ds.row_labels == stored and (index != "range") == bool(stored)
+    if stored:
+        assert f"the pandas index column{'s' if len(stored) > 1 else ''} " in ds.summary()
+        assert ds.summary().endswith("(row labels, which pandas reads back as the index): "
+                                     "left out")
+    model = tmp_path / "m.safetensors"
+    r = run("train", path, "--epochs", 2, "--seed", 0, "--out", model)
+    assert r.exit_code == 0 and "classification with 3 classes" in r.output, r.output
+    assert list(sn.load(model).feature_names_in_) == features
+    frame.to_csv(tmp_path / "iris.csv")  # the same rows as CSV, index first: predicted alike
+    for data in (path, tmp_path / "iris.csv"):
+        for extra in ([], ["--stream"]):
+            p = run("predict", model, data, *extra)
+            assert p.exit_code == 0 and len(p.stdout.splitlines()) == 151, p.output
+    # asked for by name, the index is a column like any other
+    if index == "named":
+        assert load(path, features=["flower_id", "sepal length (cm)"]).X.shape == (150, 2)

@@ -69,6 +69,7 @@ def read_frame(data: str, target, drop, task, decimal=None):
     import dask.dataframe as dd
 
     from ..data import is_embedded, open_file
+    from ..data.readers import ROW_INDEX
     from ..data.schema import choose_columns
 
     if is_embedded(data):
@@ -84,8 +85,12 @@ def read_frame(data: str, target, drop, task, decimal=None):
                             blocksize=fmt.block_size * 16)
     else:
         frame = dd.read_parquet(list(map(str, fmt.files)) if fmt.files else str(fmt.path))
-    cols = choose_columns([str(c) for c in frame.columns], fmt.source, target=target,
-                          drop=drop or ())
+    names = [str(c) for c in frame.columns]
+    if fmt.row_labels == (ROW_INDEX,) and names and names[0].startswith("Unnamed: 0"):
+        names[0] = ROW_INDEX  # pandas' name for the unnamed row index: left out, as in memory
+        frame = frame.rename(columns={frame.columns[0]: ROW_INDEX})
+    cols = choose_columns(names, fmt.source, target=target, drop=drop or (),
+                          row_labels=fmt.row_labels)
     chosen = task or _detect_task(frame[cols.target], cols.target)
     return frame, cols.target, cols.features, chosen, Path(data).stem
 

@@ -91,7 +91,7 @@ def train(console, *, data, target, task, drop, decimal, limit_text, test_size, 
                                                    if source.columns.note else ""))
     summary += (f", classification with {count(source.classes.size, 'class', 'classes')}"
                 if source.task == "classification" else ", regression")
-    summary += row_index_note(source.columns.dropped)
+    summary += row_index_note(source.columns.dropped, source.columns.row_labels)
     console.print(visible(summary), soft_wrap=True)
     console.print(visible(_task_line(source, data)), soft_wrap=True)
     console.print(f"training on {count(source.n_rows, 'sample')}"

@@ -59,6 +59,7 @@ class Dataset:
     source: str = ""
     dropped: list[str] = field(default_factory=list)
     task_note: str = ""
+    row_labels: list[str] = field(default_factory=list)
 
     def describe_target(self) -> str:
         """The target column and how it was chosen, for error messages."""
@@ -84,14 +85,22 @@ class Dataset:
                 text += f", classification with {count(len(np.unique(self.y)), 'class', 'classes')}"
             elif self.task:
                 text += f", {self.task}"
-        return text + row_index_note(self.dropped)
+        return text + row_index_note(self.dropped, self.row_labels)
 
 
-def row_index_note(dropped) -> str:
-    """The words a summary line ends with when a CSV's unnamed row index or empty last column
-    was left out."""
+def row_index_note(dropped, row_labels=()) -> str:
+    """The words a summary line ends with when a CSV's unnamed row index or empty last column,
+    or a Parquet file's pandas index, was left out."""
+    unnamed = [c for c in row_labels if c.startswith(ROW_INDEX[:-1])] or \
+        [c for c in dropped if c == ROW_INDEX]
+    index = [c for c in row_labels if c not in unnamed]
     return (("; the unnamed first column holds row labels (a row index, as pandas and R "
-             "write): left out" if ROW_INDEX in dropped else "")
+             "write): left out" if len(unnamed) == 1 else
+             f"; the unnamed first {len(unnamed)} columns hold row labels (a row index, as "
+             "pandas writes one of several levels): left out" if unnamed else "")
+            + (f"; the pandas index {'column' if len(index) == 1 else 'columns'} "
+               f"{', '.join(repr(c) for c in index)} (row labels, which pandas reads back as "
+               "the index): left out" if index else "")
             + ("; the unnamed last column is empty (a separator at the end of each line): left "
                "out" if EMPTY_LAST in dropped else ""))
 
@@ -164,7 +173,8 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
     source = fmt.source
     cols = schema.choose_columns(fmt.names, source, target=target, features=features,
                                  n_features=n_features, require_target=require_target,
-                                 drop=drop, model_target=model_target)
+                                 drop=drop, model_target=model_target,
+                                 row_labels=fmt.row_labels)
     # the blocks go straight into one array: X is built once, in the training dtype
     rows = estimate_rows(fmt)
     stack = RowStack(rows if fmt.kind != "csv" else rows + rows // 8 + 1024,
@@ -190,7 +200,8 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
         task_, why = schema.choose_task(lab, cols.target, task, source, what)
         y = schema.labels_for_task(lab, task_, source, what)
     return Dataset(X, y, cols.features, cols.target, task_, Path(name_or_path).stem, cols.note,
-                   cols.ignored, source=source, dropped=list(cols.dropped), task_note=why)
+                   cols.ignored, source=source, dropped=list(cols.dropped), task_note=why,
+                   row_labels=list(cols.row_labels))
 
 
 def _load_embedded(name, task, features, n_features, drop, dtype) -> Dataset:

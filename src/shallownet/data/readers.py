@@ -43,7 +43,8 @@ _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+([eE][-+]?\d+)?\s*$")
 #: The name given to a CSV's unnamed first column when every other column is named: the row
 #: labels that pandas (``DataFrame.to_csv``: the index, 0, 1, 2, ... or whatever a split,
 #: sample or sort left) and R (``write.csv``: row names) write by default. Never a feature: it
-#: is left out, and said, unless asked for by this name.
+#: is left out, and said, unless asked for by this name. Further unnamed columns before the
+#: named ones (a pandas MultiIndex) are "(row index 2)", "(row index 3)", ...
 ROW_INDEX = "(row index)"
 #: The name given to an unnamed last column that is empty in the first lines: what a separator
 #: at the end of every line (some spreadsheet and database exports) makes. It is left out.
@@ -107,6 +108,7 @@ class FileFormat:
     arrow_types: dict | None = None  # Parquet: column name -> arrow type
     skip_rows: int = 1              # CSV: physical lines up to and including the header
     bool_columns: frozenset = frozenset()  # CSV: columns of True/False words (read as 1/0)
+    row_labels: tuple = ()          # columns of row labels, left out: ROW_INDEX, pandas' index
 
     @property
     def source(self) -> str:
@@ -455,8 +457,11 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
         raise DataError(f"{path} does not parse as CSV (header row: {e}); check its quoting "
                         "and separators") from None
     names = [n.strip() for n in names]
-    if len(names) > 1 and not names[0] and all(names[1:]) and ROW_INDEX not in names:
-        names[0] = ROW_INDEX
+    lead = next((i for i, n in enumerate(names) if n), len(names))  # unnamed columns first
+    if 0 < lead < len(names) and all(names[lead:]) and not any(
+            n.startswith(ROW_INDEX[:-1]) for n in names):
+        # (a MultiIndex writes one unnamed column per level)
+        names[:lead] = [ROW_INDEX] + [f"{ROW_INDEX[:-1]} {k + 1})" for k in range(1, lead)]
     if len(names) > 1 and not names[-1] and all(names[:-1]) and EMPTY_LAST not in names \
             and _empty_last(lines[1:17], delimiter):
         names[-1] = EMPTY_LAST
@@ -476,7 +481,8 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     # skips the header and any blank lines above it
     skip = 1 + next(i for i, ln in enumerate(text.splitlines()) if ln.strip())
     return FileFormat(path, "csv", names, delimiter, decimal, block, skip_rows=skip,
-                      bool_columns=_boolean_columns(lines[1:17], delimiter, names))
+                      bool_columns=_boolean_columns(lines[1:17], delimiter, names),
+                      row_labels=tuple(names[:lead]) if names[0] == ROW_INDEX else ())
 
 
 #: The words pyarrow's CSV parser reads as booleans (its defaults; "1" and "0" too).
@@ -544,6 +550,22 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _pandas_index(schema, names) -> tuple:
+    """The columns that hold a pandas DataFrame's index in a Parquet file pandas wrote (named
+    in the file's ``pandas`` metadata: ``__index_level_0__`` for an unnamed index that is not
+    0, 1, 2, ..., after a split or a sort, say; the index's own name otherwise). pandas reads
+    them back as the index, not as data: they are row labels, left out like a CSV's."""
+    import json
+
+    try:
+        meta = json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
+        index = meta.get("index_columns", [])
+    except (ValueError, AttributeError):
+        return ()
+    return tuple(c for c in index if isinstance(c, str) and c in names) \
+        if isinstance(index, list) else ()
+
+
 def _open_parquet(path: Path, kind: str) -> FileFormat:
     if kind == "parquet":
         files = (path,)
@@ -569,7 +591,8 @@ def _open_parquet(path: Path, kind: str) -> FileFormat:
     if seen:
         raise DataError(f"{path}: duplicate column names: {columns_list(sorted(seen))}")
     fmt = FileFormat(path, kind, names, files=files,
-                     arrow_types={n: schema.field(n).type for n in names})
+                     arrow_types={n: schema.field(n).type for n in names},
+                     row_labels=_pandas_index(schema, names))
     if fmt.count_rows() == 0:
         raise DataError(f"{path} has columns but no rows")
     return fmt

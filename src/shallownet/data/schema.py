@@ -79,20 +79,25 @@ class Columns:
     features: list[str]
     ignored: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    row_labels: list[str] = field(default_factory=list)  # row-label columns left out
 
 
 def choose_columns(all_names, source: str, *, target=None, features=None, n_features=None,
-                   require_target=True, drop=(), model_target=None) -> Columns:
+                   require_target=True, drop=(), model_target=None, row_labels=()) -> Columns:
     """Pick the target and feature columns by name, before any cell is converted.
 
     A CSV's unnamed row index and empty last column (``readers.ROW_INDEX``,
-    ``readers.EMPTY_LAST``) are dropped unless asked for by name.
+    ``readers.EMPTY_LAST``) and the ``row_labels`` columns (a pandas index in a Parquet file)
+    are dropped unless asked for by name.
     """
     drop = list(drop)
-    for unnamed in (ROW_INDEX, EMPTY_LAST):
+    labels = []
+    for unnamed in (*row_labels, ROW_INDEX, EMPTY_LAST):
         if unnamed in all_names and unnamed not in drop and target != unnamed \
                 and (features is None or unnamed not in features):
             drop.append(unnamed)
+            if unnamed != EMPTY_LAST:
+                labels.append(unnamed)
     # sets for membership: a file may have 100,000 columns
     all_set, drop_set = set(all_names), set(drop)
     feature_set = None if features is None else set(features)
@@ -144,7 +149,7 @@ def choose_columns(all_names, source: str, *, target=None, features=None, n_feat
     if target_col is not None and not require_target and target is None:
         ignored.append(target_col)  # a label column in data to predict on: not read
         target_col, note = None, ""
-    return Columns(target_col, note, feat, ignored, drop)
+    return Columns(target_col, note, feat, ignored, drop, labels)
 
 
 def _choose_target(names, source, target, features, require_target, model_target):

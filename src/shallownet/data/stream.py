@@ -614,7 +614,8 @@ class FileSource(BatchSource):
         cols = schema.choose_columns(self.fmt.names, self.fmt.source, target=target,
                                      features=None if features is None else list(features),
                                      drop=drop, require_target=require_target,
-                                     model_target=model_target, n_features=n_features)
+                                     model_target=model_target, n_features=n_features,
+                                     row_labels=self.fmt.row_labels)
         self.columns = cols
         self.feature_names = cols.features
         self.target_name = cols.target
