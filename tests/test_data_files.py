@@ -295,6 +295,11 @@ def test_train_says_which_task_and_how_to_change_it(tmp_path):
            "labels); to change it use --task regression" in " ".join(r.stdout.split())
     r = run("train", "iris", "--epochs", 1, "--out", tmp_path / "i.safetensors", "-q")
     assert "task: classification (the data set's own task)" in r.stdout
+    # a text target cannot be a regression target: no hint that leads into an error
+    text = write(tmp_path / "t.csv", "a,label\n" + "".join(f"{i},{'xy'[i % 2]}\n"
+                                                            for i in range(30)))
+    r = run("train", text, "--epochs", 1, "--out", tmp_path / "t.safetensors", "-q")
+    assert "task: classification (the target holds text)\n" in r.stdout, r.stdout
 
 
 def test_a_wide_parquet_file_opens_and_duplicate_names_are_named(tmp_path):
@@ -545,3 +550,34 @@ def test_a_pandas_index_in_a_parquet_file_is_left_out_and_said(tmp_path, index):
     # asked for by name, the index is a column like any other
     if index == "named":
         assert load(path, features=["flower_id", "sepal length (cm)"]).X.shape == (150, 2)
+
+
+def test_true_false_labels_are_bools_from_csv_and_parquet_alike(tmp_path):
+    """A bool target (pandas writes True/False to CSV, a bool column to Parquet): classes
+    [False, True] from both, whole or streamed, so a model of one scores the other (CSV gave
+    'False'/'True' strings and Parquet 0/1, and evaluate refused the other format)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    frame["label"] = frame.a + frame.b > 0
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    frame.to_parquet(tmp_path / "d.parquet")
+    models = {}
+    for kind in ("csv", "parquet"):
+        path = tmp_path / f"d.{kind}"
+        ds = load(path)
+        assert ds.y.dtype == bool and ds.y.tolist() == frame.label.tolist()
+        source = sn.data.FileSource(path).prepare()
+        assert source.classes.dtype == bool and source.classes.tolist() == [False, True]
+        models[kind] = tmp_path / f"{kind}.safetensors"
+        r = run("train", path, "--epochs", 3, "--seed", 0, "--out", models[kind])
+        assert r.exit_code == 0, r.output
+        assert "task: classification (the target holds True/False)\n" in r.stdout
+        assert sn.load(models[kind]).classes_.tolist() == [False, True]
+    for model, other in ((models["csv"], "parquet"), (models["parquet"], "csv")):
+        for extra in ([], ["--stream"]):
+            e = run("evaluate", model, tmp_path / f"d.{other}", *extra)
+            assert e.exit_code == 0 and "accuracy" in e.stdout, e.output
+        p = run("predict", model, tmp_path / f"d.{other}")
+        assert set(p.stdout.splitlines()[1:]) == {"False", "True"}

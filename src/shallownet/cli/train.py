@@ -263,6 +263,8 @@ def _task_line(ds, data: str) -> str:
     line = f"task: {ds.task} ({ds.task_note})"
     if is_embedded(data):
         return line
+    if ds.task_note in ("the target holds text", "the target holds True/False"):
+        return line  # text and True/False are no numbers: regression is no choice there
     other = "regression" if ds.task == "classification" else "classification"
     return f"{line}; to change it use --task {other}"
 

@@ -193,6 +193,7 @@ class Labels:
     numeric: bool
     whole: bool               # numeric and every value a whole number
     text_integers: bool = False  # whole numbers kept as text because no number type holds them
+    boolean: bool = False     # True/False (a bool column, or its words in a CSV): values 0/1
 
 
 def labels_from_arrow(col, source: str, what: str, decimal: str = ".",
@@ -215,7 +216,10 @@ def labels_from_arrow(col, source: str, what: str, decimal: str = ".",
         if not parse_text:
             return Labels(np.asarray(col.to_pylist(), dtype=object), False, False)
         return _labels_from_text(col, decimal)
-    if pa.types.is_integer(t) or pa.types.is_boolean(t):
+    if pa.types.is_boolean(t):
+        return Labels(col.cast(pa.float64()).to_numpy(zero_copy_only=False), True, True,
+                      boolean=True)
+    if pa.types.is_integer(t):
         ints = col.cast(pa.int64()) if not pa.types.is_uint64(t) else None
         if ints is None:
             if pc.max(col).as_py() >= 2 ** 63:
@@ -240,6 +244,13 @@ def labels_from_arrow(col, source: str, what: str, decimal: str = ".",
 
 
 def _labels_from_text(col, decimal: str) -> Labels:
+    from .readers import BOOL_WORDS
+
+    if len(col) and pc.all(pc.is_in(col, pa.array(sorted(BOOL_WORDS)))).as_py():
+        # True/False words (pandas writes a bool column so): bool labels, as in Parquet
+        truth = pc.is_in(col, pa.array(["True", "TRUE", "true"]))
+        return Labels(truth.cast(pa.float64()).to_numpy(zero_copy_only=False), True, True,
+                      boolean=True)
     try:
         ints = col.cast(pa.int64())
     except pa.ArrowInvalid:
@@ -310,6 +321,8 @@ def choose_task(labels: Labels, name: str, task: str | None, source: str,
                 what: str) -> tuple[str, str]:
     """The task and why, refusing targets that cannot be learned."""
     v = labels.values if labels.numeric else labels.values.astype(str)
+    if labels.boolean and task is None:
+        return "classification", "the target holds True/False"
     return decide_task(labels.values.shape[0], np.unique(v), labels.numeric, name, task,
                        source, what)
 
@@ -358,5 +371,5 @@ def labels_for_task(labels: Labels, task: str, source: str, what: str) -> np.nda
                 f"{source}: the {what} has fractional values (e.g. {bad}), so it holds no class "
                 "labels; use --task regression (task='regression') for a real-valued target, or "
                 "pick another --target")
-        return v.astype(np.int64)  # |v| < 2**53 here: exact
+        return v.astype(bool) if labels.boolean else v.astype(np.int64)  # |v| < 2**53: exact
     return labels.values.astype(str).astype(object)

@@ -644,6 +644,8 @@ class FileSource(BatchSource):
         """A batch's labels as ``load`` gives them, without the first pass: whole numbers as
         int64, other numbers as float64, text as str."""
         lab = self._labels(col)
+        if lab.boolean:
+            return lab.values.astype(bool)
         if lab.numeric:
             return lab.values.astype(np.int64) if lab.whole else lab.values
         return lab.values.astype(str).astype(object)
@@ -674,7 +676,7 @@ class FileSource(BatchSource):
         d = self.n_features
         moments, y_moments = RunningMoments(d), RunningMoments(1)
         counts = np.zeros(3, np.int64)
-        numeric = whole = True
+        numeric = whole = boolean = True
         text_integers = False
         uniq_num, uniq_text, n_distinct_capped = np.empty(0), set(), False
         val_X, val_y, val_rows = [], [], 0
@@ -699,6 +701,7 @@ class FileSource(BatchSource):
                     continue
                 numeric &= lab.numeric
                 whole &= lab.whole
+                boolean &= lab.boolean
                 text_integers |= lab.text_integers
                 if not n_distinct_capped:
                     u = np.unique(lab.values)
@@ -740,16 +743,21 @@ class FileSource(BatchSource):
             raise DataError(f"{self.source}: no rows are left to train on after holding out "
                             "test and validation rows; lower the fractions")
         self.numeric_labels = numeric and not text_integers
+        self.boolean_labels = boolean and self.numeric_labels
         distinct = uniq_num if self.numeric_labels else np.asarray(sorted(uniq_text), object)
-        self.task, self.task_note = schema.decide_task(
-            n, distinct, self.numeric_labels, self.target_name, self.task_given, self.source,
-            self.what, n_distinct=None if not n_distinct_capped else _UNIQUE_CAP + 1)
+        if self.boolean_labels and self.task_given is None:
+            self.task, self.task_note = "classification", "the target holds True/False"
+        else:
+            self.task, self.task_note = schema.decide_task(
+                n, distinct, self.numeric_labels, self.target_name, self.task_given,
+                self.source, self.what,
+                n_distinct=None if not n_distinct_capped else _UNIQUE_CAP + 1)
         if self.task == "classification":
             if self.numeric_labels:
                 if not np.all(distinct == np.round(distinct)):
                     schema.labels_for_task(schema.Labels(distinct, True, False), self.task,
                                            self.source, self.what)  # raises: fractions
-                self.classes = distinct.astype(np.int64)
+                self.classes = distinct.astype(bool if self.boolean_labels else np.int64)
             else:
                 self.classes = distinct.astype(str).astype(object)
             if self.classes.size < 2:
@@ -821,7 +829,7 @@ class FileSource(BatchSource):
         lab = self._labels(col)
         if self.task == "classification":
             if self.numeric_labels:
-                return lab.values.astype(np.int64)
+                return lab.values.astype(bool if self.boolean_labels else np.int64)
             return lab.values.astype(str).astype(object)
         return lab.values.astype(np.float64)
 
