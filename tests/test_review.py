@@ -238,3 +238,20 @@ def test_label_messages_show_labels_as_python_writes_them():
     with pytest.raises(ValueError, match=r"class_weight has label\(s\) \['z'\] that are not "
                                          r"among the classes \['a', 'b'\]"):
         sn.Classifier(class_weight={"z": 2.0}, epochs=1).fit(X, y)
+
+
+def test_train_saves_its_model_when_the_reader_of_its_output_goes_away(tmp_path):
+    """`shallownet train ... | head -1`: the first write after head exited raised
+    BrokenPipeError, and train stopped with status 1 before saving the model."""
+    import subprocess
+    import sys
+
+    model = tmp_path / "m.safetensors"
+    proc = subprocess.Popen([sys.executable, "-m", "shallownet.cli", "train", "iris",
+                             "--epochs", "5", "--seed", "0", "--out", str(model)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # no reader at all: the very first line finds the pipe closed
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()
+    assert err.decode() == ""  # no traceback, no "Exception ignored" at exit
+    assert sn.load(model).classes_.tolist() == ["setosa", "versicolor", "virginica"]

@@ -97,6 +97,56 @@ def _friendly_errors(func):
     return wrapper
 
 
+class _ReaderMayLeave:
+    """``sys.stdout`` for a command whose work must finish when its output's reader goes away
+    (``shallownet train ... | head``): the first write that finds the pipe closed points
+    standard output at the null device, and the rest of the output is dropped quietly."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.gone = False
+
+    def _left(self) -> None:
+        self.gone = True
+        with contextlib.suppress(Exception):  # so the interpreter's last flush fails neither
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+
+    def write(self, text):
+        if not self.gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._left()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._left()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def finishes_without_reader(func):
+    """Run a command with :class:`_ReaderMayLeave` as ``sys.stdout`` (train: the model is
+    saved even when ``| head`` stops reading the progress)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        saved = sys.stdout
+        sys.stdout = _ReaderMayLeave(saved)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            sys.stdout = saved
+
+    return wrapper
+
+
 def _describe(e: Exception) -> tuple[str, int]:
     """The one-line message and exit status for an exception a command let through."""
     if isinstance(e, FloatingPointError | MemoryError):

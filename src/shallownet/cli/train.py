@@ -28,7 +28,14 @@ from .app import (
     app,
 )
 from .common import _check_outputs, _is_classifier, _print_metrics, output_path
-from .errors import EXIT_INTERRUPT, _Fail, _friendly_errors, _one_line, visible
+from .errors import (
+    EXIT_INTERRUPT,
+    _Fail,
+    _friendly_errors,
+    _one_line,
+    finishes_without_reader,
+    visible,
+)
 
 
 def _epoch_callbacks() -> list:
@@ -87,6 +94,7 @@ def plot_curves(model, path: Path, title: str = "") -> Path:
                     "curves.png\n\n  shallownet train data.csv --target price --out "
                     "price.safetensors")
 @_friendly_errors
+@finishes_without_reader
 def train(
     data: Annotated[str, typer.Argument(metavar="DATA", help=_DATA_HELP,
                                         show_default=True)] = "digits",
