@@ -46,6 +46,14 @@ def test_semicolon_csv_with_decimal_commas_is_read_as_numbers(tmp_path):
     assert list(ds.y) == ["x", "y", "x"]
 
 
+def test_semicolon_csv_with_every_cell_quoted_and_decimal_commas(tmp_path):
+    # pandas to_csv(sep=";", decimal=",", quoting=csv.QUOTE_ALL), some spreadsheet exports
+    f = write(tmp_path / "eu.csv", '"a";"b";"kind"\n"5,1";"3,5";"x"\n"4,9";"3,0";"y"\n')
+    ds = load(f)
+    np.testing.assert_allclose(ds.X, [[5.1, 3.5], [4.9, 3.0]])
+    assert list(ds.y) == ["x", "y"]
+
+
 def test_decimal_comma_target_is_a_real_value(tmp_path):
     f = write(tmp_path / "eu.csv", "a;price\n1;0,5\n2;1,25\n3;2,75\n")
     ds = load(f)

@@ -8,6 +8,7 @@ from sklearn.datasets import load_diabetes, load_iris
 
 from shallownet import datasets
 from shallownet.datasets import DataError, load
+from shallownet.data import FileSource
 
 
 def write(path, text):
@@ -149,9 +150,13 @@ def test_empty_file(tmp_path):
         load(write(tmp_path / "e.csv", ""))
 
 
-def test_header_only(tmp_path):
-    with pytest.raises(DataError, match="no data rows"):
-        load(write(tmp_path / "h.csv", "a,b,y\n"))
+@pytest.mark.parametrize("text", ["a,b,y\n", "a,b,y", "a,b,y\r\n", "\ufeffa,b,y", "a,b,y\n\n\n"])
+def test_header_only(tmp_path, text):
+    path = write(tmp_path / "h.csv", text)
+    with pytest.raises(DataError, match=r"h.csv has a header but no data rows$"):
+        load(path)
+    with pytest.raises(DataError, match=r"h.csv has a header but no data rows$"):
+        FileSource(path).prepare()
 
 
 def test_ragged_csv_does_not_parse(tmp_path):

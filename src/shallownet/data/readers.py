@@ -443,6 +443,8 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise DataError(f"{path} has no header row and no data, only empty fields")
+    if len(lines) == 1 and len(head) == path.stat().st_size:  # the whole file: one line
+        raise DataError(f"{path} has a header but no data rows")
     delimiter = CSV_SUFFIXES[path.suffix.lower()]
     if delimiter == ",":
         counts = {d: _count_outside_quotes(lines[0], d) for d in DELIMITERS}
@@ -469,7 +471,7 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     if decimal is None:
         decimal = "."
         if delimiter == ";":
-            cells = [c for ln in lines[1:50] for c in ln.split(";")]
+            cells = [c.strip().strip('"') for ln in lines[1:50] for c in ln.split(";")]
             if any(_DECIMAL_COMMA.match(c) for c in cells):
                 decimal = ","
     row = max(len(ln.encode()) for ln in lines[:3])
