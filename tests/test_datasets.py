@@ -7,8 +7,8 @@ import pytest
 from sklearn.datasets import load_diabetes, load_iris
 
 from shallownet import datasets
-from shallownet.datasets import DataError, load
 from shallownet.data import FileSource
+from shallownet.datasets import DataError, load
 
 
 def write(path, text):
@@ -176,6 +176,25 @@ def test_binary_file_is_not_a_csv(tmp_path):
     f.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")
     with pytest.raises(DataError, match="UTF-8|NUL"):
         load(f)
+
+
+def test_a_binary_file_named_csv_is_named_for_what_it_is(tmp_path):
+    import gzip
+    import io as stdio
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": [1.0, 2.0], "label": ["x", "y"]})
+    f = tmp_path / "d.csv"
+    buffer = stdio.BytesIO()
+    frame.to_parquet(buffer)
+    for content, words in [(buffer.getvalue(), "it is a Parquet file: name it .parquet"),
+                           (gzip.compress(b"a,label\n1,x\n2,y\n", mtime=1),
+                            "it is gzip-compressed: decompress it first"),
+                           (b"PK\x03\x04" + b"\x14" * 40, "it is a zip archive, or an Excel")]:
+        f.write_bytes(content)
+        with pytest.raises(DataError, match=rf"d.csv is not a text CSV file \({words}"):
+            load(f)
 
 
 def test_headerless_numeric_csv_asks_for_a_header(tmp_path):

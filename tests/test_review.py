@@ -255,3 +255,14 @@ def test_train_saves_its_model_when_the_reader_of_its_output_goes_away(tmp_path)
     assert proc.returncode == 0, err.decode()
     assert err.decode() == ""  # no traceback, no "Exception ignored" at exit
     assert sn.load(model).classes_.tolist() == ["setosa", "versicolor", "virginica"]
+
+
+def test_swapped_model_and_data_and_a_model_saved_as_csv_are_said(iris_model, tmp_path):
+    data = tmp_path / "flowers.csv"
+    data.write_text("a,b,c,d\n1,2,3,4\n")
+    assert_one_line_error(run("predict", data, iris_model), "flowers.csv looks like a data file",
+                          "the model comes first, then the data")
+    assert_one_line_error(run("train", "iris", "--out", tmp_path / "preds.csv"),
+                          "--out saves the model (a .safetensors file), not .csv data",
+                          "preds.safetensors")
+    assert not (tmp_path / "preds.csv").exists()

@@ -24,7 +24,13 @@ def _load_model(path: Path):
 
     if not Path(path).exists():
         raise FileNotFoundError(f"no such model file: {path}")
-    model = io.load(path)
+    try:
+        model = io.load(path)
+    except ValueError as e:
+        if Path(path).suffix.lower() in (".csv", ".tsv", ".parquet", ".pq"):
+            raise _Fail(f"{e}; {path} looks like a data file: the model comes first, then the "
+                        "data (shallownet predict MODEL DATA)") from None
+        raise
     if isinstance(model, Network):
         return (_NetworkClassifier if model.output.is_classifier else _NetworkRegressor)(model)
     return model

@@ -431,6 +431,8 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     head = _head(path)
     if not head.strip():
         raise DataError(f"{path} is empty: it needs a header row and at least one data row")
+    if _binary_kind(head):
+        raise DataError(f"{path} is not a text CSV file{_binary_kind(head)}")
     if b"\x00" in head:
         raise DataError(f"{path} contains NUL bytes: it is not a text CSV file")
     try:
@@ -490,6 +492,18 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
 #: The words pyarrow's CSV parser reads as booleans (its defaults; "1" and "0" too).
 BOOL_WORDS = frozenset({"True", "TRUE", "true", "False", "FALSE", "false"})
 _BOOL_HINT = re.compile(r"true|false", re.IGNORECASE)
+
+
+def _binary_kind(head: bytes) -> str:
+    """What a binary file named .csv holds, by its first bytes, with the way to read it."""
+    if head.startswith(b"PAR1"):
+        return " (it is a Parquet file: name it .parquet)"
+    if head.startswith(b"\x1f\x8b"):
+        return " (it is gzip-compressed: decompress it first, e.g. gunzip)"
+    if head.startswith(b"PK\x03\x04"):
+        return (" (it is a zip archive, or an Excel .xlsx workbook: extract it, or save the "
+                "sheet as CSV)")
+    return ""
 
 
 def _boolean_columns(lines: list[str], delimiter: str, names: list[str]) -> frozenset:
