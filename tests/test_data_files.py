@@ -443,8 +443,8 @@ def test_stray_cells_in_a_numeric_column_are_named_by_row(tmp_path):
     with pytest.raises(DataError) as e:
         load(path)
     assert str(e.value) == (f"{path}: text in numeric feature columns, 'a': data row 8 holds "
-                            "'3,5' (a decimal comma; write 3.5); correct those cells or leave "
-                            "them empty (read as missing)")
+                            "'3,5' (a decimal comma; write 3.5); correct those cells, or remove "
+                            "those rows")
     for cell, hint in [("1,234", "a decimal comma or a thousands separator; write 1.234 or 1234"),
                        ("1,234.5", "thousands separators; write 1234.5"),
                        ("-12,345,678", "thousands separators; write -12345678")]:
@@ -589,3 +589,31 @@ def test_true_false_labels_are_bools_from_csv_and_parquet_alike(tmp_path):
             assert e.exit_code == 0 and "accuracy" in e.stdout, e.output
         p = run("predict", model, tmp_path / f"d.{other}")
         assert set(p.stdout.splitlines()[1:]) == {"False", "True"}
+
+
+@pytest.mark.parametrize("cells, sep, said", [
+    (lambda i: f'"{1000 + i * 1234.5:,.2f}"', ",",
+     "'b' holds numbers with thousands separators (e.g. '1,000.00'); write them without"),
+    (lambda i: f"{i % 50 + 1}.5%", ",", "'b' holds percentages (e.g. '1.5%'); write plain numbers"),
+    (lambda i: f'"${1000 + i * 10:,.2f}"', ",",
+     "'b' holds amounts with a currency sign (e.g. '$1,000.00')"),
+    (lambda i: f"{i % 9 + 1},5 €", ";", "'b' holds amounts with a currency sign (e.g. '1,5 €')"),
+    (lambda i: f"2024-01-{i % 28 + 1:02d}", ",",
+     "'b' holds dates or times (e.g. '2024-01-01'); convert them to numbers first"),
+    (lambda i: f"{i % 12 + 1}:30", ",", "'b' holds dates or times (e.g. '1:30')"),
+    (lambda i: f"{1000 + 37 * i:,}".replace(",", ".") + ",5", ";",
+     "'b' holds numbers with thousands separators and a decimal comma (e.g. '1.000,5'); write "
+     "them without the separators (1234567,5) and read the file with --decimal ,"),
+])
+def test_columns_of_formatted_numbers_are_named_with_the_way_out(tmp_path, cells, sep, said):
+    """A column a spreadsheet formatted for people got 'encode them (one-hot)' advice."""
+    lines = [sep.join(["a", "b", "label"])] + [sep.join([str(i), cells(i), "xy"[i % 2]])
+                                               for i in range(40)]
+    path = write(tmp_path / "f.csv", "\n".join(lines) + "\n")
+    for result in (run("train", path), run("train", path, "--stream")):
+        one_line_error(result, "feature columns written as formatted text", said)
+    # a column of words is still text to encode, with the way to leave it out
+    path = write(tmp_path / "w.csv", "a,colour,label\n" + "".join(
+        f"{i},{['red', 'green', 'blue'][i % 3]},{'xy'[i % 2]}\n" for i in range(30)))
+    one_line_error(run("train", path), "non-numeric feature columns 'colour'",
+                          "--drop colour, drop=['colour']")

@@ -289,10 +289,21 @@ def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataE
         if rows.size * 2 < cells:  # mostly numbers: a few cells to fix
             stray[name] = rows
     words = [n for n in text if n not in stray]
+    formatted = {}
+    for name in words:
+        sample = [v for v in table[name].drop_null().to_pylist()[:200] if v.strip()]
+        kind = _formatted_kind(sample, fmt.decimal)
+        if kind is not None:
+            formatted[name] = (kind, next(v for v in sample if _formatted_kind([v], fmt.decimal)))
+    if formatted:
+        shown = "; ".join(f"{name!r} holds {_FORMATTED[kind][0]} (e.g. {value!r})"
+                          f"{_FORMATTED[kind][1]}"
+                          for name, (kind, value) in list(formatted.items())[:5])
+        return DataError(f"{fmt.source}: feature columns written as formatted text, {shown}")
     if words:
         return DataError(f"{fmt.source}: non-numeric feature columns {columns_list(words)}; "
-                         "encode them as numbers first (e.g. one-hot or ordinal codes) or drop "
-                         "them")
+                         "encode them as numbers first (e.g. one-hot or ordinal codes) or leave "
+                         f"them out (--drop {words[0]}, drop={words[:3]!r})")
     shown = []
     for name, rows in list(stray.items())[:5]:
         first = int(rows[0])
@@ -304,14 +315,60 @@ def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataE
         shown.append(what)
     return DataError(f"{fmt.source}: text in numeric feature columns, {'; '.join(shown)}"
                      + (f"; and {len(stray) - 5} more columns" if len(stray) > 5 else "")
-                     + "; correct those cells or leave them empty (read as missing)")
+                     + "; correct those cells, or remove those rows")
+
+
+#: Columns of numbers written for people, not parsers: what they hold, and the way out.
+_FORMATTED = {
+    "thousands": ("numbers with thousands separators",
+                  "; write them without the separators (1234567.5), or read the file with "
+                  "pandas' thousands= and save it again"),
+    "thousands, decimal comma": (
+        "numbers with thousands separators and a decimal comma",
+        "; write them without the separators (1234567,5) and read the file with --decimal , "
+        "(decimal=',')"),
+    "currency": ("amounts with a currency sign", "; write plain numbers (1234.5)"),
+    "percent": ("percentages", "; write plain numbers (12.5, or 0.125)"),
+    "date": ("dates or times", "; convert them to numbers first (e.g. days since a start, "
+             "or the hour of the day), or leave the column out with --drop"),
+}
+_GROUPED = {".": r"[-+]?\d{1,3}([,\u00a0\u202f ]\d{3})+(\.\d+)?",
+            ",": r"[-+]?\d{1,3}([.\u00a0\u202f ]\d{3})+(,\d+)?"}
+_PLAIN = {".": r"[-+]?(\d+\.?\d*|\.\d+)", ",": r"[-+]?(\d+,?\d*|,\d+)"}
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\S*)?"
+                   r"|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?)?"
+                   r"|\d{1,2}:\d{2}(:\d{2})?( ?[AaPp][Mm])?")
+
+
+def _formatted_kind(values, decimal: str) -> str | None:
+    """"thousands", "currency", "percent" or "date" when (nearly) every value reads as that
+    kind of formatted number; None otherwise (words: text to encode)."""
+    if not values:
+        return None
+    # (a sign or % shows a formatted number whichever decimal mark it uses)
+    number = f"({_GROUPED['.']}|{_GROUPED[',']}|{_PLAIN['.']}|{_PLAIN[',']})"
+    kinds = {"currency": re.compile(rf"[$€£¥]\s?{number}|{number}\s?[$€£¥]|"
+                                    rf"[-+]?[$€£¥]\s?{number}"),
+             "percent": re.compile(rf"{number}\s?%"),
+             "thousands": re.compile(_GROUPED[decimal]),
+             "date": _DATE}
+    if decimal == ".":
+        kinds["thousands, decimal comma"] = re.compile(_GROUPED[","])
+    for kind, pattern in kinds.items():
+        hits = sum(bool(pattern.fullmatch(v.strip())) for v in values)
+        if hits and hits >= 0.9 * len(values):
+            return kind
+    return None
 
 
 def _comma_hint(value, decimal: str) -> str:
     """What a stray number with a comma in a file with decimal points probably means: "3,5" a
     decimal comma; "1,234" (three digits after it) as likely a thousands separator; "1,234.5"
-    and "12,345,678" a thousands separator."""
+    and "12,345,678" a thousands separator. In a decimal-comma file, "1.234,5" has a
+    thousands separator."""
     text = str(value).strip()
+    if decimal == "," and re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+(,\d*)?", text):
+        return f" (thousands separators; write {text.replace('.', '')})"
     if decimal != "." or "," not in text or not re.fullmatch(
             r"[-+]?\d{1,3}(,\d{3})*(\.\d*)?|[-+]?\d+,\d+", text):
         return ""
