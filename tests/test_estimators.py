@@ -439,6 +439,20 @@ def test_non_numeric_column_in_a_data_frame():
     assert Classifier(epochs=1).fit(df, y).n_features_in_ == 4
 
 
+@pytest.mark.parametrize("times", [
+    lambda: pd.date_range("2020", periods=20), lambda: pd.date_range("2020", periods=20, tz="UTC"),
+    lambda: pd.timedelta_range(0, periods=20, freq="h"),
+    lambda: pd.period_range("2020", periods=20, freq="D")])
+def test_date_and_time_columns_in_a_data_frame_are_named(times):
+    """A datetime column gave numpy's DTypePromotionError."""
+    X, y = _xy()
+    df = pd.DataFrame(X, columns=["a", "b", "c"]).assign(when=times())
+    for est in (Classifier(epochs=1), Regressor(epochs=1)):
+        with pytest.raises(ValueError, match=r"X has date or time column\(s\) \['when'\]; "
+                                             r"shallownet needs numbers: convert them first"):
+            est.fit(df, y)
+
+
 def test_y_length_mismatch():
     X, y = _xy()
     with pytest.raises(ValueError, match="X has 20 samples but y has 19; pass one label"):

@@ -65,6 +65,9 @@ def _non_numeric_columns(X) -> list:
     for col, dt in dtypes.items():
         if getattr(dt, "kind", "O") in "biuf":
             continue
+        if getattr(dt, "kind", "O") in "mM" or "datetime" in str(dt) or "period" in str(dt):
+            bad.append(col)  # times: numpy would turn them into nanoseconds, or refuse
+            continue
         try:
             np.asarray(X[col], dtype=np.float64)
         except (TypeError, ValueError):
@@ -259,6 +262,13 @@ class _BaseNetwork(BaseEstimator):
                 "dask_ml.wrappers.ParallelPostFit, or call .compute() on X if it fits in memory"
             )
         bad = _non_numeric_columns(X)
+        times = [c for c in bad if getattr(X.dtypes[c], "kind", "O") in "mM"
+                 or "datetime" in str(X.dtypes[c]) or "period" in str(X.dtypes[c])]
+        if times:
+            raise ValueError(
+                f"X has date or time column(s) {times[:10]}; shallownet needs numbers: convert "
+                "them first (e.g. days since a start, the hour or the day of the week) or drop "
+                "them")
         if bad:
             raise ValueError(
                 f"X has non-numeric column(s) {bad[:10]}; shallownet needs numbers: encode them "
