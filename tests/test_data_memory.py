@@ -146,8 +146,8 @@ def test_predict_reads_the_file_in_the_models_precision(tmp_path, monkeypatch):
                header="a,b,c,d,label")
     model = tmp_path / "m.safetensors"
     runner = CliRunner()
-    assert runner.invoke(app, ["train", str(f), "--epochs", "2", "--out", str(model),
-                               "-q"]).exit_code == 0
+    trained = runner.invoke(app, ["train", str(f), "--epochs", "2", "--out", str(model), "-q"])
+    assert trained.exit_code == 0, trained.output
     seen, real = [], data_layer.load
     monkeypatch.setattr(data_layer, "load",
                         lambda *a, **k: seen.append(k.get("dtype")) or real(*a, **k))

@@ -509,3 +509,21 @@ def test_dtype_accepts_numpy_types():
 
 def test_lazy_exports():
     assert sn.Classifier is Classifier and sn.Regressor is Regressor
+
+
+def test_a_regressor_diverging_on_a_huge_target_says_the_target_is_the_cause():
+    """y of ~1e20 (standardised X): the message blamed X and the learning rate, after a
+    stream of numpy overflow warnings."""
+    import warnings
+
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FloatingPointError, match=r"training diverged.*The target reaches "
+                                                     r"2.37e\+20.*rescale y \(e.g. sklearn"
+                                                     r".compose.TransformedTargetRegressor"):
+            Regressor(epochs=5, random_state=0).fit(X, X[:, 0] * 1e20)
+    # an ordinary target trains; dtype float64 holds the huge one
+    Regressor(epochs=2, random_state=0).fit(X, X[:, 0] * 100)
+    assert np.isfinite(Regressor(epochs=2, dtype="float64", random_state=0)
+                       .fit(X, X[:, 0] * 1e20).predict(X)).all()

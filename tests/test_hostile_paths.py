@@ -44,7 +44,7 @@ def _device(tmp_path):
 @pytest.mark.parametrize("option", ["--out", "--plot"])
 def test_a_device_is_never_replaced(tmp_path, option):
     dev = _device(tmp_path)
-    dev = dev.rename(tmp_path / "null.png")
+    dev = dev.rename(tmp_path / ("null.png" if option == "--plot" else "null.safetensors"))
     args = ["train", "iris", "--epochs", 2, option, dev]
     refused(run(*args), str(dev), "a device", "only a regular file")
     assert stat.S_ISCHR(os.lstat(dev).st_mode)

@@ -69,7 +69,7 @@ def test_chained_scalers_passthrough_pandas_output_and_a_regressor(tmp_path):
 def test_what_cannot_be_saved_is_refused_with_the_way_out(tmp_path):
     X, y = _iris_frame()
     pca = make_pipeline(PCA(2), sn.Classifier(epochs=1, random_state=0)).fit(X, y)
-    with pytest.raises(TypeError, match="PCA.*StandardScaler.*ONNX"):
+    with pytest.raises(TypeError, match="PCA.*StandardScaler.*skl2onnx"):
         sn.save(pca, tmp_path / "p.safetensors")
     from sklearn.linear_model import LogisticRegression
 

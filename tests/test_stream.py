@@ -587,3 +587,23 @@ def test_lbfgs_on_a_stream_is_refused_before_the_first_pass(tmp_path, monkeypatc
     assert r.exit_code == 2 and len(r.stderr.splitlines()) == 1, r.output
     assert r.stderr.startswith("error: --optimizer lbfgs takes the whole training set")
     assert "the file was read" not in r.output and "streaming" not in r.stdout
+
+
+def test_a_source_passed_where_rows_are_expected_is_said(tmp_path):
+    X, y = blobs(300)
+    f = write_csv(tmp_path / "b.csv", X, y)
+    source = FileSource(f)
+    clf = sn.Classifier(hidden_units=4, epochs=1, random_state=0).fit(source)
+    for call in (lambda: clf.predict(source), lambda: clf.predict_proba(source),
+                 lambda: clf.score(source, y), lambda: sn.Classifier().fit(source, y)):
+        with pytest.raises(TypeError, match=r"X is a FileSource, which fit and partial_fit "
+                                            r"train on with y=None"):
+            call()
+    with pytest.raises(TypeError, match=r"X is a shallownet.data.Dataset: pass its arrays"):
+        sn.Classifier().fit(load(f))
+    with pytest.raises(ValueError, match=r"holds out no test rows \(test_fraction=0\); create "
+                                         r"it with FileSource\(\.\.\., test_fraction=0.2\)"):
+        source.score(clf)
+    scored = FileSource(f, test_fraction=0.25)
+    sn.Classifier(hidden_units=4, epochs=1, random_state=0).fit(scored)
+    assert scored.score(clf)[0][0] == "accuracy"

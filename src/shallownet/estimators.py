@@ -22,6 +22,7 @@ d identity outputs (7)/(20). N_h (``hidden_units``) and g_act (``activation``) a
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from numbers import Integral
@@ -261,6 +262,15 @@ class _BaseNetwork(BaseEstimator):
                 "them); to predict or score, wrap the fitted model in "
                 "dask_ml.wrappers.ParallelPostFit, or call .compute() on X if it fits in memory"
             )
+        if isinstance(X, BatchSource):
+            raise TypeError(
+                f"X is a {type(X).__name__}, which fit and partial_fit train on with y=None (it "
+                "holds the labels); predict, score and the other methods take rows: an array "
+                "or a DataFrame (shallownet.data.load(path).X), or source.score(model) for a "
+                "source's held-out rows")
+        if type(X).__name__ == "Dataset" and hasattr(X, "X") and hasattr(X, "feature_names"):
+            raise TypeError("X is a shallownet.data.Dataset: pass its arrays, fit(ds.X, ds.y) "
+                            "and predict(ds.X)")
         bad = _non_numeric_columns(X)
         times = [c for c in bad if getattr(X.dtypes[c], "kind", "O") in "mM"
                  or "datetime" in str(X.dtypes[c]) or "period" in str(X.dtypes[c])]
@@ -369,7 +379,8 @@ class _BaseNetwork(BaseEstimator):
                 stratify = T
         rows_tr, rows_val = train_test_split(np.arange(n), test_size=n_val, random_state=seed,
                                              stratify=stratify)
-        if self._kind == "classes":
+        if self._kind == "classes" and np.unique(T[rows_tr]).size < 2:
+            # (a rare class may all land in the validation rows; one class left cannot train)
             unseen = np.setdiff1d(np.flatnonzero(np.bincount(T)), T[rows_tr])
             if unseen.size:
                 names = [self.classes_[i].item() if hasattr(self.classes_[i], "item")
@@ -696,6 +707,24 @@ class _BaseNetwork(BaseEstimator):
                 _check_float32_range(X, "X", net.dtype.name)
             X = X_cast
         return logits(net, X, per_chunk)
+
+
+@contextlib.contextmanager
+def _target_scale_said(T: np.ndarray):
+    """A regressor that diverged on targets of a large magnitude says that the targets' scale
+    is the cause (their squares in the loss (20) and its gradients), not only the learning
+    rate; X may well be standardised already."""
+    try:
+        yield
+    except FloatingPointError as exc:
+        largest = float(np.abs(T).max(initial=0.0))
+        if largest < 1e6:
+            raise
+        raise FloatingPointError(
+            f"{exc}. The target reaches {largest:.3g}: the squared error (20) and its "
+            "gradients grow with its square; rescale y (e.g. "
+            "sklearn.compose.TransformedTargetRegressor with a StandardScaler, or y / "
+            f"{10 ** int(np.floor(np.log10(largest))):.0e})") from None
 
 
 def _shown(values) -> str:
@@ -1189,8 +1218,9 @@ class Regressor(RegressorMixin, _BaseNetwork):
                 f"y has {T.shape[1]} target column(s) but the fitted network has "
                 f"{self.network_.N_o}; set warm_start=False to fit a new model"
             )
-        return self._run(X, T, T.shape[1], incremental=False, catch_interrupt=catch_interrupt,
-                         sample_weight=sample_weight)
+        with _target_scale_said(T):
+            return self._run(X, T, T.shape[1], incremental=False,
+                             catch_interrupt=catch_interrupt, sample_weight=sample_weight)
 
     def partial_fit(self, X, y=None, sample_weight=None, *, validation_data=None):
         """One epoch of training on ``(X, y)`` (or a ``FileSource``), continuing the network

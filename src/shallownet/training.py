@@ -336,7 +336,10 @@ def train(
 
     bar = _Progress(progress, epochs, math.ceil(N / B), score_name(net))
     epochs_before = hist.epochs
-    with _interrupt_flag(catch_interrupt) as interrupted, bar, ThreadPolicy(n_threads) as threads:
+    # (an overflow on the way to divergence is caught at the epoch's end, where the weights are
+    # reset and one error says what to do: numpy's warnings on the way would only be noise)
+    with _interrupt_flag(catch_interrupt) as interrupted, bar, ThreadPolicy(n_threads) as threads, \
+            np.errstate(over="ignore", invalid="ignore"):
         for _ in range(epochs):
             start_params = {k: v.copy() for k, v in params.items()}
             total = seen = 0.0

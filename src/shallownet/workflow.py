@@ -403,7 +403,8 @@ def _split(ds, test_size: float, seed: int) -> Split:
     except ValueError as e:
         raise ValueError(f"cannot hold out test_size={test_size} of {n} samples "
                          f"({' '.join(str(e).split())}); lower test_size or use 0") from None
-    if ds.task == "classification":
+    if ds.task == "classification" and np.unique(ds.y[train_rows]).size < 2:
+        # (a rare class may all land in the test rows; one class left cannot be trained)
         left = set(np.unique(ds.y[train_rows]).tolist())
         missing = [c.item() if isinstance(c, np.generic) else c
                    for c in np.unique(ds.y) if c not in left]

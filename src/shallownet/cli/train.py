@@ -163,12 +163,12 @@ def train(
                   "learning_rate": learning_rate}, spelling=_flag)
     if plot is not None and Path(plot).suffix.lower() != ".png":
         raise _Fail(f"--plot writes a PNG image; give a path ending in .png, not {plot}")
+    _check_outputs([("the model", out), ("the plot", plot)], inputs=[("DATA", data)])
     if out is not None and Path(out).suffix.lower() in (".csv", ".tsv", ".parquet", ".pq",
                                                         ".png", ".onnx"):
         raise _Fail(f"--out saves the model (a .safetensors file), not {Path(out).suffix} "
                     f"data: give a path such as {Path(out).with_suffix('.safetensors')} "
                     "(predictions are written by shallownet predict MODEL DATA --out FILE)")
-    _check_outputs([("the model", out), ("the plot", plot)], inputs=[("DATA", data)])
     console = _console()
     if dask is not None:
         from .cluster import train_on_cluster

@@ -1035,6 +1035,13 @@ class FileSource(BatchSource):
         rows, accumulated block by block."""
         import warnings
 
+        self.prepare()
+        held = {"test": self.n_test, "validation": self.n_validation}.get(role)
+        if held == 0:
+            raise ValueError(f"{self.source}: this source holds out no {role} rows "
+                             f"({role}_fraction=0); create it with "
+                             f"FileSource(..., {role}_fraction=0.2) to score on rows that "
+                             "training never sees")
         acc = ScoreAccumulator(hasattr(model, "classes_"))
         with warnings.catch_warnings():  # the columns were matched by name already
             warnings.filterwarnings("ignore", message=".*does not have valid feature names")
