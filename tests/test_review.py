@@ -266,3 +266,32 @@ def test_swapped_model_and_data_and_a_model_saved_as_csv_are_said(iris_model, tm
                           "--out saves the model (a .safetensors file), not .csv data",
                           "preds.safetensors")
     assert not (tmp_path / "preds.csv").exists()
+
+
+def test_evaluate_on_the_training_file_scores_the_rows_train_held_out(tmp_path):
+    """A file, like the embedded sets: evaluate scored all its rows, training rows included,
+    without a word (an optimistic accuracy)."""
+    import os
+
+    from sklearn.datasets import load_iris
+
+    data = tmp_path / "iris.csv"
+    load_iris(as_frame=True).frame.to_csv(data, index=False)
+    model = tmp_path / "m.safetensors"
+    assert run("train", data, "--epochs", 20, "--seed", 1, "--out", model).exit_code == 0
+    test_accuracy = sn.io.describe(model)["metadata"]["test_accuracy"]
+    e = run("evaluate", model, data)
+    assert e.exit_code == 0, e.output
+    assert "scoring the 30 rows of" in e.stdout and "drawn again from the seed" in e.stdout
+    assert f"{test_accuracy:.4f}" in e.stdout  # the same rows as train scored
+    a = run("evaluate", model, data, "--all-rows")
+    assert "scoring all 150 rows" in a.stdout and "including the 120" in a.stdout
+    s = run("evaluate", model, data, "--stream")
+    assert s.exit_code == 0 and "is the file" in s.stderr and "training rows" in s.stderr
+    # another file of the same rows (or this one changed) is scored whole, without a note
+    other = tmp_path / "copy.csv"
+    other.write_bytes(data.read_bytes())
+    c = run("evaluate", model, other)
+    assert "scoring" not in c.stdout and "note" not in c.stderr and "150 samples" in c.stdout
+    os.utime(data, ns=(1, 1))
+    assert "scoring" not in run("evaluate", model, data).stdout

@@ -187,6 +187,10 @@ def train_dataset(ds, *, data: str | None = None, test_size: float = 0.2, scale:
     if split.n_test and data_layer.is_embedded(metadata["data"]):
         # the rows themselves, so `evaluate MODEL <data set>` can score just those
         metadata["test_rows"] = [int(i) for i in split.test_rows]
+    elif split.n_test and data is not None and _file_identity(data) is not None:
+        # the file as it was: `evaluate MODEL <the same file>` draws the same split again
+        metadata["data_file"] = _file_identity(data)
+        metadata["stratified"] = bool(split.stratified)
     return TrainResult(model=model, metrics=rows, metadata=metadata, split=split, dataset=ds,
                        random_state=random_state,
                        interrupted=bool(getattr(model, "interrupted_", False)))
@@ -228,20 +232,54 @@ def train_stream(source, *, data: str | None = None, random_state: int | None = 
                        interrupted=bool(getattr(model, "interrupted_", False)))
 
 
-def held_out_rows(metadata: dict | None, data: str, n_samples: int) -> np.ndarray | None:
-    """The rows a model held out, when ``data`` is the embedded data set it was trained on.
+def _file_identity(data) -> dict | None:
+    """A data file's resolved path, size and modification time (None for a data set name)."""
+    try:
+        path = Path(data)
+        if data_layer.is_embedded(str(data)) or not path.is_file():
+            return None
+        st = path.stat()
+    except (OSError, TypeError, ValueError):
+        return None
+    return {"path": str(path.resolve()), "size": int(st.st_size), "mtime_ns": int(st.st_mtime_ns)}
+
+
+def trained_on(metadata: dict | None, data: str) -> bool:
+    """Whether ``data`` is the very file (same path, size and time) the model was trained on."""
+    recorded = (metadata or {}).get("data_file")
+    return isinstance(recorded, dict) and recorded == _file_identity(data)
+
+
+def held_out_rows(metadata: dict | None, data: str, n_samples: int,
+                  ds=None) -> np.ndarray | None:
+    """The rows a model held out, when ``data`` is the embedded data set it was trained on, or
+    (given its loaded ``ds``) the unchanged file it was trained on: the same split is drawn
+    again from the recorded seed and test_size.
 
     ``metadata`` is what :func:`train_dataset` recorded (``describe(path)["metadata"]``).
-    Returns None when nothing applies (a file, another data set, no held-out rows).
+    Returns None when nothing applies (another file or data set, no held-out rows).
     """
+    if ds is not None and trained_on(metadata, data):
+        seed, size = metadata.get("seed"), metadata.get("test_size")
+        n_test, n_train = metadata.get("n_test"), metadata.get("n_train")
+        if not (isinstance(seed, int) and isinstance(size, float) and 0 < size < 1
+                and n_test and n_train and n_test + n_train == n_samples == ds.n_samples):
+            return None
+        try:
+            split = _split(ds, size, seed)
+        except ValueError:
+            return None
+        if split.n_test != n_test or split.stratified != metadata.get("stratified"):
+            return None
+        return split.test_rows
     if not metadata or not data_layer.is_embedded(data):
         return None
     rows = metadata.get("test_rows")
-    trained_on = metadata.get("data")
-    if not isinstance(rows, list) or not isinstance(trained_on, str) \
-            or not data_layer.is_embedded(trained_on):
+    source = metadata.get("data")
+    if not isinstance(rows, list) or not isinstance(source, str) \
+            or not data_layer.is_embedded(source):
         return None
-    if _key(trained_on) != _key(data):
+    if _key(source) != _key(data):
         return None
     if not rows or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n_samples
                            for i in rows):

@@ -133,7 +133,8 @@ def evaluate(
     if streamed.wanted(data, stream, memory_limit, decimal):
         return streamed.evaluate(
             model, data, target=target, drop=drop, decimal=decimal,
-            model_target=None if target is not None else _trained_target(model_path))
+            model_target=None if target is not None else _trained_target(model_path),
+            model_path=model_path)
     ds = _data_for(model, data, target, require_target=True, drop=drop,
                    model_target=None if target is not None else _trained_target(model_path),
                    decimal=decimal)
@@ -144,17 +145,23 @@ def evaluate(
     console = _console()
     console.print(visible(ds.summary()), soft_wrap=True)
     X, y = ds.X, ds.y
-    rows = workflow.held_out_rows(io.describe(model_path)["metadata"], data, ds.n_samples)
+    metadata = io.describe(model_path)["metadata"]
+    rows = workflow.held_out_rows(metadata, data, ds.n_samples, ds)
     what = f"{ds.n_samples} samples"
+    how = ("recorded in" if data_layer.is_embedded(data) else
+           "the same split, drawn again from the seed recorded in")
     if rows is not None and not all_rows:
         X, y = X[rows], y[rows]
         what = f"{rows.size} held-out samples"
         console.print(f"scoring the {rows.size} rows of {visible(data)} that train held out "
-                      f"(recorded in {visible(model_path)}); --all-rows scores all "
+                      f"({how} {visible(model_path)}); --all-rows scores all "
                       f"{ds.n_samples}, the training rows included", soft_wrap=True)
     elif rows is not None:
         console.print(f"scoring all {ds.n_samples} rows of {visible(data)}, including the "
                       f"{ds.n_samples - rows.size} the model was trained on", soft_wrap=True)
+    elif workflow.trained_on(metadata, data):
+        sys.stderr.write(f"note: {visible(data)} is the file {visible(model_path)} was trained "
+                         "on: these scores include its training rows\n")
     if _is_classifier(model):
         y = workflow.align_labels(y, model.classes_, data=str(data), model=str(model_path))
         labels, cm = workflow.confusion(y, model.predict(X), model.classes_)

@@ -168,7 +168,16 @@ def predict(model, data, *, proba, out, drop, decimal) -> None:
                          f"{visible(', '.join(source.columns.ignored))}\n")
 
 
-def evaluate(model, data, *, target, drop, decimal, model_target) -> None:
+def _trained_on_this(model_path, data) -> bool:
+    from .. import io, workflow
+
+    try:
+        return workflow.trained_on(io.describe(model_path).get("metadata"), data)
+    except Exception:
+        return False
+
+
+def evaluate(model, data, *, target, drop, decimal, model_target, model_path=None) -> None:
     """Metrics accumulated block by block (and the confusion matrix of a classifier)."""
 
     from ..workflow import align_labels, confusion
@@ -200,6 +209,10 @@ def evaluate(model, data, *, target, drop, decimal, model_target) -> None:
                 counts[key] = counts.get(key, 0) + int(cm[i, j])
         acc.add(y, pred)
     console = _console()
+    if model_path is not None and _trained_on_this(model_path, data):
+        sys.stderr.write(f"note: {visible(str(data))} is the file {visible(str(model_path))} was "
+                         "trained on: these scores include its training rows (evaluate without "
+                         "--stream scores only the rows train held out)\n")
     console.print(visible(f"{source.source}: {count(acc.n, 'sample')}, "
                           f"{count(source.n_features, 'feature')}, "
                           f"{source.what}, streamed"), soft_wrap=True)
