@@ -617,3 +617,27 @@ def test_columns_of_formatted_numbers_are_named_with_the_way_out(tmp_path, cells
         f"{i},{['red', 'green', 'blue'][i % 3]},{'xy'[i % 2]}\n" for i in range(30)))
     one_line_error(run("train", path), "non-numeric feature columns 'colour'",
                           "--drop colour, drop=['colour']")
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_a_header_cell_with_a_line_break_is_read_as_pandas_reads_it(tmp_path, sep):
+    """A wrapped header cell (a spreadsheet's Alt+Enter, quoted by the CSV writer) was refused:
+    'header row: unexpected end of data'."""
+    import pandas as pd
+
+    rng = np.random.default_rng(10)
+    frame = pd.DataFrame({"height\n(cm)": np.round(rng.normal(170, 10, 400), 1),
+                          "weight\r\n(kg)": rng.integers(50, 90, 400),
+                          "label": np.where(rng.random(400) > 0.5, "a", "b")})
+    path = tmp_path / "wrapped.csv"
+    frame.to_csv(path, index=False, sep=sep, decimal="," if sep == ";" else ".")
+    expected = pd.read_csv(path, sep=sep, decimal="," if sep == ";" else ".")
+    ds = load(path)
+    assert ds.feature_names == list(expected.columns[:2])
+    np.testing.assert_array_equal(ds.X, expected.iloc[:, :2].to_numpy(float))
+    assert ds.y.tolist() == expected["label"].tolist()
+    model = tmp_path / "m.safetensors"
+    assert run("train", path, "--epochs", 1, "--seed", 0, "--out", model).exit_code == 0
+    whole, streamed = run("predict", model, path), run("predict", model, path, "--stream")
+    assert whole.exit_code == 0 and whole.stdout == streamed.stdout
+    assert len(whole.stdout.splitlines()) == 401

@@ -11,6 +11,7 @@ is converted: a dropped column is never parsed.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
 import stat
@@ -442,7 +443,14 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
             raise DataError(f"{path} is not a UTF-8 text file (byte {e.start} cannot be "
                             "decoded); save it as UTF-8 CSV") from None
         text = head[:e.start].decode("utf-8-sig")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    physical = text.splitlines(keepends=True)
+    first = next((i for i, ln in enumerate(physical) if ln.strip()), len(physical))
+    # the header record: one line, or several when a quoted name holds a line break (a wrapped
+    # header cell of a spreadsheet); its lines are joined for the checks below
+    span = _header_lines(physical[first:])
+    lines = ["".join(physical[first:first + span]).rstrip("\r\n")] + \
+        [ln for ln in physical[first + span:] if ln.strip()]
+    lines = [ln.rstrip("\r\n") for ln in lines] if lines[0].strip() else []
     if not lines:
         raise DataError(f"{path} has no header row and no data, only empty fields")
     if len(lines) == 1 and len(head) == path.stat().st_size:  # the whole file: one line
@@ -456,7 +464,8 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     # type for) an empty column per name, about 30 us each -- 3 s for 100,000 columns
     header = lines[0]
     try:
-        names = next(csv.reader([header], delimiter=delimiter, strict=True))
+        names = next(csv.reader(io.StringIO(header, newline=""), delimiter=delimiter,
+                                strict=True))
     except csv.Error as e:
         raise DataError(f"{path} does not parse as CSV (header row: {e}); check its quoting "
                         "and separators") from None
@@ -483,7 +492,7 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     block = int(min(32 << 20, max(_MIN_BLOCK, 1024 * row, 8 * row)))
     # the names are given to pyarrow (as read here, trimmed: "a, b" names a column 'b'), so it
     # skips the header and any blank lines above it
-    skip = 1 + next(i for i, ln in enumerate(text.splitlines()) if ln.strip())
+    skip = first + span
     return FileFormat(path, "csv", names, delimiter, decimal, block, skip_rows=skip,
                       bool_columns=_boolean_columns(lines[1:17], delimiter, names),
                       row_labels=tuple(names[:lead]) if names[0] == ROW_INDEX else ())
@@ -492,6 +501,17 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
 #: The words pyarrow's CSV parser reads as booleans (its defaults; "1" and "0" too).
 BOOL_WORDS = frozenset({"True", "TRUE", "true", "False", "FALSE", "false"})
 _BOOL_HINT = re.compile(r"true|false", re.IGNORECASE)
+
+
+def _header_lines(physical: list[str]) -> int:
+    """How many physical lines the first CSV record spans (1 unless a quoted field holds a
+    line break): quotes are counted, as a CSV parser pairs them."""
+    quotes = 0
+    for k, line in enumerate(physical[:64], 1):
+        quotes += line.count('"')
+        if quotes % 2 == 0:
+            return k
+    return 1  # an unclosed quote: the parser says what is wrong
 
 
 def _binary_kind(head: bytes) -> str:
