@@ -295,3 +295,25 @@ def test_evaluate_on_the_training_file_scores_the_rows_train_held_out(tmp_path):
     assert "scoring" not in c.stdout and "note" not in c.stderr and "150 samples" in c.stdout
     os.utime(data, ns=(1, 1))
     assert "scoring" not in run("evaluate", model, data).stdout
+
+
+def test_an_identifier_among_the_features_is_noted(tmp_path):
+    """A named row id (df.index.name = 'id'; df.to_csv) trained as a feature without a word."""
+    from sklearn.datasets import load_iris
+
+    frame = load_iris(as_frame=True).frame.sample(frac=1, random_state=0)
+    frame.index.name = "id"
+    path = tmp_path / "flowers.csv"
+    frame.to_csv(path)
+    r = run("train", path, "--epochs", 1, "--out", tmp_path / "m.safetensors")
+    assert r.exit_code == 0
+    assert ("note: feature 'id' looks like a row identifier (a different whole number in every "
+            "row, named like an id); a model can only memorise it: leave it out with --drop id"
+            ) in r.stderr
+    quiet = run("train", path, "--epochs", 1, "--drop", "id", "--out", tmp_path / "n.safetensors")
+    assert quiet.exit_code == 0 and "identifier" not in quiet.stderr
+    # a column named like an id that repeats (a group or store number) is an ordinary feature
+    frame.index = np.arange(150) % 10
+    frame.to_csv(path)
+    assert "identifier" not in run("train", path, "--epochs", 1,
+                                   "--out", tmp_path / "o.safetensors").stderr

@@ -206,6 +206,14 @@ def train(
         _check_outputs([("the model", out), ("the plot", plot)], inputs=[("DATA", data)])
     classification = ds.task == "classification"
     console.print(visible(ds.summary()), soft_wrap=True)
+    from ..data.schema import identifier_features
+
+    for name in identifier_features(ds.feature_names, ds.X):
+        sys.stdout.flush()
+        sys.stderr.write(visible(
+            f"note: feature {name!r} looks like a row identifier (a different whole number in "
+            f"every row, named like an id); a model can only memorise it: leave it out with "
+            f"--drop {name}") + "\n")
     console.print(visible(_task_line(ds, data)), soft_wrap=True)
     if seed is None:
         seed = draw_seed()

@@ -56,6 +56,23 @@ _MIN_ROWS_TO_JUDGE = 20
 _EXACT = 2 ** 53  # whole numbers a float64 holds exactly
 
 
+def identifier_features(names, X: np.ndarray) -> list[str]:
+    """Feature columns named like a row identifier (``id``, ``key``, ``uuid``, ``index``,
+    ``idx``) that hold a different whole number in every row: a model can only memorise them.
+    (Checked on the named columns alone: a unique() per such column.)"""
+    found = []
+    n = X.shape[0]
+    if n < _MIN_ROWS_TO_JUDGE:
+        return found
+    for j, name in enumerate(names):
+        if not _words(name) & set(ID_WORDS):
+            continue
+        v = X[:, j]
+        if np.all(np.isfinite(v)) and np.all(v == np.round(v)) and np.unique(v).size == n:
+            found.append(name)
+    return found
+
+
 def describe_target(name, note: str) -> str:
     """The target column and how it was chosen, for error messages."""
     if note == "scikit-learn's embedded data set":
