@@ -607,3 +607,7 @@ def test_a_source_passed_where_rows_are_expected_is_said(tmp_path):
     scored = FileSource(f, test_fraction=0.25)
     sn.Classifier(hidden_units=4, epochs=1, random_state=0).fit(scored)
     assert scored.score(clf)[0][0] == "accuracy"
+    reg = sn.Regressor(hidden_units=4, epochs=1, random_state=0).fit(X, X[:, 0])
+    with pytest.raises(ValueError, match=r"makes a classification task and the model is a "
+                                         r"regressor"):
+        scored.score(reg)

@@ -78,7 +78,7 @@ def describe_target(name, note: str) -> str:
     if note == "scikit-learn's embedded data set":
         return f"target {name!r} of the embedded data set"
     if not note or note == "given":
-        return f"target column {name!r}" + (" (given with --target)" if note else "")
+        return f"target column {name!r}" + (" (given with --target, target=)" if note else "")
     return f"target column {name!r} ({note}; name another with --target)"
 
 

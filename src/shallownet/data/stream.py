@@ -1042,7 +1042,12 @@ class FileSource(BatchSource):
                              f"({role}_fraction=0); create it with "
                              f"FileSource(..., {role}_fraction=0.2) to score on rows that "
                              "training never sees")
-        acc = ScoreAccumulator(hasattr(model, "classes_"))
+        classifier = hasattr(model, "classes_")
+        if classifier != (self.task == "classification"):
+            raise ValueError(f"{self.source}: the {self.what} makes a {self.task} task and the "
+                             f"model is a {'classifier' if classifier else 'regressor'}; score "
+                             "a model of the source's own task")
+        acc = ScoreAccumulator(classifier)
         with warnings.catch_warnings():  # the columns were matched by name already
             warnings.filterwarnings("ignore", message=".*does not have valid feature names")
             for X, y in self.held_out(role):
