@@ -641,3 +641,34 @@ def test_a_header_cell_with_a_line_break_is_read_as_pandas_reads_it(tmp_path, se
     whole, streamed = run("predict", model, path), run("predict", model, path, "--stream")
     assert whole.exit_code == 0 and whole.stdout == streamed.stdout
     assert len(whole.stdout.splitlines()) == 401
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "named parquet", "two-level csv"])
+def test_predictions_keep_each_rows_label_so_they_join_back(tmp_path, kind):
+    """predict dropped the row labels it had left out of the features: predictions of a
+    shuffled frame could only be matched back by position."""
+    import io as stdio
+
+    import pandas as pd
+    from sklearn.datasets import load_iris
+
+    frame = load_iris(as_frame=True).frame.sample(frac=1, random_state=0)
+    if kind == "named parquet":
+        frame.index = [f"flower-{i}" for i in frame.index]
+        frame.index.name = "name"
+    if kind == "two-level csv":
+        frame.index = pd.MultiIndex.from_arrays([frame.index, frame.index % 3])
+    path = tmp_path / ("d.csv" if "csv" in kind else "d.parquet")
+    frame.to_csv(path) if "csv" in kind else frame.to_parquet(path)
+    model = tmp_path / "m.safetensors"
+    assert run("train", path, "--epochs", 3, "--seed", 0, "--out", model).exit_code == 0
+    expected = sn.load(model).predict(frame.drop(columns="target"))
+    levels = 2 if kind == "two-level csv" else 1
+    outputs = [run("predict", model, path, *extra).stdout for extra in ([], ["--stream"])]
+    assert outputs[0] == outputs[1]
+    back = pd.read_csv(stdio.StringIO(outputs[0]), index_col=list(range(levels)))
+    assert back["prediction"].tolist() == expected.tolist()
+    wanted = frame.index if kind != "two-level csv" else frame.index.get_level_values(0)
+    got = back.index if kind != "two-level csv" else back.index.get_level_values(0)
+    assert [str(v) for v in got] == [str(v) for v in wanted]
+    assert back.index.names == ([None] * levels if kind != "named parquet" else ["name"])

@@ -136,6 +136,47 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
+class RowLabels:
+    """The row labels of a data file (a CSV's unnamed index, a pandas index in Parquet), read
+    as text alongside the predictions, so each prediction line keeps its row's label (as
+    pandas writes it: an unnamed index under an empty name). :meth:`take` hands out the
+    labels of the next ``n`` rows, whatever record batches they come in."""
+
+    def __init__(self, data, columns, decimal=None):
+        import pyarrow as pa
+
+        from ..data import open_file
+        from ..data.readers import ROW_INDEX
+
+        fmt = open_file(data, decimal)
+        self.header = ["" if c.startswith(ROW_INDEX[:-1]) or c.startswith("__index_level_")
+                       else c for c in columns]
+        types = {c: pa.string() for c in columns} if fmt.kind == "csv" else None
+        self._batches = fmt.batches(list(columns), types)
+        self._pending: list = []  # record batches (or slices) not handed out yet
+
+    def take(self, n: int) -> list[list[str]]:
+        """The labels of the next ``n`` rows, one list per label column."""
+        out: list[list] = [[] for _ in self.header]
+        while n > 0:
+            if not self._pending:
+                batch = next(self._batches, None)
+                if batch is None:
+                    break
+                self._pending.append(batch)
+            batch = self._pending.pop(0)
+            part, rest = batch.slice(0, n), batch.slice(n)
+            for j in range(len(self.header)):
+                out[j].extend("" if v is None else str(v) for v in part.column(j).to_pylist())
+            n -= part.num_rows
+            if rest.num_rows:
+                self._pending.insert(0, rest)
+        return out
+
+    def close(self) -> None:
+        self._batches.close()
+
+
 def _fmt(value) -> str:
     if isinstance(value, float | np.floating):
         return f"{float(value):.8g}"

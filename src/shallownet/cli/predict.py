@@ -19,6 +19,7 @@ from ..workflow import metrics as _metrics
 from . import streamed
 from .app import DataArgument, DecimalOption, DropOption, ModelArgument, _console, app
 from .common import (
+    RowLabels,
     _check_outputs,
     _fmt,
     _is_classifier,
@@ -89,6 +90,13 @@ def predict(
         P = np.asarray(model.predict_proba(ds.X))
         header += [f"proba_{c}" for c in model.classes_]
         columns += list(P.T)
+    if ds.row_labels:  # each prediction keeps its row's label, as pandas wrote it
+        labels = RowLabels(data, ds.row_labels, decimal)
+        try:
+            header = labels.header + header
+            columns = labels.take(len(pred)) + columns
+        finally:
+            labels.close()
     with (atomic_file(out, "w", newline="", encoding="utf-8") if out is not None
           else contextlib.nullcontext(sys.stdout)) as f:
         writer = csv.writer(f, lineterminator="\n")

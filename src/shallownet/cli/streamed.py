@@ -121,9 +121,11 @@ def predict(model, data, *, proba, out, drop, decimal) -> None:
     import csv
 
     from .app import _console
-    from .common import _check_writable, _fmt
+    from .common import RowLabels, _check_writable, _fmt
 
     source = _source_for(model, data, require_target=False, drop=drop, decimal=decimal)
+    labels = RowLabels(data, source.columns.row_labels, decimal) \
+        if source.columns.row_labels else None
     tmp = None
     if out is not None:
         _check_writable(Path(out), "predictions to")
@@ -142,10 +144,12 @@ def predict(model, data, *, proba, out, drop, decimal) -> None:
             if n == 0:
                 header = (["prediction"] if pred.ndim == 1 else
                           [f"prediction_{j}" for j in range(pred.shape[1])])
-                writer.writerow(header + ([f"proba_{c}" for c in model.classes_] if proba
-                                          else []))
+                writer.writerow((labels.header if labels else []) + header
+                                + ([f"proba_{c}" for c in model.classes_] if proba else []))
             if proba:
                 columns += list(np.asarray(in_chunks(model.predict_proba, X)).T)
+            if labels is not None:  # each prediction keeps its row's label
+                columns = labels.take(X.shape[0]) + columns
             writer.writerows([_fmt(v) for v in row] for row in zip(*columns, strict=True))
             n += X.shape[0]
         if out is not None:
@@ -157,6 +161,8 @@ def predict(model, data, *, proba, out, drop, decimal) -> None:
                             f"{count(n, 'row')} were written") from None
         raise
     finally:
+        if labels is not None:
+            labels.close()
         if out is not None:
             f.close()
             with contextlib.suppress(FileNotFoundError):
