@@ -35,6 +35,8 @@ QUICK = dict(hidden_units=16, epochs=20, learning_rate=0.01, random_state=0)
     # batches (one step on the whole data), where it must hold
     "check_sample_weight_equivalence_on_dense_data":
         "mini-batch SGD on shuffled batches is not equivalent to repeating rows",
+    "check_sample_weight_equivalence_on_sparse_data":  # the same, on the same dense batches
+        "mini-batch SGD on shuffled batches is not equivalent to repeating rows",
 })
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)

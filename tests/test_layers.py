@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "shallownet"
 LAYERS = {
     # the notes' building blocks and small pure helpers
     "activations": 0, "outputs": 0, "architecture": 0, "optimizers": 0, "validation": 0,
-    "preprocessing": 0, "_safe_json": 0, "_text": 0,
+    "preprocessing": 0, "_safe_json": 0, "_text": 0, "_sparse": 0,
     # the network and its fast kernels
     "network": 1, "_kernels": 1, "_threads": 1, "_fused": 1,
     # training, and the notes' other engines built on the network
@@ -32,7 +32,7 @@ LAYERS = {
 }
 #: The notes' core: numpy/scipy only.
 CORE = {"activations", "outputs", "architecture", "optimizers", "validation", "preprocessing",
-        "_text", "network", "_kernels", "_threads", "_fused", "training", "solvers"}
+        "_text", "_sparse", "network", "_kernels", "_threads", "_fused", "training", "solvers"}
 HEAVY = {"sklearn", "typer", "rich", "pyarrow", "dask", "distributed", "numba"}
 #: (module, dependency): why a core module may import it, inside a function only.
 ALLOWED_LAZY = {

@@ -19,6 +19,8 @@ every product has the same shape (B, N_i) x (N_i, N_h) and (B, N_h) x (N_h, N_o)
 batch. Within a block each row of the result depends only on that row of the input (the
 kernel's summation order does not depend on where the row sits); ``tests/test_kernels.py``
 checks that a sample's logits are bit-for-bit the same alone, in any batch and in any order.
+A sparse X (CSR) goes through the same blocks: each chunk of rows is made dense as it is cast
+(``shallownet._sparse.rows_into``), so its logits are those of ``X.toarray()``, bit for bit.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from itertools import pairwise
 
 import numpy as np
 from scipy.linalg import blas
+
+from ._sparse import issparse, rows_into
 
 __all__ = ["Workspace", "block_rows", "logits"]
 
@@ -105,9 +109,15 @@ def _chunks(full: int, B: int, width: int, workers: int) -> list[tuple[int, int]
 
 def _rows(X: np.ndarray, start: int, stop: int, pad: int, dt, check: bool):
     """Rows start:stop of X as a C-contiguous (pad, N_i) block of dtype ``dt``, zero-padded
-    (this thread's scratch when a copy is needed); None when ``check`` finds a NaN or inf."""
+    (this thread's scratch when a copy is needed); None when ``check`` finds a NaN or inf.
+    A sparse X (canonical CSR) has the rows made dense in the scratch."""
     m = stop - start
-    if pad == m and X.dtype == dt and X.flags.c_contiguous:
+    if issparse(X):
+        Xc = _scratch("X", pad, X.shape[1], dt)
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: the check
+            rows_into(X, start, stop, Xc[:m])
+        Xc[m:] = 0
+    elif pad == m and X.dtype == dt and X.flags.c_contiguous:
         Xc = X[start:stop]
     else:
         Xc = _scratch("X", pad, X.shape[1], dt)
@@ -151,7 +161,11 @@ def _beyond_precision(net, X: np.ndarray, start: int, z: np.ndarray) -> np.ndarr
                               (net.W_H, net.b_H, net.W_O, net.b_O))
         with np.errstate(over="ignore", invalid="ignore"):
             for r in bad:
-                x = np.asarray(X[start + r], net.dtype).astype(np.float64)
+                if issparse(X):
+                    x = rows_into(X, start + r, start + r + 1,
+                                  np.empty((1, X.shape[1]), net.dtype))[0].astype(np.float64)
+                else:
+                    x = np.asarray(X[start + r], net.dtype).astype(np.float64)
                 exact[r] = W_O @ net.activation.g(W_H @ x + b_H) + b_O   # (10a), (10b)
             z[bad] = exact[bad]
     return exact
@@ -162,7 +176,8 @@ def logits(net, X: np.ndarray, per_chunk=None, check: bool = False) -> np.ndarra
 
     Every product runs on blocks of exactly ``block_rows(N_i, N_h)`` rows (see the module
     docstring), so row i of the result depends on row i of ``X`` and nothing else. ``X`` may
-    be of another float dtype or not contiguous: each chunk of rows is cast on its way in.
+    be of another float dtype or not contiguous: each chunk of rows is cast on its way in; a
+    canonical CSR matrix (``shallownet._sparse.as_csr``) has each chunk made dense then.
     The chunks of a large batch are shared among threads (the calling one included).
 
     ``per_chunk(N)``, when given, is called once before any product and returns a function
@@ -186,7 +201,10 @@ def logits(net, X: np.ndarray, per_chunk=None, check: bool = False) -> np.ndarra
     finish = per_chunk(n) if per_chunk is not None else None
     if n <= B:  # one padded block (one sample, say): its products and nothing more
         Xc = _scratch("X1", B, N_i, dt)   # the same products as _products makes
-        if X.dtype == dt:
+        if issparse(X):
+            with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: the check
+                rows_into(X, 0, n, Xc[:n])
+        elif X.dtype == dt:
             Xc[:n] = X
         else:
             with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: the check

@@ -34,6 +34,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
+from . import _sparse
 from ._kernels import _scratch, logits
 from .activations import get_activation
 from .architecture import choose_architecture
@@ -77,12 +78,19 @@ def _non_numeric_columns(X) -> list:
 
 
 def _check_finite(A: np.ndarray, name: str) -> None:
-    """A ValueError naming where the first NaN or inf is, and what to do about it."""
-    if A.dtype.kind not in "fc" or np.isfinite(A).all():
+    """A ValueError naming where the first NaN or inf is, and what to do about it (for a sparse
+    A, a canonical CSR matrix, among its stored values: the implicit zeros are finite)."""
+    values = _sparse.values(A)
+    if values.dtype.kind not in "fc" or np.isfinite(values).all():
         return
-    bad = ~np.isfinite(A)
-    where = np.argwhere(bad)[0]
-    what = "NaN" if np.isnan(A[tuple(where)]) else "inf"
+    bad = ~np.isfinite(values)
+    if _sparse.issparse(A):  # the first stored one, in row-major order
+        k = int(np.flatnonzero(bad)[0])
+        where = (int(np.searchsorted(A.indptr, k, side="right")) - 1, int(A.indices[k]))
+        what = "NaN" if np.isnan(values[k]) else "inf"
+    else:
+        where = np.argwhere(bad)[0]
+        what = "NaN" if np.isnan(A[tuple(where)]) else "inf"
     pos = f"row {where[0]}" + (f", column {where[1]}" if A.ndim == 2 else "")
     fix = ("impute the missing values (e.g. sklearn.impute.SimpleImputer in a Pipeline) or drop "
            "those rows" if name == "X" else "drop those samples or fill in their targets")
@@ -94,6 +102,7 @@ def _check_finite(A: np.ndarray, name: str) -> None:
 
 def _check_float32_range(A: np.ndarray, name: str, dtype_name: str) -> None:
     """Values beyond float32's range would become inf in training: say so, not "NaN or inf"."""
+    A = _sparse.values(A)  # a sparse matrix's stored values
     if dtype_name != "float32" or A.dtype != np.float64 or A.size == 0:
         return
     big = max(float(A.max()), -float(A.min()))
@@ -193,6 +202,11 @@ class _BaseNetwork(BaseEstimator):
         self.seed = seed
         self.n_threads = n_threads
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # scipy.sparse X: shallownet._sparse
+        return tags
+
     # ------------------------------------------------------------------ hyper-parameters
     def _check_hyperparameters(self) -> None:
         check_params(self.get_params(deep=False))
@@ -255,6 +269,8 @@ class _BaseNetwork(BaseEstimator):
 
     # ------------------------------------------------------------------ data checks
     def _validate_X(self, X, reset: bool) -> np.ndarray:
+        """X as a float64 or float32 array, checked; a scipy.sparse X (any format, matrix or
+        array) as a canonical CSR matrix (``shallownet._sparse.as_csr``), never made dense."""
         if _is_dask_collection(X):  # never pulled into memory without being asked
             raise TypeError(
                 "X is a Dask collection: fit(X, y) with optimizer='lbfgs' trains on the "
@@ -286,7 +302,7 @@ class _BaseNetwork(BaseEstimator):
             )
         try:
             X = _sk_validate_data(self, X, reset=reset, dtype=("float64", "float32"),
-                                  ensure_all_finite=False, accept_sparse=False)
+                                  ensure_all_finite=False, accept_sparse="csr")
         except TypeError as exc:
             if "argument must be" in str(exc):
                 raise TypeError(f"X must be numeric: {exc}; convert or drop that column") from exc
@@ -307,6 +323,8 @@ class _BaseNetwork(BaseEstimator):
                 raise ValueError(f"X is empty: {msg} Pass at least one sample with at least "
                                  "one feature") from exc
             raise
+        if _sparse.issparse(X):
+            X = _sparse.as_csr(X)
         _check_finite(X, "X")
         return X
 
@@ -446,7 +464,9 @@ class _BaseNetwork(BaseEstimator):
             opt = self._new_optimizer(net)
             if early and view is None and opt != "lbfgs":
                 # the validation rows are held out by index: the training part is not copied
-                X = np.ascontiguousarray(X, dtype=net.dtype)
+                # (a sparse X stays sparse: its batches are made dense one at a time)
+                X = _sparse.as_csr(X, net.dtype) if _sparse.issparse(X) else \
+                    np.ascontiguousarray(X, dtype=net.dtype)
                 view = (np.arange(T.shape[0]), None, None)
             if view is not None:  # rows of X, standardised batch by batch: X is not copied
                 rows, shift, scale = view
@@ -688,7 +708,9 @@ class _BaseNetwork(BaseEstimator):
         array with the fitted number of columns skips scikit-learn's generic input checks (it
         needs none of their conversions): its chunks are cast to the network's precision and
         checked for NaN and inf on the way, and anything that fails that check, like anything
-        else, goes through the full checks, whose messages say what is wrong.
+        else, goes through the full checks, whose messages say what is wrong. A scipy.sparse X
+        is checked on its stored values and each chunk of its rows is made dense as it is cast,
+        in the same fixed blocks: the logits of ``X.toarray()``, without that dense copy.
         """
         net = getattr(self, "network_", None)
         if net is None:
@@ -700,10 +722,10 @@ class _BaseNetwork(BaseEstimator):
             if z is not None:
                 return z
         X = self._validate_X(X, reset=False)
-        if X.dtype != net.dtype:
+        if X.dtype != net.dtype:  # (a sparse X: its stored values; each chunk is made dense)
             with np.errstate(over="ignore"):  # beyond float32's range: said just below
                 X_cast = X.astype(net.dtype)
-            if not _all_finite(X_cast):  # finite float64 beyond float32's range
+            if not _all_finite(_sparse.values(X_cast)):  # finite float64 beyond float32's range
                 _check_float32_range(X, "X", net.dtype.name)
             X = X_cast
         return logits(net, X, per_chunk)
@@ -910,10 +932,15 @@ class Classifier(ClassifierMixin, _BaseNetwork):
 
         Parameters
         ----------
-        X : array-like or data frame (n_samples, n_features), or a batch source
+        X : array-like, data frame or scipy.sparse matrix (n_samples, n_features), or a batch source
             A ``shallownet.data.FileSource`` streams a file larger than memory (y is then
-            None: the source holds the labels). With ``early_stopping``, a source created
-            without ``validation_fraction`` holds out this estimator's.
+            None: the source holds the labels). A sparse X (CSR, CSC, COO, matrix or array:
+            a ``OneHotEncoder`` or ``TfidfVectorizer`` output) is converted to CSR once and
+            never made dense as a whole: each mini-batch (10a) is made dense in the batch
+            buffer on its own, L-BFGS makes one block of rows dense at a time, and prediction
+            one chunk at a time; the results are those of ``X.toarray()``. With
+            ``early_stopping``, a source created without ``validation_fraction`` holds out
+            this estimator's.
         y : array-like (n_samples,)
             Class labels of any type.
         sample_weight : array-like (n_samples,), optional

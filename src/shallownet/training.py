@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _sparse
 from ._kernels import Workspace, finite_by_blas, want_fused
 from ._threads import ThreadPolicy
 from .network import PARAM_NAMES, Network
@@ -122,9 +123,38 @@ def check_sample_weight(sample_weight, n_samples: int, dtype=np.float64) -> np.n
     return np.ascontiguousarray(sw)
 
 
+def _as_rows(net: Network, X, name: str = "X", finite=None):
+    """``X`` as (N, N_i) rows in the network's dtype, checked finite: ``Network.as_batch``,
+    or, for a scipy.sparse X, a canonical CSR matrix whose stored values are cast and checked
+    (``shallownet._sparse``; it is never made dense here)."""
+    if not _sparse.issparse(X):
+        return net.as_batch(X, name=name, finite=finite)[0]
+    if X.ndim != 2 or X.shape[1] != net.N_i:
+        raise ValueError(f"{name} has {X.shape[-1]} features per sample but the network expects "
+                         f"N_i = {net.N_i}")
+    X = _sparse.as_csr(X, net.dtype)
+    if not np.isfinite(X.data).all():
+        raise ValueError(f"{name} contains NaN or inf; remove or impute those values first")
+    return X
+
+
+def _logits_of(net: Network, X) -> np.ndarray:
+    """z_O of (10a)/(10b) for all rows of ``X``: one forward pass, or for a sparse X one per
+    block of rows made dense (``_sparse.rows_per_block``; a small X is one block, the same
+    products as the dense X gets)."""
+    if not _sparse.issparse(X):
+        return net.forward(X).z_O
+    N = X.shape[0]
+    step = _sparse.rows_per_block(X.shape[1], N)
+    parts = [net.forward(_sparse.dense_rows(X, a, min(a + step, N))).z_O
+             for a in range(0, N, step)]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 def _validate(net: Network, X, T, w=None) -> tuple[float, float]:
-    """Mean loss and score on validation data (weighted by ``w``), from one forward pass."""
-    z_O = net.forward(X).z_O
+    """Mean loss and score on validation data (weighted by ``w``), from one forward pass
+    (a sparse X block by block)."""
+    z_O = _logits_of(net, X)
     return (float(np.average(net.output.g_loss(z_O, T), weights=w)),
             _score_logits(net, z_O, T, w))
 
@@ -192,9 +222,12 @@ def train(
     net : Network
         Updated in place. Its activation must be differentiable: a threshold network (2) has
         zero gradient almost everywhere and cannot be trained by gradient descent.
-    X : array-like (N, N_i), or a ``solvers.minibatch.BatchSource``
+    X : array-like (N, N_i), scipy.sparse matrix or array, or a ``solvers.minibatch.BatchSource``
         The samples; a source (e.g. ``shallownet.data.FileSource`` for a file larger than
-        memory) yields the mini-batches itself, targets included.
+        memory) yields the mini-batches itself, targets included. A sparse X is converted to
+        CSR once and each mini-batch is made dense on its own in the batch buffer
+        (``shallownet._sparse``); L-BFGS makes its blocks of rows dense one at a time. The
+        results are those of ``X.toarray()``, without that dense copy.
     y : array-like, or None with a source
         0/1 labels (binary), class indices 0..K-1 (multiclass) or (N,)/(N, d) values.
     epochs, batch_size : int
@@ -269,8 +302,9 @@ def train(
             raise ValueError("y must be None when X is a batch source: it yields the targets")
         source = X
     else:
-        X2, _ = net.as_batch(X, finite=finite_by_blas)
-        X2 = np.ascontiguousarray(X2, dtype=dt)
+        X2 = _as_rows(net, X, finite=finite_by_blas)
+        if not _sparse.issparse(X2):
+            X2 = np.ascontiguousarray(X2, dtype=dt)
         if X2.shape[0] == 0:
             raise ValueError("X has no samples; training needs at least one")
         source = ArrayBatches(X2, np.ascontiguousarray(net.encode_targets(y, X2.shape[0])))
@@ -288,7 +322,7 @@ def train(
         if len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be a pair (X_val, y_val), or (X_val, y_val, "
                              "sample_weight_val)")
-        Xv, _ = net.as_batch(validation_data[0], name="X_val")
+        Xv = _as_rows(net, validation_data[0], name="X_val")
         Tv = net.encode_targets(validation_data[1], Xv.shape[0])
         if Xv.shape[0] == 0:
             raise ValueError("validation_data has no samples")

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .._sparse import gather_rows, issparse
+
 __all__ = ["BatchSource", "ArrayBatches", "ShuffleBuffer"]
 
 
@@ -47,6 +49,11 @@ class ArrayBatches(BatchSource):
     ``rows``), and ``shift``/``scale`` standardise each gathered batch as (x - shift) / scale:
     the train workflow's split and scaling without a second copy of X. The batch buffer is
     the only place the rows are copied to.
+
+    ``X`` may be a canonical CSR matrix (``shallownet._sparse.as_csr``) of the network's
+    dtype: each batch's rows are then written dense into the same batch buffer
+    (``_sparse.gather_rows``), one batch at a time, with the numbers ``X.toarray()`` holds;
+    the whole dense matrix is never built.
     """
 
     def __init__(self, X: np.ndarray, T: np.ndarray, S: np.ndarray | None = None, *,
@@ -59,8 +66,12 @@ class ArrayBatches(BatchSource):
         self.n_features = X.shape[1]
 
     def matrix(self) -> np.ndarray:
-        """The whole training matrix (a copy when ``rows`` or a scaling applies)."""
+        """The whole training matrix (a copy when ``rows`` or a scaling applies); a sparse
+        ``X`` stays sparse (CSR), and cannot be standardised (that would make it dense)."""
         X = self.X if self.rows is None else self.X[self.rows]
+        if self.shift is not None and issparse(X):
+            raise ValueError("a sparse X is not standardised row by row here: standardise it "
+                             "before (e.g. sklearn.preprocessing.MaxAbsScaler keeps it sparse)")
         return X if self.shift is None else self._standardise(X.copy() if X is self.X else X)
 
     def _standardise(self, Xb: np.ndarray) -> np.ndarray:
@@ -78,6 +89,7 @@ class ArrayBatches(BatchSource):
 
     def epoch(self, rng):
         N, B, Xb, Tb = self.n_rows, self.B, self.Xb, self.Tb
+        sparse = issparse(self.X)
         order = rng.permutation(N) if rng is not None else np.arange(N)
         for start in range(0, N, B):
             idx = order[start:start + B]
@@ -85,7 +97,10 @@ class ArrayBatches(BatchSource):
             # mode="clip" skips a bounds check that would stage the rows through a
             # temporary buffer; idx is a permutation of 0..N-1, always in range
             rows = idx if self.rows is None else np.take(self.rows, idx, out=self.Rb[:n])
-            np.take(self.X, rows, axis=0, out=Xb[:n], mode="clip")
+            if sparse:  # this batch's rows, dense, into the batch buffer
+                gather_rows(self.X, rows, Xb[:n])
+            else:
+                np.take(self.X, rows, axis=0, out=Xb[:n], mode="clip")
             if self.shift is not None:
                 self._standardise(Xb[:n])
             np.take(self.T, idx, axis=0, out=Tb[:n], mode="clip")
