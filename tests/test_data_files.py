@@ -672,3 +672,75 @@ def test_predictions_keep_each_rows_label_so_they_join_back(tmp_path, kind):
     got = back.index if kind != "two-level csv" else back.index.get_level_values(0)
     assert [str(v) for v in got] == [str(v) for v in wanted]
     assert back.index.names == ([None] * levels if kind != "named parquet" else ["name"])
+
+
+# ----------------------------------------------------- second review: edges of the above
+def test_a_stray_cell_in_a_decimal_comma_file_with_two_decimal_comma_columns(tmp_path):
+    """A clean decimal-comma column was judged by the decimal point, counted as text with no
+    bad row, and crashed the message (IndexError)."""
+    lines = ["a;b;label"] + [f"0,{i};{'oops' if i == 7 else f'{i},5'};{i % 2}"
+                             for i in range(1, 31)]
+    path = write(tmp_path / "dc.csv", "\n".join(lines) + "\n")
+    for extra in ([], ["--stream"]):
+        one_line_error(run("train", path, *extra),
+                       "text in numeric feature columns, 'b': data row 7 holds 'oops'")
+
+
+@pytest.mark.parametrize("flag, said", [
+    (lambda i: "maybe" if i == 30 else ["True", "False"][i % 2],
+     "text in numeric feature columns, 'flag': data row 31 holds 'maybe'"),
+    (lambda i: [" True", " False"][i % 2],
+     "'flag' holds True/False words with spaces around them (e.g. ' True'); write them "
+     "without the spaces")])
+def test_true_false_columns_with_a_stray_word_or_spaces_are_named(tmp_path, flag, said):
+    rng = np.random.default_rng(11)
+    lines = ["a,flag,label"] + [f"{rng.normal():.3f},{flag(i)},{i % 2}" for i in range(200)]
+    path = write(tmp_path / "f.csv", "\n".join(lines) + "\n")
+    for extra in ([], ["--stream"]):
+        one_line_error(run("train", path, *extra), said)
+
+
+def test_true_false_words_mixed_with_ones_and_zeros_are_bools(tmp_path):
+    import pandas as pd
+
+    words = ["TRUE", "false", "1", "0"]
+    lines = ["a,flag,label"] + [f"{i * 0.1:.1f},{words[i % 4]},{i % 2}" for i in range(100)]
+    path = write(tmp_path / "m.csv", "\n".join(lines) + "\n")
+    ds = load(path)
+    assert ds.X[:4, 1].tolist() == [1.0, 0.0, 1.0, 0.0]
+    assert ds.X[:, 1].tolist() == pd.read_csv(path)["flag"].map(
+        {"TRUE": 1.0, "false": 0.0, "1": 1.0, "0": 0.0}).tolist()
+
+
+def test_an_unnamed_first_column_and_a_separator_at_the_end_together(tmp_path):
+    lines = [",a,b,label,"] + [f"r{i},{i % 7},{(i * 3) % 5},{i % 2}," for i in range(60)]
+    path = write(tmp_path / "both.csv", "\n".join(lines) + "\n")
+    ds = load(path)
+    assert ds.feature_names == ["a", "b"] and ds.target_name == "label"
+    assert "row labels" in ds.summary() and "separator at the end" in ds.summary()
+    model = tmp_path / "m.safetensors"
+    assert run("train", path, "--epochs", 1, "--out", model).exit_code == 0
+    out = run("predict", model, path).stdout.splitlines()
+    assert out[0] == ",prediction" and out[1].startswith("r0,")
+
+
+def test_pandas_unnamed_placeholder_columns_are_row_labels(tmp_path):
+    """A frame read back by pandas and written again: its old index is 'Unnamed: 0', first; it
+    was trained on as a feature."""
+    import pandas as pd
+    from sklearn.datasets import load_iris
+
+    frame = load_iris(as_frame=True).frame.sample(frac=1, random_state=0)
+    frame.to_csv(tmp_path / "s1.csv")
+    pd.read_csv(tmp_path / "s1.csv").to_csv(tmp_path / "s2.csv")               # both
+    pd.read_csv(tmp_path / "s1.csv").to_csv(tmp_path / "s3.csv", index=False)  # the old one
+    features = [c for c in frame.columns if c != "target"]
+    for name in ("s2.csv", "s3.csv"):
+        ds = load(tmp_path / name)
+        assert ds.feature_names == features, name
+        assert "'Unnamed: 0' (pandas' name for an unnamed index read back as data) left out as "\
+               "row labels" in ds.summary()
+    # a column that pandas named so but that is not first is an ordinary (refused) name issue
+    write(tmp_path / "mid.csv", "a,Unnamed: 1,label\n" + "".join(f"{i},{i % 3},{i % 2}\n"
+                                                               for i in range(30)))
+    assert load(tmp_path / "mid.csv").feature_names == ["a", "Unnamed: 1"]

@@ -317,3 +317,18 @@ def test_an_identifier_among_the_features_is_noted(tmp_path):
     frame.to_csv(path)
     assert "identifier" not in run("train", path, "--epochs", 1,
                                    "--out", tmp_path / "o.safetensors").stderr
+
+
+def test_train_saves_its_model_with_standard_output_closed(tmp_path):
+    """`shallownet train ... >&-`: sys.stdout is None; train crashed with a traceback."""
+    import subprocess
+    import sys
+
+    model = tmp_path / "m.safetensors"
+    proc = subprocess.run([sys.executable, "-m", "shallownet.cli", "train", "iris", "--epochs",
+                           "3", "--seed", "0", "--out", str(model)], stdout=None,
+                          stderr=subprocess.PIPE, timeout=300,
+                          preexec_fn=lambda: __import__("os").close(1))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stderr.decode() == ""
+    assert sn.load(model).n_features_in_ == 4

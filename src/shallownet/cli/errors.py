@@ -58,7 +58,8 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _error(message: str, code: int) -> typer.Exit:
-    sys.stdout.flush()
+    with contextlib.suppress(Exception):  # a closed or missing standard output
+        sys.stdout.flush()
     sys.stderr.write(f"error: {visible(message)}\n")
     sys.stderr.flush()
     return typer.Exit(code)
@@ -104,7 +105,7 @@ class _ReaderMayLeave:
 
     def __init__(self, stream):
         self._stream = stream
-        self.gone = False
+        self.gone = stream is None  # started with standard output closed (>&-)
 
     def _left(self) -> None:
         self.gone = True
@@ -128,6 +129,8 @@ class _ReaderMayLeave:
                 self._left()
 
     def __getattr__(self, name):
+        if self._stream is None:
+            raise AttributeError(name)
         return getattr(self._stream, name)
 
 

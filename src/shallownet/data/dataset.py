@@ -91,9 +91,12 @@ class Dataset:
 def row_index_note(dropped, row_labels=()) -> str:
     """The words a summary line ends with when a CSV's unnamed row index or empty last column,
     or a Parquet file's pandas index, was left out."""
+    from .readers import PANDAS_UNNAMED
+
     unnamed = [c for c in row_labels if c.startswith(ROW_INDEX[:-1])] or \
         [c for c in dropped if c == ROW_INDEX]
-    index = [c for c in row_labels if c not in unnamed]
+    placeholders = [c for c in row_labels if PANDAS_UNNAMED.fullmatch(c)]
+    index = [c for c in row_labels if c not in unnamed and c not in placeholders]
     return (("; the unnamed first column holds row labels (a row index, as pandas and R "
              "write): left out" if len(unnamed) == 1 else
              f"; the unnamed first {len(unnamed)} columns hold row labels (a row index, as "
@@ -101,6 +104,9 @@ def row_index_note(dropped, row_labels=()) -> str:
             + (f"; the pandas index {'column' if len(index) == 1 else 'columns'} "
                f"{', '.join(repr(c) for c in index)} (row labels, which pandas reads back as "
                "the index): left out" if index else "")
+            + (f"; {'the column' if len(placeholders) == 1 else 'the columns'} "
+               f"{', '.join(repr(c) for c in placeholders)} (pandas' name for an unnamed "
+               "index read back as data) left out as row labels" if placeholders else "")
             + ("; the unnamed last column is empty (a separator at the end of each line): left "
                "out" if EMPTY_LAST in dropped else ""))
 

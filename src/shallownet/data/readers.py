@@ -50,6 +50,9 @@ ROW_INDEX = "(row index)"
 #: The name given to an unnamed last column that is empty in the first lines: what a separator
 #: at the end of every line (some spreadsheet and database exports) makes. It is left out.
 EMPTY_LAST = "(empty last column)"
+#: The names pandas gives a CSV's unnamed columns when it reads them ("Unnamed: 0"): a file
+#: read and written again by pandas has its old index under that name, first.
+PANDAS_UNNAMED = re.compile(r"Unnamed: \d+(_level_\d+)?")
 
 
 class DataError(ValueError):
@@ -470,13 +473,22 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
         raise DataError(f"{path} does not parse as CSV (header row: {e}); check its quoting "
                         "and separators") from None
     names = [n.strip() for n in names]
-    lead = next((i for i, n in enumerate(names) if n), len(names))  # unnamed columns first
-    if 0 < lead < len(names) and all(names[lead:]) and not any(
+    # a separator at the end of every line: an unnamed last column, empty in the first lines
+    trailing = len(names) > 1 and not names[-1] and EMPTY_LAST not in names \
+        and _empty_last(lines[1:17], delimiter)
+    core = len(names) - trailing
+    # unnamed columns first (a MultiIndex writes one per level), or pandas' own names for them
+    # once read back and written again ("Unnamed: 0"): row labels
+    lead = next((i for i, n in enumerate(names[:core]) if n and not PANDAS_UNNAMED.fullmatch(n)),
+                core)
+    if 0 < lead < core and all(names[lead:core]) and not any(
             n.startswith(ROW_INDEX[:-1]) for n in names):
-        # (a MultiIndex writes one unnamed column per level)
-        names[:lead] = [ROW_INDEX] + [f"{ROW_INDEX[:-1]} {k + 1})" for k in range(1, lead)]
-    if len(names) > 1 and not names[-1] and all(names[:-1]) and EMPTY_LAST not in names \
-            and _empty_last(lines[1:17], delimiter):
+        blanks = [k for k in range(lead) if not names[k]]
+        for rank, k in enumerate(blanks):
+            names[k] = ROW_INDEX if rank == 0 else f"{ROW_INDEX[:-1]} {rank + 1})"
+    else:
+        lead = 0
+    if trailing and all(names[:-1]):
         names[-1] = EMPTY_LAST
     _check_header(path, names)
     if decimal is None:
@@ -495,7 +507,7 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     skip = first + span
     return FileFormat(path, "csv", names, delimiter, decimal, block, skip_rows=skip,
                       bool_columns=_boolean_columns(lines[1:17], delimiter, names),
-                      row_labels=tuple(names[:lead]) if names[0] == ROW_INDEX else ())
+                      row_labels=tuple(names[:lead]))
 
 
 #: The words pyarrow's CSV parser reads as booleans (its defaults; "1" and "0" too).
@@ -539,9 +551,11 @@ def _boolean_columns(lines: list[str], delimiter: str, names: list[str]) -> froz
         return frozenset()
     found = set()
     for j, name in enumerate(names):
-        cells = [row[j].strip() for row in rows if j < len(row)]
+        # exactly as written: the parser reads " True" as no bool (nor number)
+        cells = [row[j] for row in rows if j < len(row)]
         words = [c for c in cells if c and c not in NULL_VALUES]
-        if words and all(c in BOOL_WORDS for c in words):
+        if words and all(c in BOOL_WORDS or c in ("0", "1") for c in words) and \
+                any(c in BOOL_WORDS for c in words):
             found.add(name)
     return frozenset(found)
 

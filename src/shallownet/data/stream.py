@@ -274,8 +274,9 @@ def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataE
     word, "1.000.000"): the stray cells are named by row, to be fixed, not encoded.
     """
     table = fmt.read_all(features, {n: pa.string() for n in features})
-    text = [n for n in features if not _parses_as_numbers(table[n])
-            and not (n in fmt.bool_columns and _parses_as_bools(table[n]))]
+    # (by the file's own decimal mark; True/False words count in a column read as bools)
+    bad = {n: _not_numbers(table[n], fmt.decimal, n in fmt.bool_columns) for n in features}
+    text = [n for n in features if bad[n][0].size]
     if not text:
         return DataError(f"{fmt.source} does not parse: {e}")
     if fmt.decimal == "." and any(looks_like_decimal_comma(table[n].drop_null().to_pylist()[:50])
@@ -285,7 +286,7 @@ def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataE
             f"decimal comma (e.g. {e.value!r}); read the file with --decimal , (decimal=',')")
     stray = {}
     for name in text:
-        rows, cells = _not_numbers(table[name], fmt.decimal)
+        rows, cells = bad[name]
         if rows.size * 2 < cells:  # mostly numbers: a few cells to fix
             stray[name] = rows
     words = [n for n in text if n not in stray]
@@ -328,6 +329,8 @@ _FORMATTED = {
         "; write them without the separators (1234567,5) and read the file with --decimal , "
         "(decimal=',')"),
     "currency": ("amounts with a currency sign", "; write plain numbers (1234.5)"),
+    "bool": ("True/False words with spaces around them",
+             "; write them without the spaces (they are then read as 1/0)"),
     "percent": ("percentages", "; write plain numbers (12.5, or 0.125)"),
     "date": ("dates or times", "; convert them to numbers first (e.g. days since a start, "
              "or the hour of the day), or leave the column out with --drop"),
@@ -345,6 +348,11 @@ def _formatted_kind(values, decimal: str) -> str | None:
     kind of formatted number; None otherwise (words: text to encode)."""
     if not values:
         return None
+    from .readers import BOOL_WORDS
+
+    if all(v.strip() in BOOL_WORDS | {"0", "1"} for v in values) and \
+            any(v.strip() in BOOL_WORDS for v in values):
+        return "bool"
     # (a sign or % shows a formatted number whichever decimal mark it uses)
     number = f"({_GROUPED['.']}|{_GROUPED[',']}|{_PLAIN['.']}|{_PLAIN[',']})"
     kinds = {"currency": re.compile(rf"[$€£¥]\s?{number}|{number}\s?[$€£¥]|"
@@ -385,35 +393,20 @@ _NUMBER = {".": r"^\s*[-+]?((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|inf|infinity|nan)\s
            ",": r"^\s*[-+]?((\d+,?\d*|,\d+)([eE][-+]?\d+)?|inf|infinity|nan)\s*$"}
 
 
-def _not_numbers(column, decimal: str) -> tuple[np.ndarray, int]:
-    """Rows of a text column whose cell is not a number (missing cells are fine), and how
-    many cells are not missing."""
-    import pyarrow.compute as pc
-
-    number = pc.match_substring_regex(column, _NUMBER[decimal], ignore_case=True)
-    bad = pc.invert(number.fill_null(True))
-    return (np.flatnonzero(np.asarray(bad.to_numpy(zero_copy_only=False))),
-            len(column) - column.null_count)
-
-
-def _parses_as_bools(column) -> bool:
+def _not_numbers(column, decimal: str, bools: bool = False) -> tuple[np.ndarray, int]:
+    """Rows of a text column whose cell is not a number (missing cells are fine; with
+    ``bools``, the True/False words the parser reads as 1/0 are fine too), and how many cells
+    are not missing."""
     import pyarrow.compute as pc
 
     from .readers import BOOL_WORDS
 
-    words = pc.utf8_trim_whitespace(column.drop_null())
-    return bool(pc.all(pc.or_(pc.is_in(words, pa.array(sorted(BOOL_WORDS | {"0", "1"}))),
-                              pc.equal(words, ""))).as_py() is not False)
-
-
-def _parses_as_numbers(column) -> bool:
-    import pyarrow.compute as pc
-
-    try:
-        pc.cast(column, pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return False
-    return True
+    number = pc.match_substring_regex(column, _NUMBER[decimal], ignore_case=True)
+    if bools:
+        number = pc.or_(number, pc.is_in(column, pa.array(sorted(BOOL_WORDS))))
+    bad = pc.invert(number.fill_null(True))
+    return (np.flatnonzero(np.asarray(bad.to_numpy(zero_copy_only=False))),
+            len(column) - column.null_count)
 
 
 def _explain_bad(fmt: FileFormat, features, bad: _Bad, n: int, dtype) -> DataError:
