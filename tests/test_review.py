@@ -332,3 +332,20 @@ def test_train_saves_its_model_with_standard_output_closed(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stderr.decode() == ""
     assert sn.load(model).n_features_in_ == 4
+
+
+def test_evaluate_on_the_file_a_streamed_model_was_trained_on(tmp_path):
+    """train --stream holds rows out by a hash of their index; evaluate on the same file
+    scored every row, training rows included, without a word."""
+    from sklearn.datasets import load_iris
+
+    data = tmp_path / "iris.csv"
+    load_iris(as_frame=True).frame.to_csv(data, index=False)
+    model = tmp_path / "m.safetensors"
+    assert run("train", data, "--stream", "--epochs", 20, "--seed", 1, "--out",
+               model).exit_code == 0
+    meta = sn.io.describe(model)["metadata"]
+    e = run("evaluate", model, data)
+    assert e.exit_code == 0, e.output
+    assert f"scoring the {meta['n_test']} rows of" in e.stdout
+    assert f"{meta['test_accuracy']:.4f}" in e.stdout

@@ -227,6 +227,10 @@ def train_stream(source, *, data: str | None = None, random_state: int | None = 
         **({"dropped": list(source.columns.dropped)} if source.columns.dropped else {}),
         **{f"test_{name}": value for name, value in rows},
     }
+    if source.n_test and data is not None and _file_identity(data) is not None:
+        # the file as it was: its held-out rows are a hash of each row's index (row_roles)
+        metadata.update(data_file=_file_identity(data), split_seed=int(source.seed),
+                        validation_fraction=float(source.validation_fraction))
     return TrainResult(model=model, metrics=rows, metadata=metadata, split=None, dataset=source,
                        random_state=random_state,
                        interrupted=bool(getattr(model, "interrupted_", False)))
@@ -259,6 +263,16 @@ def held_out_rows(metadata: dict | None, data: str, n_samples: int,
     ``metadata`` is what :func:`train_dataset` recorded (``describe(path)["metadata"]``).
     Returns None when nothing applies (another file or data set, no held-out rows).
     """
+    if ds is not None and trained_on(metadata, data) and metadata.get("streamed"):
+        from .data.stream import row_roles
+
+        seed, size = metadata.get("split_seed"), metadata.get("test_size")
+        val, n_test = metadata.get("validation_fraction"), metadata.get("n_test")
+        if not (isinstance(seed, int) and isinstance(size, float) and isinstance(val, float)
+                and n_test and metadata.get("n_train", 0) + n_test == n_samples):
+            return None
+        rows = np.flatnonzero(row_roles(np.arange(n_samples), seed, size, val) == 2)
+        return rows if rows.size == n_test else None
     if ds is not None and trained_on(metadata, data):
         seed, size = metadata.get("seed"), metadata.get("test_size")
         n_test, n_train = metadata.get("n_test"), metadata.get("n_train")
