@@ -349,3 +349,34 @@ def test_evaluate_on_the_file_a_streamed_model_was_trained_on(tmp_path):
     assert e.exit_code == 0, e.output
     assert f"scoring the {meta['n_test']} rows of" in e.stdout
     assert f"{meta['test_accuracy']:.4f}" in e.stdout
+
+
+def test_second_review_hints(tmp_path, iris_model):
+    # the arguments swapped, with a data set's name or a data file, for each command
+    assert_one_line_error(run("predict", "iris", iris_model),
+                          "iris is a data set: the model comes first, then the data "
+                          "(shallownet predict MODEL iris)")
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,c,d,target\n1,2,3,4,0\n")
+    assert_one_line_error(run("evaluate", data, iris_model), "(shallownet evaluate MODEL DATA)")
+    # --out: ONNX is written by export; an existing file of another kind is never replaced
+    assert_one_line_error(run("train", "iris", "--out", tmp_path / "m.onnx"),
+                          "shallownet export MODEL")
+    other = tmp_path / "notes.json"
+    other.write_text("{}")
+    assert_one_line_error(run("train", "iris", "--epochs", 1, "--out", other),
+                          "exists and is no shallownet model")
+    assert other.read_text() == "{}"
+    ok = run("train", "iris", "--epochs", 1, "--out", tmp_path / "model.bin")
+    assert ok.exit_code == 0  # a new file of any name is fine, and so is replacing a model
+    assert run("train", "iris", "--epochs", 1, "--out", tmp_path / "model.bin").exit_code == 0
+    # UTF-16 and other compressed files named .csv
+    for content, words in [("a,label\n1,x\n".encode("utf-16"), "it is UTF-16 text"),
+                           (__import__("bz2").compress(b"a,label\n1,x\n"), "compressed"),
+                           (__import__("lzma").compress(b"a,label\n1,x\n"), "compressed")]:
+        data.write_bytes(content)
+        assert_one_line_error(run("train", data), "is not a text CSV file", words)
+    # a lone unnamed first column: left out as row labels, and said when nothing is left
+    data.write_text(",y\n1,0\n2,1\n3,0\n4,1\n")
+    assert_one_line_error(run("train", data), "no feature columns besides",
+                          "name it in the header to use it as a feature")

@@ -18,18 +18,23 @@ def _is_classifier(model) -> bool:
     return hasattr(model, "classes_")
 
 
-def _load_model(path: Path):
+def _load_model(path: Path, command: str = "predict"):
     from .. import io
     from ..network import Network
 
     if not Path(path).exists():
+        from ..data import is_embedded
+
+        if is_embedded(str(path)):
+            raise _Fail(f"no such model file: {path}; {path} is a data set: the model comes "
+                        f"first, then the data (shallownet {command} MODEL {path})")
         raise FileNotFoundError(f"no such model file: {path}")
     try:
         model = io.load(path)
     except ValueError as e:
         if Path(path).suffix.lower() in (".csv", ".tsv", ".parquet", ".pq"):
             raise _Fail(f"{e}; {path} looks like a data file: the model comes first, then the "
-                        "data (shallownet predict MODEL DATA)") from None
+                        f"data (shallownet {command} MODEL DATA)") from None
         raise
     if isinstance(model, Network):
         return (_NetworkClassifier if model.output.is_classifier else _NetworkRegressor)(model)

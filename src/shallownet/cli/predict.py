@@ -137,7 +137,7 @@ def evaluate(
     """
     from .. import io, workflow
 
-    model = _load_model(model_path)
+    model = _load_model(model_path, "evaluate")
     if streamed.wanted(data, stream, memory_limit, decimal):
         return streamed.evaluate(
             model, data, target=target, drop=drop, decimal=decimal,

@@ -164,11 +164,19 @@ def train(
     if plot is not None and Path(plot).suffix.lower() != ".png":
         raise _Fail(f"--plot writes a PNG image; give a path ending in .png, not {plot}")
     _check_outputs([("the model", out), ("the plot", plot)], inputs=[("DATA", data)])
+    if out is not None and Path(out).suffix.lower() == ".onnx":
+        raise _Fail(f"--out saves the model as .safetensors; give a path such as "
+                    f"{Path(out).with_suffix('.safetensors')}, then write ONNX with "
+                    f"shallownet export MODEL {out}")
     if out is not None and Path(out).suffix.lower() in (".csv", ".tsv", ".parquet", ".pq",
-                                                        ".png", ".onnx"):
+                                                        ".png"):
         raise _Fail(f"--out saves the model (a .safetensors file), not {Path(out).suffix} "
                     f"data: give a path such as {Path(out).with_suffix('.safetensors')} "
                     "(predictions are written by shallownet predict MODEL DATA --out FILE)")
+    if out is not None and Path(out).suffix.lower() != ".safetensors" and \
+            Path(out).is_file() and not _is_model_file(Path(out)):
+        raise _Fail(f"--out {out} exists and is no shallownet model: train would replace it; "
+                    "choose another path (a .safetensors name), or remove the file first")
     console = _console()
     if dask is not None:
         from .cluster import train_on_cluster
@@ -275,6 +283,16 @@ def report(console, result, out: Path, *, n_test: int, epochs: int, patience: in
         sys.stderr.write(f"interrupted: training stopped in {unit} {n_iter}; the best weights so "
                          f"far{kept} were saved to {visible(saved)}\n")
         raise typer.Exit(EXIT_INTERRUPT)
+
+
+def _is_model_file(path: Path) -> bool:
+    from .. import io
+
+    try:
+        io.describe(path)
+    except Exception:
+        return False
+    return True
 
 
 def _task_line(ds, data: str) -> str:

@@ -532,6 +532,12 @@ def _binary_kind(head: bytes) -> str:
         return " (it is a Parquet file: name it .parquet)"
     if head.startswith(b"\x1f\x8b"):
         return " (it is gzip-compressed: decompress it first, e.g. gunzip)"
+    if head.startswith(b"BZh") and head[3:4].isdigit() or head.startswith(b"\xfd7zXZ\x00") \
+            or head.startswith(b"(\xb5/\xfd"):
+        return " (it is compressed (bzip2, xz or zstd): decompress it first)"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return (" (it is UTF-16 text, as some spreadsheet programs save 'Unicode text': save it "
+                "as UTF-8 CSV)")
     if head.startswith(b"PK\x03\x04"):
         return (" (it is a zip archive, or an Excel .xlsx workbook: extract it, or save the "
                 "sheet as CSV)")

@@ -155,7 +155,10 @@ def choose_columns(all_names, source: str, *, target=None, features=None, n_feat
     feat = list(features) if features is not None else [n for n in names if n != target_col]
     if not feat:
         raise DataError(f"{source} has no feature columns besides the "
-                        f"{describe_target(target_col, note)}; it needs at least one input column")
+                        f"{describe_target(target_col, note)}; it needs at least one input column"
+                        + (f" (the row labels {columns_list(labels)} were left out: a column "
+                           "without a name first is read as a row index; name it in the header "
+                           "to use it as a feature)" if labels else ""))
     if features is None and n_features is not None and len(feat) != n_features:
         raise DataError(
             f"{source} has {len(feat)} feature columns but the model expects {n_features} "
