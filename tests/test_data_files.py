@@ -744,3 +744,19 @@ def test_pandas_unnamed_placeholder_columns_are_row_labels(tmp_path):
     write(tmp_path / "mid.csv", "a,Unnamed: 1,label\n" + "".join(f"{i},{i % 3},{i % 2}\n"
                                                                for i in range(30)))
     assert load(tmp_path / "mid.csv").feature_names == ["a", "Unnamed: 1"]
+
+
+def test_row_labels_are_written_back_as_written_and_versions_are_not_dates(tmp_path):
+    # labels such as NA (Namibia) or None are text, not missing
+    labels = ["NA", "None", "nan", "", "x"] * 8
+    path = write(tmp_path / "lab.csv", ",a,label\n" + "".join(
+        f"{n},{i},{i % 2}\n" for i, n in enumerate(labels)))
+    model = tmp_path / "m.safetensors"
+    assert run("train", path, "--epochs", 1, "--out", model).exit_code == 0
+    for extra in ([], ["--stream"]):
+        out = run("predict", model, path, *extra).stdout.splitlines()[1:]
+        assert [line.rsplit(",", 1)[0] for line in out] == labels
+    # version numbers are text to encode, not dates
+    path = write(tmp_path / "v.csv", "a,version,label\n" + "".join(
+        f"{i},3.{i % 4}.{i + 10},{i % 2}\n" for i in range(40)))
+    one_line_error(run("train", path), "non-numeric feature columns 'version'")

@@ -148,12 +148,14 @@ class RowLabels:
     labels of the next ``n`` rows, whatever record batches they come in."""
 
     def __init__(self, data, columns, decimal=None):
+        import dataclasses
+
         import pyarrow as pa
 
         from ..data import open_file
         from ..data.readers import ROW_INDEX
 
-        fmt = open_file(data, decimal)
+        fmt = dataclasses.replace(open_file(data, decimal), verbatim=True)  # "NA" stays NA
         self.header = ["" if c.startswith(ROW_INDEX[:-1]) or c.startswith("__index_level_")
                        else c for c in columns]
         types = {c: pa.string() for c in columns} if fmt.kind == "csv" else None

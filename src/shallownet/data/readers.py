@@ -113,6 +113,7 @@ class FileFormat:
     skip_rows: int = 1              # CSV: physical lines up to and including the header
     bool_columns: frozenset = frozenset()  # CSV: columns of True/False words (read as 1/0)
     row_labels: tuple = ()          # columns of row labels, left out: ROW_INDEX, pandas' index
+    verbatim: bool = False          # CSV: cells as written ("NA" is text, not missing)
 
     @property
     def source(self) -> str:
@@ -191,6 +192,10 @@ class FileFormat:
         return pacsv.ParseOptions(delimiter=self.delimiter, invalid_row_handler=on_invalid)
 
     def _convert_options(self, columns, types) -> pacsv.ConvertOptions:
+        if self.verbatim:  # text as written: no cell is read as missing
+            return pacsv.ConvertOptions(include_columns=list(columns), column_types=types,
+                                        null_values=[], strings_can_be_null=False,
+                                        quoted_strings_can_be_null=False)
         return pacsv.ConvertOptions(
             include_columns=list(columns), column_types=types, null_values=NULL_VALUES,
             strings_can_be_null=True, quoted_strings_can_be_null=True,
