@@ -760,3 +760,31 @@ def test_row_labels_are_written_back_as_written_and_versions_are_not_dates(tmp_p
     path = write(tmp_path / "v.csv", "a,version,label\n" + "".join(
         f"{i},3.{i % 4}.{i + 10},{i % 2}\n" for i in range(40)))
     one_line_error(run("train", path), "non-numeric feature columns 'version'")
+
+
+@pytest.mark.parametrize("index", ["range", "named range", "default"])
+def test_a_pandas_range_index_in_parquet_is_written_back_by_predict(tmp_path, index):
+    """A RangeIndex is kept in Parquet's metadata, not as a column: one that does not count
+    0, 1, 2, ... was lost from predict's output."""
+    import io as stdio
+
+    import pandas as pd
+    from sklearn.datasets import load_iris
+
+    frame = load_iris(as_frame=True).frame
+    frame.index = {"range": pd.RangeIndex(100, 400, 2),
+                   "named range": pd.RangeIndex(1000, 1150, name="id"),
+                   "default": pd.RangeIndex(150)}[index]
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path)
+    assert not (set(pq.read_schema(path).names) - set(frame.columns))  # no index column
+    model = tmp_path / "m.safetensors"
+    assert run("train", path, "--epochs", 1, "--seed", 0, "--out", model).exit_code == 0
+    for extra in ([], ["--stream"]):
+        out = run("predict", model, path, *extra).stdout
+        if index == "default":  # 0, 1, 2, ...: the line number says it
+            assert out.startswith("prediction\n")
+            continue
+        back = pd.read_csv(stdio.StringIO(out), index_col=0)
+        assert back.index.tolist() == frame.index.tolist()
+        assert back.index.name == ("id" if index == "named range" else None)

@@ -142,28 +142,45 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 class RowLabels:
-    """The row labels of a data file (a CSV's unnamed index, a pandas index in Parquet), read
-    as text alongside the predictions, so each prediction line keeps its row's label (as
-    pandas writes it: an unnamed index under an empty name). :meth:`take` hands out the
-    labels of the next ``n`` rows, whatever record batches they come in."""
+    """The row labels of a data file (a CSV's unnamed index, a pandas index in Parquet, or a
+    pandas RangeIndex kept in Parquet's metadata), read as text alongside the predictions, so
+    each prediction line keeps its row's label (as pandas writes it: an unnamed index under an
+    empty name). :meth:`take` hands out the labels of the next ``n`` rows, whatever record
+    batches they come in. :meth:`of` gives None for a file without row labels."""
 
-    def __init__(self, data, columns, decimal=None):
-        import dataclasses
-
+    def __init__(self, fmt, columns):
         import pyarrow as pa
 
-        from ..data import open_file
         from ..data.readers import ROW_INDEX
 
-        fmt = dataclasses.replace(open_file(data, decimal), verbatim=True)  # "NA" stays NA
+        self._range = fmt.range_index if not columns else None
+        if self._range is not None:
+            self.header = [self._range["name"]]
+            self._next = 0
+            self._batches = iter(())
+            return
         self.header = ["" if c.startswith(ROW_INDEX[:-1]) or c.startswith("__index_level_")
                        else c for c in columns]
         types = {c: pa.string() for c in columns} if fmt.kind == "csv" else None
         self._batches = fmt.batches(list(columns), types)
         self._pending: list = []  # record batches (or slices) not handed out yet
 
+    @classmethod
+    def of(cls, data, columns, decimal=None):
+        import dataclasses
+
+        from ..data import open_file
+
+        fmt = dataclasses.replace(open_file(data, decimal), verbatim=True)  # "NA" stays NA
+        return cls(fmt, columns) if columns or fmt.range_index else None
+
     def take(self, n: int) -> list[list[str]]:
         """The labels of the next ``n`` rows, one list per label column."""
+        if self._range is not None:
+            start, step = self._range["start"], self._range["step"]
+            out = [[str(start + step * k) for k in range(self._next, self._next + n)]]
+            self._next += n
+            return out
         out: list[list] = [[] for _ in self.header]
         while n > 0:
             if not self._pending:
@@ -181,7 +198,8 @@ class RowLabels:
         return out
 
     def close(self) -> None:
-        self._batches.close()
+        if hasattr(self._batches, "close"):
+            self._batches.close()
 
 
 def _fmt(value) -> str:

@@ -90,8 +90,8 @@ def predict(
         P = np.asarray(model.predict_proba(ds.X))
         header += [f"proba_{c}" for c in model.classes_]
         columns += list(P.T)
-    if ds.row_labels:  # each prediction keeps its row's label, as pandas wrote it
-        labels = RowLabels(data, ds.row_labels, decimal)
+    labels = None if data_layer.is_embedded(data) else RowLabels.of(data, ds.row_labels, decimal)
+    if labels is not None:  # each prediction keeps its row's label, as pandas wrote it
         try:
             header = labels.header + header
             columns = labels.take(len(pred)) + columns

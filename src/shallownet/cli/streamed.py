@@ -124,8 +124,7 @@ def predict(model, data, *, proba, out, drop, decimal) -> None:
     from .common import RowLabels, _check_writable, _fmt
 
     source = _source_for(model, data, require_target=False, drop=drop, decimal=decimal)
-    labels = RowLabels(data, source.columns.row_labels, decimal) \
-        if source.columns.row_labels else None
+    labels = RowLabels.of(data, source.columns.row_labels, decimal)
     tmp = None
     if out is not None:
         _check_writable(Path(out), "predictions to")

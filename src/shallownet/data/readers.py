@@ -114,6 +114,7 @@ class FileFormat:
     bool_columns: frozenset = frozenset()  # CSV: columns of True/False words (read as 1/0)
     row_labels: tuple = ()          # columns of row labels, left out: ROW_INDEX, pandas' index
     verbatim: bool = False          # CSV: cells as written ("NA" is text, not missing)
+    range_index: dict | None = None  # Parquet: a pandas RangeIndex other than 0, 1, 2, ...
 
     @property
     def source(self) -> str:
@@ -627,6 +628,30 @@ def _pandas_index(schema, names) -> tuple:
         if isinstance(index, list) else ()
 
 
+def _range_index(schema, files) -> dict | None:
+    """A pandas RangeIndex that does not count 0, 1, 2, ... (``{"name", "start", "step"}``):
+    pandas keeps it in a one-file Parquet's metadata, not as a column, and reads it back as
+    the index; None otherwise (0, 1, 2, ... is the position itself)."""
+    import json
+
+    if len(files) != 1:
+        return None
+    try:
+        index = json.loads((schema.metadata or {}).get(b"pandas", b"{}")).get("index_columns")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(index, list) or len(index) != 1 or not isinstance(index[0], dict):
+        return None
+    r = index[0]
+    if r.get("kind") != "range" or not all(isinstance(r.get(k), int) for k in ("start", "step")):
+        return None
+    if r["start"] == 0 and r["step"] == 1:
+        return None
+    name = r.get("name")
+    return {"name": name if isinstance(name, str) else "", "start": r["start"],
+            "step": r["step"]}
+
+
 def _open_parquet(path: Path, kind: str) -> FileFormat:
     if kind == "parquet":
         files = (path,)
@@ -653,7 +678,8 @@ def _open_parquet(path: Path, kind: str) -> FileFormat:
         raise DataError(f"{path}: duplicate column names: {columns_list(sorted(seen))}")
     fmt = FileFormat(path, kind, names, files=files,
                      arrow_types={n: schema.field(n).type for n in names},
-                     row_labels=_pandas_index(schema, names))
+                     row_labels=_pandas_index(schema, names),
+                     range_index=_range_index(schema, files))
     if fmt.count_rows() == 0:
         raise DataError(f"{path} has columns but no rows")
     return fmt
