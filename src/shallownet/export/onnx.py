@@ -20,7 +20,9 @@ as the labels were); a bare network's holds the 0-based class index. The input i
 saved ``metadata``) in its ``metadata_props``; the default opset is :data:`ONNX_OPSET`. A
 Pipeline of StandardScaler, MinMaxScaler, MaxAbsScaler and RobustScaler steps ending in a
 shallownet estimator (what :func:`shallownet.save` writes) exports with its scalers in front,
-op for op as scikit-learn computes them (Sub, Div; Mul, Add and, with ``clip``, Max, Min).
+op for op as scikit-learn computes them (Sub, Div; Mul, Add and, with ``clip``, Max, Min), in
+float64 on a float64 input ``X`` as scikit-learn runs them, then cast to ``dtype`` for the
+network.
 
 :func:`register_skl2onnx` registers converters with skl2onnx, so that a scikit-learn
 ``Pipeline`` ending in a shallownet estimator converts with ``skl2onnx.to_onnx``; it follows
@@ -167,9 +169,13 @@ def _resolve(model):
         if not path.is_file():
             raise FileNotFoundError(f"no such model file: {path}")
         summary, model = io.describe(path), io.load(path)
+    elif _is_pipeline(model):
+        _scaler_steps(model)  # what this function cannot convert, said its own way
+        try:
+            summary = io.describe(model)
+        except TypeError:  # a Pipeline save would refuse (memory=...): its estimator's own
+            summary = io.describe(model.steps[-1][1])
     else:
-        if _is_pipeline(model):
-            _scaler_steps(model)  # what this function cannot convert, said its own way
         summary = io.describe(model)  # raises a TypeError naming what is accepted
     steps = []
     if _is_pipeline(model):
@@ -184,19 +190,34 @@ def _is_pipeline(model) -> bool:
 
 
 def _scaler_steps(pipe) -> list:
-    """The fitted scalers before a Pipeline's shallownet estimator (the Pipelines that
-    :func:`shallownet.save` writes); anything else is refused with the way that converts it."""
-    from .._pipeline_file import PipelineFileError, split
+    """The fitted scalers before a Pipeline's shallownet estimator (what :func:`shallownet.save`
+    writes; ``memory`` and the other Pipeline settings do not matter to a fitted export);
+    anything else is refused, once, with the way that converts it."""
+    from sklearn.utils.validation import check_is_fitted
 
-    try:
-        split(pipe)
-    except PipelineFileError as e:
-        raise TypeError(f"to_onnx converts a Pipeline of scalers ending in a shallownet "
-                        f"estimator; this one cannot be: {e}. Any Pipeline whose steps "
-                        "skl2onnx knows converts with skl2onnx: call "
-                        "shallownet.export.onnx.register_skl2onnx(), then "
-                        "skl2onnx.to_onnx(pipeline, X[:1])") from None
-    return [step for _, step in pipe.steps[:-1] if step is not None and step != "passthrough"]
+    from .._pipeline_file import SCALERS, _classes
+    from ..estimators import Classifier, Regressor
+
+    route = ("; a Pipeline of other steps that skl2onnx knows converts with skl2onnx: "
+             "shallownet.export.onnx.register_skl2onnx(), then skl2onnx.to_onnx(pipeline, X[:1])")
+    final = pipe.steps[-1][1]
+    if not isinstance(final, Classifier | Regressor):
+        shown = repr(final) if isinstance(final, str) or final is None else type(final).__name__
+        raise TypeError(f"to_onnx converts a Pipeline that ends in a shallownet Classifier or "
+                        f"Regressor; this one ends in {shown}{route}")
+    check_is_fitted(final, "network_")
+    known = _classes()
+    steps = []
+    for name, step in pipe.steps[:-1]:
+        if step is None or step == "passthrough":
+            continue
+        if known.get(type(step).__name__) is not type(step):
+            raise TypeError(f"to_onnx converts a Pipeline of {', '.join(SCALERS)} or "
+                            f"'passthrough' steps before a shallownet estimator; step {name!r} "
+                            f"is a {type(step).__name__}{route}")
+        check_is_fitted(step)
+        steps.append(step)
+    return steps
 
 
 def _emit_scaler(em: _Emitter, step, x: str, dtype) -> str:
@@ -247,7 +268,7 @@ def to_onnx(model, path=None, *, dtype="float32", opset: int = ONNX_OPSET):
     Returns
     -------
     onnx.ModelProto
-        Input ``X`` (N, N_i). Outputs: ``label`` (N,) and ``probabilities`` (N, K), K >= 2, for
+        Input ``X`` (N, N_i), in ``dtype`` (float64 for a Pipeline with scalers). Outputs: ``label`` (N,) and ``probabilities`` (N, K), K >= 2, for
         classification (a network's labels are class indices 0..K-1, a classifier's its
         ``classes_``), or ``variable`` (N, N_o) for regression.
     """
@@ -283,14 +304,20 @@ def to_onnx(model, path=None, *, dtype="float32", opset: int = ONNX_OPSET):
     outputs = ["variable"] if net.output.name == "regression" else ["label", "probabilities"]
     for name in outputs:
         taken.add(name)
+    # a Pipeline's scalers run in float64 on a float64 X, as scikit-learn's do (a float32 X
+    # would lose the digits of a feature with a large offset and a small spread before
+    # scaling); the network then runs in ``dtype``
+    x_dtype = np.dtype(np.float64) if scalers else dtype
     features = x
-    for step in scalers:  # a Pipeline's scalers, before (10a)
-        features = _emit_scaler(em, step, features, dtype)
+    for step in scalers:  # before (10a)
+        features = _emit_scaler(em, step, features, x_dtype)
+    if x_dtype != dtype:
+        features = em.node("Cast", [features], "scaled_X", to=_tensor_type(dtype))
     z_O = _emit_forward(em, net, features, dtype)
     _emit_outputs(em, net, z_O, dtype, table, "label", "probabilities", "variable")
 
     ftype = _tensor_type(dtype)
-    inputs = [helper.make_tensor_value_info(x, ftype, ["N", net.N_i])]
+    inputs = [helper.make_tensor_value_info(x, _tensor_type(x_dtype), ["N", net.N_i])]
     if net.output.name == "regression":
         out_info = [helper.make_tensor_value_info("variable", ftype, ["N", net.N_o])]
     else:
