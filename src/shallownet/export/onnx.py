@@ -268,9 +268,10 @@ def to_onnx(model, path=None, *, dtype="float32", opset: int = ONNX_OPSET):
     Returns
     -------
     onnx.ModelProto
-        Input ``X`` (N, N_i), in ``dtype`` (float64 for a Pipeline with scalers). Outputs: ``label`` (N,) and ``probabilities`` (N, K), K >= 2, for
-        classification (a network's labels are class indices 0..K-1, a classifier's its
-        ``classes_``), or ``variable`` (N, N_o) for regression.
+        Input ``X`` (N, N_i), in ``dtype`` (float64 for a Pipeline with scalers). Outputs:
+        ``label`` (N,) and ``probabilities`` (N, K), K >= 2, for classification (a network's
+        labels are class indices 0..K-1, a classifier's its ``classes_``), or ``variable``
+        (N, N_o) for regression.
     """
     onnx = _onnx()
     from onnx import helper
