@@ -345,10 +345,13 @@ def test_evaluate_on_the_file_a_streamed_model_was_trained_on(tmp_path):
     assert run("train", data, "--stream", "--epochs", 20, "--seed", 1, "--out",
                model).exit_code == 0
     meta = sn.io.describe(model)["metadata"]
-    e = run("evaluate", model, data)
-    assert e.exit_code == 0, e.output
-    assert f"scoring the {meta['n_test']} rows of" in e.stdout
-    assert f"{meta['test_accuracy']:.4f}" in e.stdout
+    for extra in ([], ["--stream"]):  # whole or streamed, the same held-out rows
+        e = run("evaluate", model, data, *extra)
+        assert e.exit_code == 0, e.output
+        assert f"scoring the {meta['n_test']} rows of" in e.stdout
+        assert f"{meta['test_accuracy']:.4f}" in e.stdout
+        a = run("evaluate", model, data, *extra, "--all-rows")
+        assert "150 samples" in a.stdout and f"scoring the {meta['n_test']}" not in a.stdout
 
 
 def test_second_review_hints(tmp_path, iris_model):

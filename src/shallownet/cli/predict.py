@@ -142,7 +142,7 @@ def evaluate(
         return streamed.evaluate(
             model, data, target=target, drop=drop, decimal=decimal,
             model_target=None if target is not None else _trained_target(model_path),
-            model_path=model_path)
+            model_path=model_path, all_rows=all_rows)
     ds = _data_for(model, data, target, require_target=True, drop=drop,
                    model_target=None if target is not None else _trained_target(model_path),
                    decimal=decimal)

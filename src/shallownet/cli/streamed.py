@@ -182,9 +182,29 @@ def _trained_on_this(model_path, data) -> bool:
         return False
 
 
-def evaluate(model, data, *, target, drop, decimal, model_target, model_path=None) -> None:
-    """Metrics accumulated block by block (and the confusion matrix of a classifier)."""
+def _held_out_roles(model_path, data):
+    """(seed, test_fraction, validation_fraction) of a --stream model evaluated on the
+    unchanged file it was trained on: its held-out rows are a hash of each row's index."""
+    from .. import io, workflow
 
+    try:
+        meta = io.describe(model_path).get("metadata") or {}
+    except Exception:
+        return None
+    if not (meta.get("streamed") and workflow.trained_on(meta, data)):
+        return None
+    seed, test, val = meta.get("split_seed"), meta.get("test_size"), \
+        meta.get("validation_fraction")
+    if isinstance(seed, int) and isinstance(test, float) and 0 < test < 1 \
+            and isinstance(val, float):
+        return seed, test, val
+    return None
+
+
+def evaluate(model, data, *, target, drop, decimal, model_target, model_path=None,
+             all_rows: bool = False) -> None:
+    """Metrics accumulated block by block (and the confusion matrix of a classifier)."""
+    from ..data.stream import row_roles
     from ..workflow import align_labels, confusion
     from .app import _console
     from .common import _is_classifier, _print_metrics
@@ -196,8 +216,17 @@ def evaluate(model, data, *, target, drop, decimal, model_target, model_path=Non
     acc = ScoreAccumulator(classifier)
     labels = list(model.classes_.tolist()) if classifier else []
     counts: dict[tuple[int, int], int] = {}
+    roles = None if model_path is None or all_rows else _held_out_roles(model_path, data)
+    n_all = 0
     # no block with a missing value reaches the model: the file's own message, not the array's
-    for X, y in source.features_and_labels(check="block"):
+    for X, col, index in source._blocks(check="block"):
+        y = source.raw_labels(col)
+        n_all += X.shape[0]
+        if roles is not None:  # the rows train held out, as it chose them
+            keep = row_roles(index, *roles) == 2
+            X, y = X[keep], y[keep]
+            if not X.shape[0]:
+                continue
         pred = in_chunks(model.predict, X)
         if classifier:
             y = align_labels(y, model.classes_, data=str(data), model="the model",
@@ -214,7 +243,12 @@ def evaluate(model, data, *, target, drop, decimal, model_target, model_path=Non
                 counts[key] = counts.get(key, 0) + int(cm[i, j])
         acc.add(y, pred)
     console = _console()
-    if model_path is not None and _trained_on_this(model_path, data):
+    if roles is not None:
+        console.print(f"scoring the {acc.n} rows of {visible(str(data))} that train held out "
+                      f"(the same rows again, by the hash of their index recorded in "
+                      f"{visible(str(model_path))}); --all-rows scores all {n_all}",
+                      soft_wrap=True)
+    elif not all_rows and model_path is not None and _trained_on_this(model_path, data):
         sys.stderr.write(f"note: {visible(str(data))} is the file {visible(str(model_path))} was "
                          "trained on: these scores include its training rows (evaluate without "
                          "--stream scores only the rows train held out)\n")
