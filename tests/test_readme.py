@@ -18,8 +18,10 @@ def test_readme_has_python_examples():
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_readme_example_runs(index):
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(BLOCKS[index], f"README block {index}", "exec"), {})
+    if "LocalCluster(" in BLOCKS[index]:  # copied into a script, it must guard its workers
+        assert 'if __name__ == "__main__":' in BLOCKS[index]
+    with contextlib.redirect_stdout(out):  # run as the script it would be copied into
+        exec(compile(BLOCKS[index], f"README block {index}", "exec"), {"__name__": "__main__"})
     if "describe_piecewise" in BLOCKS[index]:
         text = out.getvalue()
         assert "[0 0 1 0 1]" in text  # the comment's claim about y_hat

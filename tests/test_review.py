@@ -383,3 +383,33 @@ def test_second_review_hints(tmp_path, iris_model):
     data.write_text(",y\n1,0\n2,1\n3,0\n4,1\n")
     assert_one_line_error(run("train", data), "no feature columns besides",
                           "name it in the header to use it as a feature")
+
+
+def test_third_review_command_edges(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    data = tmp_path / "multi.csv"
+    data.write_text("a,b,c,t1,t2\n" + "".join(f"{a:.3f},{b:.3f},{c:.3f},{a + b:.3f},{c:.3f}\n"
+                                              for a, b, c in X))
+    # a repeated --target kept the last one and trained on the other as a feature
+    assert_one_line_error(run("train", data, "--target", "t1", "--target", "t2"),
+                          "--target was given 2 times (t1, t2)")
+    model = tmp_path / "m.safetensors"
+    assert run("train", data, "--target", "t1", "--drop", "t2", "--epochs", 2,
+               "--out", model).exit_code == 0
+    assert_one_line_error(run("evaluate", model, data, "-t", "t1", "-t", "t2"),
+                          "--target was given 2 times")
+    # a model of two targets: evaluate scores one column, and says so
+    two = tmp_path / "two.safetensors"
+    sn.save(sn.Regressor(epochs=2, random_state=0).fit(X, X[:, :2]), two)
+    assert_one_line_error(run("evaluate", two, data, "--drop", "t1"), "predicts 2 targets",
+                          "model.score(X, Y)")
+    # divergence: the advice in the command's words (the inputs were standardised already)
+    r = run("train", data, "--target", "t1", "--drop", "t2", "--learning-rate", 10,
+            "--optimizer", "sgd", "--epochs", 20, "--seed", 0, "--out", model)
+    assert_one_line_error(r, "training diverged", "lower --learning-rate", code=1)
+    assert "standardise X" not in r.stderr
+    # export says which input type the graph takes
+    pytest.importorskip("onnx")
+    e = run("export", model, tmp_path / "m.onnx")
+    assert e.exit_code == 0 and "input X (float32)" in e.stdout

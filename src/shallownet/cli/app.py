@@ -77,6 +77,20 @@ _DATA_HELP = ("A .csv/.tsv/.parquet/.pq file, a folder of Parquet files, or a da
 _TARGET_HELP = ("The label column of a file. Default: a column named target, label, y or class, "
                 "else the last column.")
 _DROP_HELP = "Leave column COL of a file out (e.g. a row id); repeat for more."
+
+
+def one_target(values) -> str | None:
+    """The --target given: one column (Click keeps only the last of a repeated option, which
+    would train on the others as features without a word)."""
+    if not values:
+        return None
+    if len(values) > 1:
+        from .errors import _Fail
+
+        raise _Fail(f"--target was given {len(values)} times ({', '.join(values)}); the "
+                    "command trains on one target column (several targets: "
+                    "shallownet.Regressor in Python takes a 2-D y)")
+    return values[0]
 DropOption = Annotated[list[str] | None, typer.Option("--drop", metavar="COL", help=_DROP_HELP)]
 DecimalOption = Annotated[str | None, typer.Option(
     "--decimal", metavar="MARK", help="The decimal mark of a CSV file, '.' or ','. Default: a "

@@ -19,7 +19,9 @@ def export(
     model_path: ModelArgument,
     out: Annotated[Path, typer.Argument(metavar="OUT", help="The .onnx file to write.")],
     dtype: Annotated[Precision, typer.Option(
-        "--dtype", help="Precision of the input X and the outputs.")] = Precision.float32,
+        "--dtype", help="Precision of the network and its outputs, and of the input X (a "
+                        "saved Pipeline's scalers take a float64 X, as scikit-learn's do).")]
+    = Precision.float32,
 ) -> None:
     """Write MODEL as an ONNX graph: input X (N, N_i); outputs label and probabilities
     (classifiers) or variable (regressors), with the feature names and the model's
@@ -30,6 +32,9 @@ def export(
         raise FileNotFoundError(f"no such model file: {model_path}")
     _check_outputs([("the ONNX model", out)], inputs=[("MODEL", model_path)])
     proto = to_onnx(model_path, out, dtype=dtype.value)
+    import onnx
+
     outputs = ", ".join(o.name for o in proto.graph.output)
-    _console().print(f"wrote {visible(out)} (ONNX opset {ONNX_OPSET}; input X, outputs {outputs})",
-                     soft_wrap=True)
+    x_type = onnx.helper.tensor_dtype_to_np_dtype(proto.graph.input[0].type.tensor_type.elem_type)
+    _console().print(f"wrote {visible(out)} (ONNX opset {ONNX_OPSET}; input X ({x_type}), "
+                     f"outputs {outputs})", soft_wrap=True)

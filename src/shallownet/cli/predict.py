@@ -116,7 +116,7 @@ def predict(
 def evaluate(
     model_path: ModelArgument,
     data: DataArgument,
-    target: Annotated[str | None, typer.Option(
+    target: Annotated[list[str] | None, typer.Option(
         "--target", "-t", help="The label column. Default: the column the model was trained "
                                "on, else as for train.")] = None,
     drop: DropOption = None,
@@ -124,20 +124,26 @@ def evaluate(
     stream: streamed.StreamOption = False,
     memory_limit: streamed.MemoryLimitOption = None,
     all_rows: Annotated[bool, typer.Option(
-        "--all-rows", help="On the data set shipped with shallownet that the model was trained "
-                           "on: score every row, the training rows included (by default only "
-                           "the rows train held out are scored).")] = False,
+        "--all-rows", help="On the data the model was trained on (a bundled data set, or the "
+                           "unchanged file): score every row, the training rows included (by "
+                           "default only the rows train held out are scored).")] = False,
 ) -> None:
     """Score a model on labelled DATA.
 
     Classification: accuracy and the confusion matrix. Regression: R^2, MSE and MAE.
 
-    On the embedded data set the model was trained on, only the rows that train held out (and
-    recorded in the model) are scored, and the output says so; --all-rows scores them all.
+    On the data the model was trained on (a bundled data set, or the unchanged file), only the
+    rows that train held out are scored, and the output says so; --all-rows scores them all.
     """
     from .. import io, workflow
+    from .app import one_target
 
+    target = one_target(target)
     model = _load_model(model_path, "evaluate")
+    if not _is_classifier(model) and getattr(getattr(model, "network_", None), "N_o", 1) > 1:
+        raise _Fail(f"{model_path} predicts {model.network_.N_o} targets and evaluate scores one "
+                    "target column; score it in Python: model.score(X, Y) with Y of "
+                    f"{model.network_.N_o} columns")
     if streamed.wanted(data, stream, memory_limit, decimal):
         return streamed.evaluate(
             model, data, target=target, drop=drop, decimal=decimal,

@@ -98,7 +98,8 @@ def plot_curves(model, path: Path, title: str = "") -> Path:
 def train(
     data: Annotated[str, typer.Argument(metavar="DATA", help=_DATA_HELP,
                                         show_default=True)] = "digits",
-    target: Annotated[str | None, typer.Option("--target", "-t", help=_TARGET_HELP)] = None,
+    target: Annotated[list[str] | None, typer.Option("--target", "-t", help=_TARGET_HELP)]
+    = None,
     task: Annotated[Task | None, typer.Option(
         help="Files only (a bundled data set keeps its own task): override the task detection "
              "(text, at most 20 distinct whole numbers, or whole numbers in a column named "
@@ -158,7 +159,9 @@ def train(
     Ctrl-C finishes the current batch, saves the best model so far and exits with status 130.
     """
     from .. import workflow
+    from .app import one_target
 
+    target = one_target(target)
     check_params({"test_size": test_size, "validation_fraction": validation_fraction,
                   "learning_rate": learning_rate}, spelling=_flag)
     if plot is not None and Path(plot).suffix.lower() != ".png":
@@ -240,6 +243,10 @@ def train(
             epochs=epochs, l2=l2, early_stopping=early_stopping,
             validation_fraction=validation_fraction, patience=patience, dtype=dtype.value,
             verbose=not quiet, callbacks=_epoch_callbacks() or None)
+    except FloatingPointError as e:  # the Python advice, in the command's words
+        advice = "lower --learning-rate" + ("" if scale else " or leave out --no-scale")
+        raise _Fail(_one_line(e).replace("lower learning_rate or standardise X", advice),
+                    code=1) from None
     except ValueError as e:  # the Python hint names the class; on the command line, the flag
         if "shallownet.Regressor" not in str(e):
             raise _Fail(_one_line(e).replace("test_size=", "--test-size ")
