@@ -413,3 +413,21 @@ def test_third_review_command_edges(tmp_path):
     pytest.importorskip("onnx")
     e = run("export", model, tmp_path / "m.onnx")
     assert e.exit_code == 0 and "input X (float32)" in e.stdout
+
+
+def test_problems_out_that_is_no_folder_is_said_with_the_option(tmp_path):
+    """'out_dir ... is a file' named the Python parameter; a path through a file gave a bare
+    'Not a directory'."""
+    afile = tmp_path / "afile"
+    afile.write_text("keep")
+    assert_one_line_error(run("problems", "--out", afile), f"--out {afile} is a file")
+    assert_one_line_error(run("problems", "--out", afile / "sub"),
+                          f"{afile} is a file, not a folder")
+    assert afile.read_text() == "keep"
+    # info shows where a file-trained model came from, not a raw dictionary
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,label\n" + "".join(f"{i % 7},{i % 5},{i % 2}\n" for i in range(40)))
+    model = tmp_path / "m.safetensors"
+    assert run("train", data, "--epochs", 1, "--out", model).exit_code == 0
+    info = run("info", model)
+    assert "bytes when trained on" in info.stdout and "mtime_ns" not in info.stdout

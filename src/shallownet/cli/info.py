@@ -81,6 +81,8 @@ def info(
                         visible(", ".join(f"{k}={v}" for k, v in hyper.items())))
     metadata = d.get("metadata") or {}
     for key, value in list(metadata.items())[:_METADATA_ROWS]:
+        if key == "data_file" and isinstance(value, dict) and "path" in value:
+            value = f"{value['path']} ({value.get('size', '?')} bytes when trained on)"
         summary.add_row(visible(_short(str(key).replace("_", " "), 40)), visible(_short(value)))
     if len(metadata) > _METADATA_ROWS:
         summary.add_row("...", f"{len(metadata) - _METADATA_ROWS:,} more metadata entries")

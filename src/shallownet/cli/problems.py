@@ -27,6 +27,12 @@ def problems(
             raise
         raise _Fail("the worked problems are not available in this installation of "
                     "shallownet (shallownet.problems is missing)", EXIT_FAILURE) from None
+    if out.exists() and not out.is_dir():
+        raise _Fail(f"--out {out} is {'a file' if out.is_file() else 'not a folder'}; give a "
+                    "folder for the solutions (it is created if missing)")
+    if any(p.exists() and not p.is_dir() for p in out.parents):
+        raise _Fail(f"--out {out}: {next(p for p in out.parents if p.exists() and not p.is_dir())}"
+                    " is a file, not a folder; give a folder for the solutions")
     path = write_solutions(out)
     _console().print(f"solutions written to {visible(path)}", soft_wrap=True)
 
