@@ -206,12 +206,17 @@ def test_command_trains_a_parquet_folder_on_the_cluster(client, tmp_path):
     assert list(model.feature_names_in_) == features
     assert model.score(wine[features].to_numpy(), wine["target"]) > 0.9
     assert model.n_features_in_ == 13 and set(model.classes_) == set(wine["target"])
-    # a CSV pandas wrote with its (shuffled) index: the index is left out on the cluster too
-    shuffled.to_csv(tmp_path / "wine.csv")
-    result = _run("train", tmp_path / "wine.csv", "--optimizer", "lbfgs", "--dask",
-                  client.scheduler.address, "--epochs", 5, "--seed", 0, "--out", out)
-    assert result.exit_code == 0, result.output
-    assert list(sn.load(out).feature_names_in_) == features
+    # a CSV pandas wrote with its (shuffled) index, of one level or two: the index is left out
+    # on the cluster too
+    for levels in (1, 2):
+        written = shuffled.copy()
+        if levels == 2:
+            written.index = pd.MultiIndex.from_arrays([written.index, written.index % 3])
+        written.to_csv(tmp_path / "wine.csv")
+        result = _run("train", tmp_path / "wine.csv", "--optimizer", "lbfgs", "--dask",
+                      client.scheduler.address, "--epochs", 5, "--seed", 0, "--out", out)
+        assert result.exit_code == 0, result.output
+        assert list(sn.load(out).feature_names_in_) == features
 
 
 def test_command_refuses_what_it_cannot_do_on_a_cluster(tmp_path):

@@ -86,9 +86,16 @@ def read_frame(data: str, target, drop, task, decimal=None):
     else:
         frame = dd.read_parquet(list(map(str, fmt.files)) if fmt.files else str(fmt.path))
     names = [str(c) for c in frame.columns]
-    if fmt.row_labels == (ROW_INDEX,) and names and names[0].startswith("Unnamed: 0"):
-        names[0] = ROW_INDEX  # pandas' name for the unnamed row index: left out, as in memory
-        frame = frame.rename(columns={frame.columns[0]: ROW_INDEX})
+    # pandas names a CSV's unnamed leading columns "Unnamed: k": the row labels the file's
+    # reader found there (one per level of a MultiIndex), left out as in memory
+    renamed = {}
+    for k, label in enumerate(fmt.row_labels if fmt.kind == "csv" else ()):
+        if k < len(names) and label.startswith(ROW_INDEX[:-1]) and \
+                names[k].startswith("Unnamed: "):
+            renamed[frame.columns[k]] = label
+            names[k] = label
+    if renamed:
+        frame = frame.rename(columns=renamed)
     cols = choose_columns(names, fmt.source, target=target, drop=drop or (),
                           row_labels=fmt.row_labels)
     chosen = task or _detect_task(frame[cols.target], cols.target)
