@@ -187,9 +187,9 @@ def train_dataset(ds, *, data: str | None = None, test_size: float = 0.2, scale:
     if split.n_test and data_layer.is_embedded(metadata["data"]):
         # the rows themselves, so `evaluate MODEL <data set>` can score just those
         metadata["test_rows"] = [int(i) for i in split.test_rows]
-    elif split.n_test and data is not None and _file_identity(data) is not None:
+    elif split.n_test and (identity := _file_identity(data)) is not None:
         # the file as it was: `evaluate MODEL <the same file>` draws the same split again
-        metadata["data_file"] = _file_identity(data)
+        metadata["data_file"] = identity
         metadata["stratified"] = bool(split.stratified)
     return TrainResult(model=model, metrics=rows, metadata=metadata, split=split, dataset=ds,
                        random_state=random_state,
@@ -227,9 +227,9 @@ def train_stream(source, *, data: str | None = None, random_state: int | None = 
         **({"dropped": list(source.columns.dropped)} if source.columns.dropped else {}),
         **{f"test_{name}": value for name, value in rows},
     }
-    if source.n_test and data is not None and _file_identity(data) is not None:
+    if source.n_test and (identity := _file_identity(data)) is not None:
         # the file as it was: its held-out rows are a hash of each row's index (row_roles)
-        metadata.update(data_file=_file_identity(data), split_seed=int(source.seed),
+        metadata.update(data_file=identity, split_seed=int(source.seed),
                         validation_fraction=float(source.validation_fraction))
     return TrainResult(model=model, metrics=rows, metadata=metadata, split=None, dataset=source,
                        random_state=random_state,
@@ -238,6 +238,8 @@ def train_stream(source, *, data: str | None = None, random_state: int | None = 
 
 def _file_identity(data) -> dict | None:
     """A data file's resolved path, size and modification time (None for a data set name)."""
+    if data is None:
+        return None
     try:
         path = Path(data)
         if data_layer.is_embedded(str(data)) or not path.is_file():
@@ -254,6 +256,20 @@ def trained_on(metadata: dict | None, data: str) -> bool:
     return isinstance(recorded, dict) and recorded == _file_identity(data)
 
 
+def held_out_roles(metadata: dict | None, data: str) -> tuple | None:
+    """``(seed, test_fraction, validation_fraction)`` of ``row_roles`` for a model trained
+    with ``--stream`` on the unchanged file ``data``: its held-out rows are a hash of each
+    row's index. None for anything else."""
+    if not (metadata and metadata.get("streamed") and trained_on(metadata, data)):
+        return None
+    seed, test, val = (metadata.get(k) for k in ("split_seed", "test_size",
+                                                  "validation_fraction"))
+    if isinstance(seed, int) and isinstance(test, float) and 0 < test < 1 \
+            and isinstance(val, float) and metadata.get("n_test"):
+        return seed, test, val
+    return None
+
+
 def held_out_rows(metadata: dict | None, data: str, n_samples: int,
                   ds=None) -> np.ndarray | None:
     """The rows a model held out, when ``data`` is the embedded data set it was trained on, or
@@ -263,15 +279,13 @@ def held_out_rows(metadata: dict | None, data: str, n_samples: int,
     ``metadata`` is what :func:`train_dataset` recorded (``describe(path)["metadata"]``).
     Returns None when nothing applies (another file or data set, no held-out rows).
     """
-    if ds is not None and trained_on(metadata, data) and metadata.get("streamed"):
+    if ds is not None and metadata and metadata.get("streamed"):
         from .data.stream import row_roles
 
-        seed, size = metadata.get("split_seed"), metadata.get("test_size")
-        val, n_test = metadata.get("validation_fraction"), metadata.get("n_test")
-        if not (isinstance(seed, int) and isinstance(size, float) and isinstance(val, float)
-                and n_test and metadata.get("n_train", 0) + n_test == n_samples):
+        roles, n_test = held_out_roles(metadata, data), metadata.get("n_test")
+        if roles is None or metadata.get("n_train", 0) + n_test != n_samples:
             return None
-        rows = np.flatnonzero(row_roles(np.arange(n_samples), seed, size, val) == 2)
+        rows = np.flatnonzero(row_roles(np.arange(n_samples), *roles) == 2)
         return rows if rows.size == n_test else None
     if ds is not None and trained_on(metadata, data):
         seed, size = metadata.get("seed"), metadata.get("test_size")

@@ -173,39 +173,20 @@ def predict(model, data, *, proba, out, drop, decimal) -> None:
                          f"{visible(', '.join(source.columns.ignored))}\n")
 
 
-def _trained_on_this(model_path, data) -> bool:
-    from .. import io, workflow
+def _model_metadata(model_path) -> dict:
+    from .. import io
 
     try:
-        return workflow.trained_on(io.describe(model_path).get("metadata"), data)
+        return io.describe(model_path).get("metadata") or {}
     except Exception:
-        return False
-
-
-def _held_out_roles(model_path, data):
-    """(seed, test_fraction, validation_fraction) of a --stream model evaluated on the
-    unchanged file it was trained on: its held-out rows are a hash of each row's index."""
-    from .. import io, workflow
-
-    try:
-        meta = io.describe(model_path).get("metadata") or {}
-    except Exception:
-        return None
-    if not (meta.get("streamed") and workflow.trained_on(meta, data)):
-        return None
-    seed, test, val = meta.get("split_seed"), meta.get("test_size"), \
-        meta.get("validation_fraction")
-    if isinstance(seed, int) and isinstance(test, float) and 0 < test < 1 \
-            and isinstance(val, float):
-        return seed, test, val
-    return None
+        return {}
 
 
 def evaluate(model, data, *, target, drop, decimal, model_target, model_path=None,
              all_rows: bool = False) -> None:
     """Metrics accumulated block by block (and the confusion matrix of a classifier)."""
     from ..data.stream import row_roles
-    from ..workflow import align_labels, confusion
+    from ..workflow import align_labels, confusion, held_out_roles, trained_on
     from .app import _console
     from .common import _is_classifier, _print_metrics
     from .predict import print_confusion
@@ -216,7 +197,8 @@ def evaluate(model, data, *, target, drop, decimal, model_target, model_path=Non
     acc = ScoreAccumulator(classifier)
     labels = list(model.classes_.tolist()) if classifier else []
     counts: dict[tuple[int, int], int] = {}
-    roles = None if model_path is None or all_rows else _held_out_roles(model_path, data)
+    metadata = {} if model_path is None or all_rows else _model_metadata(model_path)
+    roles = held_out_roles(metadata, data)
     n_all = 0
     # no block with a missing value reaches the model: the file's own message, not the array's
     for X, col, index in source._blocks(check="block"):
@@ -248,7 +230,7 @@ def evaluate(model, data, *, target, drop, decimal, model_target, model_path=Non
                       f"(the same rows again, by the hash of their index recorded in "
                       f"{visible(str(model_path))}); --all-rows scores all {n_all}",
                       soft_wrap=True)
-    elif not all_rows and model_path is not None and _trained_on_this(model_path, data):
+    elif trained_on(metadata, data):
         sys.stderr.write(f"note: {visible(str(data))} is the file {visible(str(model_path))} was "
                          "trained on: these scores include its training rows (evaluate without "
                          "--stream scores only the rows train held out)\n")

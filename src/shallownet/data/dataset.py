@@ -93,8 +93,7 @@ def row_index_note(dropped, row_labels=()) -> str:
     or a Parquet file's pandas index, was left out."""
     from .readers import PANDAS_UNNAMED
 
-    unnamed = [c for c in row_labels if c.startswith(ROW_INDEX[:-1])] or \
-        [c for c in dropped if c == ROW_INDEX]
+    unnamed = [c for c in row_labels if c.startswith(ROW_INDEX[:-1])]
     placeholders = [c for c in row_labels if PANDAS_UNNAMED.fullmatch(c)]
     index = [c for c in row_labels if c not in unnamed and c not in placeholders]
     return (("; the unnamed first column holds row labels (a row index, as pandas and R "

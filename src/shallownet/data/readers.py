@@ -611,35 +611,32 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _pandas_index(schema, names) -> tuple:
-    """The columns that hold a pandas DataFrame's index in a Parquet file pandas wrote (named
-    in the file's ``pandas`` metadata: ``__index_level_0__`` for an unnamed index that is not
-    0, 1, 2, ..., after a split or a sort, say; the index's own name otherwise). pandas reads
-    them back as the index, not as data: they are row labels, left out like a CSV's."""
+def _pandas_index_columns(schema) -> list:
+    """The ``index_columns`` entry of the ``pandas`` metadata of a Parquet file pandas wrote:
+    column names, or descriptions of a RangeIndex kept as metadata; [] for other files."""
     import json
 
     try:
-        meta = json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
-        index = meta.get("index_columns", [])
+        index = json.loads((schema.metadata or {}).get(b"pandas", b"{}")).get("index_columns")
     except (ValueError, AttributeError):
-        return ()
-    return tuple(c for c in index if isinstance(c, str) and c in names) \
-        if isinstance(index, list) else ()
+        return []
+    return index if isinstance(index, list) else []
+
+
+def _pandas_index(schema, names) -> tuple:
+    """The columns that hold a pandas DataFrame's index in a Parquet file pandas wrote
+    (``__index_level_0__`` for an unnamed index that is not 0, 1, 2, ..., after a split or a
+    sort, say; the index's own name otherwise). pandas reads them back as the index, not as
+    data: they are row labels, left out like a CSV's."""
+    return tuple(c for c in _pandas_index_columns(schema) if isinstance(c, str) and c in names)
 
 
 def _range_index(schema, files) -> dict | None:
     """A pandas RangeIndex that does not count 0, 1, 2, ... (``{"name", "start", "step"}``):
     pandas keeps it in a one-file Parquet's metadata, not as a column, and reads it back as
     the index; None otherwise (0, 1, 2, ... is the position itself)."""
-    import json
-
-    if len(files) != 1:
-        return None
-    try:
-        index = json.loads((schema.metadata or {}).get(b"pandas", b"{}")).get("index_columns")
-    except (ValueError, AttributeError):
-        return None
-    if not isinstance(index, list) or len(index) != 1 or not isinstance(index[0], dict):
+    index = _pandas_index_columns(schema)
+    if len(files) != 1 or len(index) != 1 or not isinstance(index[0], dict):
         return None
     r = index[0]
     if r.get("kind") != "range" or not all(isinstance(r.get(k), int) for k in ("start", "step")):
