@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -27,22 +29,37 @@ class FakeBLAS:
 
 
 class FakeClock:
-    """A clock whose batches take ``cost[threads]`` seconds with ``lib``'s current threads."""
+    """A clock whose batches take ``cost[threads]`` seconds with ``lib``'s current threads.
 
-    def __init__(self, lib, cost):
-        self.lib, self.cost, self.now = lib, cost, 0.0
+    With ``spin=(seconds, cost)``, a one-thread batch that starts within ``seconds`` of the
+    end of a batch with more threads takes ``cost`` instead: the other BLAS threads still
+    spin then, and on a busy machine they take a core from the one being timed."""
+
+    def __init__(self, lib, cost, spin=None):
+        self.lib, self.cost, self.now, self.spin = lib, cost, 0.0, spin
+        self.more_until = -1e9
 
     def __call__(self):
         return self.now
 
     def run_batch(self):
-        self.now += self.cost[self.lib.num_threads]
+        k = self.lib.num_threads
+        if k == 1 and self.spin and self.now < self.more_until + self.spin[0]:
+            self.now += self.spin[1]
+        else:
+            self.now += self.cost[k]
+        if k > 1:
+            self.more_until = self.now
 
 
-def _policy(monkeypatch, threads, cost, n_threads=None):
+def _policy(monkeypatch, threads, cost, n_threads=None, spin=None, others=0, cores=None):
+    """A policy over a fake BLAS and clock, on a machine of ``cores`` cores (``threads`` by
+    default) where ``others`` other threads are ready to run (None: not known)."""
     lib = FakeBLAS(threads)
     monkeypatch.setattr(_threads, "_blas", lambda: [lib])
-    clock = FakeClock(lib, cost)
+    monkeypatch.setattr(_threads, "_others_running", lambda: others)
+    monkeypatch.setattr(_threads, "_cores", lambda: cores or threads)
+    clock = FakeClock(lib, cost, spin)
     monkeypatch.setattr(_threads.time, "perf_counter", clock)
     return ThreadPolicy(n_threads), lib, clock
 
@@ -52,7 +69,9 @@ def _policy(monkeypatch, threads, cost, n_threads=None):
 def test_the_faster_count_is_measured_and_kept(monkeypatch, cost, chosen):
     policy, lib, clock = _policy(monkeypatch, 4, cost)
     with policy:
-        for _ in range(2 * _threads._EVERY + 2 * _threads._PROBE + 1):
+        # each measurement: a first batch not timed (it follows other work, or more threads
+        # may still spin), then a window of _PROBE batches per choice
+        for _ in range(2 * _threads._EVERY + 3 * (2 * _threads._PROBE + 1)):
             clock.run_batch()
             policy.tick()
         assert lib.num_threads == chosen
@@ -75,26 +94,92 @@ def test_rare_long_stalls_count(monkeypatch):
 
 
 @pytest.mark.parametrize("more_cost, batches_with_more", [
-    (3.4, 12),  # 11 timed batches of 3.4 exceed 32 x 1.0 / 0.9: the window ends there
-    (1.05, 33),  # one thread cannot win: the whole window is run
-    (0.5, 33)])
+    (3.4, 11),  # 11 batches of 3.4 exceed 32 x 1.0 / 0.9: the window ends there
+    (1.05, 32),  # one thread cannot win: the whole window is run
+    (0.5, 32)])
 def test_the_window_with_more_threads_ends_once_it_cannot_win(monkeypatch, more_cost,
                                                             batches_with_more):
     policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: more_cost})
     used = []
+    P = _threads._PROBE
     with policy:
-        for _ in range(_threads._EVERY + 2 * _threads._PROBE):
+        for _ in range(_threads._EVERY + 5 * P):
             used.append(lib.num_threads)
             clock.run_batch()
             policy.tick()
     decided = 1 if more_cost > 1 / _threads._MARGIN else 2
     assert policy.history == [decided, decided]  # the same choice as a whole window makes
-    first = used[:_threads._EVERY]
-    assert first[:_threads._PROBE] == [1] * _threads._PROBE
-    assert first[_threads._PROBE:_threads._PROBE + batches_with_more] == [2] * batches_with_more
-    assert all(k == decided for k in first[_threads._PROBE + batches_with_more:])
-    # the next measurement still starts every _EVERY batches
-    assert used[_threads._EVERY:_threads._EVERY + _threads._PROBE] == [1] * _threads._PROBE
+    # the first batch is not timed (it holds the work before the loop), then P with one thread
+    assert used[:P + 1] == [1] * (P + 1)
+    assert used[P + 1:P + 1 + batches_with_more] == [2] * batches_with_more
+    end = P + 1 + batches_with_more
+    # the next measurement starts _EVERY batches after the decision
+    assert all(k == decided for k in used[end:end + _threads._EVERY])
+    assert used[end + _threads._EVERY:end + _threads._EVERY + P] == [1] * P
+
+
+def test_one_thread_is_timed_once_more_threads_stopped_spinning(monkeypatch):
+    """Beside a busy process, the BLAS threads still spinning after a product with two
+    threads slow the one-thread batches right after it as much as two threads are slow: the
+    policy waits until they sleep before it times one thread, and sees that it wins."""
+    ms = 1e-3
+    # idle at first: two threads win; then a busy process: two threads 3x slower, and one
+    # thread as slow as them for 0.13 s after a batch with two threads (their spin)
+    policy, lib, clock = _policy(monkeypatch, 2, {1: 0.5 * ms, 2: 0.4 * ms})
+    with policy:
+        while len(policy.history) < 2 and clock.now < 60:
+            if policy.history == [2]:
+                clock.cost, clock.spin = {1: 0.5 * ms, 2: 1.5 * ms}, (0.13, 1.5 * ms)
+            clock.run_batch()
+            policy.tick()
+    assert policy.history == [2, 1]
+
+
+def test_measured_again_only_after_some_seconds(monkeypatch):
+    """Short batches: the next measurement waits for _EVERY_S seconds too, so the wait for
+    spinning threads before each costs a bounded share of the time."""
+    ms = 1e-3
+    policy, lib, clock = _policy(monkeypatch, 2, {1: 0.5 * ms, 2: 0.4 * ms})
+    opened = []
+    with policy:
+        for _ in range(40_000):
+            before = lib.num_threads
+            clock.run_batch()
+            policy.tick()
+            if before == 2 and lib.num_threads == 1:
+                opened.append(clock.now)
+    assert len(policy.history) >= 2
+    gaps = [b - a for a, b in pairwise(opened)]
+    assert gaps and min(gaps) >= _threads._EVERY_S
+
+
+def test_the_first_batch_of_an_epoch_is_not_timed(monkeypatch):
+    """The work between epochs (a shuffle, validation) lands in the next batch's time: were
+    it timed, a window spanning epoch ends would look slower than it is."""
+    policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.5})
+    with policy:
+        for i in range(3 * _threads._PROBE):
+            if i % 5 == 0:  # an epoch of 5 batches, then 50 s of validation
+                policy.epoch_start()
+                if lib.num_threads == 2:
+                    clock.now += 50.0
+            clock.run_batch()
+            policy.tick()
+    assert policy.history == [2]
+
+
+@pytest.mark.parametrize("n_threads, others, during", [
+    (None, 3, 1),     # busy: one thread, none left spinning into the window
+    (None, 0, 4),     # idle: a spinning thread has a core of its own
+    (None, None, 4),  # not known
+    (3, 3, 3), (-1, 3, 4)])
+def test_the_work_before_the_loop_runs_in_one_thread_on_a_busy_machine(
+        monkeypatch, n_threads, others, during):
+    policy, lib, clock = _policy(monkeypatch, 4, {1: 1.0, 3: 1.0, 4: 1.0}, n_threads=n_threads,
+                                 others=others)
+    with policy.prelude():
+        assert lib.num_threads == during
+    assert lib.num_threads == 4
 
 
 def test_a_machine_that_becomes_busy_is_noticed(monkeypatch):
@@ -158,3 +243,56 @@ def test_training_runs_with_the_threads_asked_for_then_restores_them():
     a = Classifier(hidden_units=8, epochs=2, random_state=0).fit(X, y)
     np.testing.assert_allclose(a.network_.W_H, clf.network_.W_H, rtol=1e-5, atol=1e-6)
     assert _blas_threads() == before
+
+
+@pytest.mark.parametrize("n_threads, others, expected", [
+    (None, 1_000, {1}), (None, 0, None), (1, 0, {1}), (-1, 1_000, None)])
+def test_train_checks_the_data_in_one_thread_on_a_busy_machine(monkeypatch, n_threads,
+                                                               others, expected):
+    """The finiteness check of a large X runs in BLAS: with more threads they would still
+    spin while the policy times one thread, on the core it needs when the machine is busy."""
+    import shallownet.training as training
+
+    monkeypatch.setattr(_threads, "_others_running", lambda: others)
+    seen = []
+    real = training.finite_by_blas
+
+    def spy(A):
+        seen.append(set(_blas_threads().values()))
+        return real(A)
+
+    monkeypatch.setattr(training, "finite_by_blas", spy)
+    before = _blas_threads()
+    X = np.random.default_rng(0).normal(size=(2000, 40)).astype(np.float32)  # >= 2^16 values
+    y = (X[:, 0] > 0).astype(int)
+    sn.train(sn.Network.init(40, 8, 1), X, y, epochs=1, n_threads=n_threads)
+    assert seen == [expected or set(before.values())]
+    assert _blas_threads() == before
+
+
+@pytest.mark.parametrize("others, cores, chosen, timed_more", [
+    (1, 2, 1, 0),        # one busy process on 2 cores: no core for a second thread
+    (0, 2, 2, 32),       # idle: both timed, two threads win
+    (None, 2, 2, 32),    # not known (not Linux): both timed
+    (1, 16, 2, 32),      # one busy process on 16 cores: cores to spare, timed
+    (3, 4, 1, 0)])
+def test_no_core_free_means_one_thread_without_timing_more(monkeypatch, others, cores,
+                                                           chosen, timed_more):
+    policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.5}, others=others, cores=cores)
+    used = []
+    with policy:
+        for _ in range(2 * _threads._PROBE + 2):
+            used.append(lib.num_threads)
+            clock.run_batch()
+            policy.tick()
+    assert policy.history == [chosen]
+    assert used.count(2) == timed_more + (chosen == 2) * (len(used) - 2 * _threads._PROBE - 1)
+
+
+def test_others_running_reads_the_machine():
+    others = _threads._others_running()
+    if not __import__("os").path.exists("/proc/loadavg"):
+        assert others is None
+    else:
+        assert isinstance(others, int) and others >= 0
+    assert _threads._cores() >= 1

@@ -5,10 +5,29 @@ machine and loses badly on a busy one: OpenBLAS's threads spin-wait for a core t
 process holds (measured on 2 cores with one competing busy process: an epoch 3.4x slower with
 two threads, no slower with one). No fixed choice suits both, so by default the loop measures:
 it times 32 batches with one thread and 32 with the BLAS's usual count, takes one thread when
-its mean is clearly lower (under 0.9x), the usual count otherwise, and measures again every
-thousand batches, so a machine that becomes busy (or idle) during training is noticed. The
-second window ends as soon as its batches already add up to more than one thread could lose
-to (the same choice, at a fraction of the measuring cost beside a busy process).
+its mean is clearly lower (under 0.9x), the usual count otherwise, and measures again once a
+thousand batches and five seconds have passed, so a machine that becomes busy (or idle) during
+training is noticed. The window with more threads ends as soon as its batches already add up
+to more than one thread could lose to (the same choice, at a fraction of the measuring cost
+beside a busy process).
+
+After its last product a BLAS's worker threads spin for a while before they sleep (OpenBLAS:
+2^28 clock cycles, about 0.1 s; OpenMP runtimes 0.2 s), and on a busy machine a spinning
+worker takes a core from the one thread being timed: one-thread batches are timed only from
+``_SPIN_S`` after the last batch that ran with more threads, and on a busy machine the data
+check before training runs in one thread (:meth:`ThreadPolicy.prelude`). Without that, beside
+one busy process on 2 cores, the one-thread window ran about half as fast as it does and the
+policy kept two threads in 2 of 6 epochs (each then 1.8x slower).
+
+Where the machine says how many threads are ready to run (Linux's ``/proc/loadavg``, less
+this process's own), the one-thread window also counts those of other processes: when they
+leave no core free for a second thread (one busy process on 2 cores, say), more threads can
+only wait for a busy core, and one thread is chosen without timing them (their window and the
+spin after it cost a busy 2-core machine about a fifth of a 100/128 epoch). The count is of the
+whole machine: where it holds other processes' cores too (a container limited to a few of a
+large machine's cores), it may take one thread where two would have been a little faster,
+never the other way round.
+
 ``n_threads=k`` fixes the count instead (scikit-learn's ``n_jobs`` spirit); the BLAS's own
 settings are restored when the loop ends.
 
@@ -18,6 +37,9 @@ the process (numpy's and SciPy's may be two libraries).
 
 from __future__ import annotations
 
+import contextlib
+import math
+import os
 import statistics
 import time
 
@@ -25,14 +47,45 @@ from .validation import check_params
 
 __all__ = ["ThreadPolicy"]
 
-# Batches run with each choice when measuring (the first one is not counted): beside a busy
-# process the stalls come once per scheduler time slice (a few ms), so a window must span
-# several slices to see their average cost; 8 batches did not (measured: the policy then kept
-# two threads beside a busy process).
-_PROBE = 33
-_EVERY = 1024     # batches between two measurements
+# Batches timed with each choice when measuring: beside a busy process the stalls come once
+# per scheduler time slice (a few ms), so a window must span several slices to see their
+# average cost; 8 batches did not (measured: the policy then kept two threads beside a busy
+# process).
+_PROBE = 32
+_EVERY = 1024     # batches between two measurements, at least,
+_EVERY_S = 5.0    # and seconds (the wait for spinning threads costs a little each time)
+_SPIN_S = 0.25    # how long BLAS threads may spin after a product (OpenBLAS ~0.1 s, OpenMP 0.2 s)
 _MARGIN = 0.9     # one thread is chosen when its batches take under 0.9x as long
 _controller = None
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def _others_running() -> int | None:
+    """Threads of other processes ready to run now (Linux: ``/proc/loadavg``'s 4th field,
+    ``running/total``, less this process's threads in state R, which include the one asking
+    and any BLAS thread still spinning), or None where that is not known."""
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            running = int(f.read().split()[3].split(b"/")[0])
+        mine = 0
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{tid}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:  # the thread has ended
+                continue
+            end = stat.rindex(b")")  # the name, in brackets, may hold anything
+            mine += stat[end + 2:end + 3] == b"R"
+        return max(0, running - mine)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _blas():
@@ -66,78 +119,134 @@ class ThreadPolicy:
         # the two choices measured against each other; one choice means nothing to measure
         self._choices = [1, most] if n_threads is None and most > 1 else []
         self.current = n_threads if isinstance(n_threads, int) and n_threads >= 1 else most
-        self._batch = 0
-        self._measuring = True
+        self._window: int | None = None  # the choice being timed (an index), or None
         self._times: dict[int, list[float]] = {}
+        self._others: list[float] = []  # other runnable threads, seen in the one-thread window
         self._last = 0.0
+        self._skip = True         # the next batch is not timed (it follows other work)
+        self._since = 0           # batches since the last decision
+        self._decided_at = -math.inf
+        self._more_until = -math.inf  # when the last batch with more threads than one ended
         self.history: list[int] = []  # the count chosen after each measurement (for tests)
 
     def _set(self, k: int) -> None:
         for lib in self._libs:
             lib.set_num_threads(k)
 
+    @contextlib.contextmanager
+    def prelude(self):
+        """The work before the loop (the data check): in the fixed count when one is given;
+        when the loop starts by timing one thread on a machine with no core free, in one
+        thread (more would leave a BLAS thread spinning into that window, on the core it
+        needs); as the BLAS is otherwise (on an idle machine a spinning thread has a core of
+        its own: two threads check a large X in half the time)."""
+        if self._choices:
+            others = _others_running()
+            k = 1 if others is not None and _cores() - 1 - others < 0.5 else None
+        else:
+            k = self.n_threads if self.n_threads not in (None, -1) else None
+        if k is None or not self._libs:
+            yield
+            return
+        self._set(k)
+        try:
+            yield
+        finally:
+            for lib, saved in zip(self._libs, self._saved, strict=True):
+                lib.set_num_threads(saved)
+
     def __enter__(self) -> ThreadPolicy:
         if self._libs and self.n_threads is not None:
             self._set(self.n_threads)
         self._last = time.perf_counter()
-        self._plan()
+        if self._choices:
+            self._open(0)
         return self
 
     def __exit__(self, *exc) -> None:
         for lib, k in zip(self._libs, self._saved, strict=True):
             lib.set_num_threads(k)
 
-    def _plan(self) -> None:
-        """Set the threads for the coming batch: a measuring batch, or the current choice."""
-        if not self._choices:
-            return
-        phase = self._batch % _EVERY
-        if phase == 0:
-            self._measuring = True
-        if not self._measuring:
-            return
-        if phase < _PROBE * len(self._choices):
-            self._set(self._choices[phase // _PROBE])
-        else:
-            self._decide()
+    def _open(self, window: int) -> None:
+        self._window = window
+        self._set(self._choices[window])
 
-    def _decide(self) -> None:
+    def _decide(self, now: float, one_wins: bool | None = None) -> None:
         # the mean, not the median: beside a busy process most batches run at full speed
         # and a few wait a whole time slice for a descheduled BLAS thread
-        # (the first batch after a switch wakes or parks threads, and may follow an epoch's
-        # end: it is left out)
-        means = {k: statistics.fmean(t[1:]) for k, t in self._times.items()}
         one, most = self._choices
-        # one thread must win clearly: idle, it is ~10% slower and noise alone should not
-        # pick it; beside a busy process it wins by far more
-        self.current = one if means[one] < _MARGIN * means[most] else most
+        if one_wins is None:
+            # one thread must win clearly: idle, it is ~10% slower and noise alone should
+            # not pick it; beside a busy process it wins by far more
+            means = {k: statistics.fmean(t) for k, t in self._times.items()}
+            one_wins = means[one] < _MARGIN * means[most]
+        self.current = one if one_wins else most
         self.history.append(self.current)
         self._times.clear()
-        self._measuring = False
+        self._others.clear()
+        self._window = None
+        self._since = 0
+        self._decided_at = now
         self._set(self.current)
 
     def _settled(self) -> bool:
         """Whether the batches timed so far with more threads already add up to more than a
         whole window of them may take for one thread still to be chosen: then one thread is
         chosen whatever the remaining batches take (time only adds up), and the window ends
-        early. Beside a busy process that is after about a third of it, which saves most of
-        the cost of measuring there (the stalls of the threads that wait for a busy core)."""
-        one, more = self._times.get(self._choices[0]), self._times[self._choices[1]]
-        if one is None or len(one) < 2 or len(more) < 2:
+        early. Beside a busy process that is after a few batches, which saves most of the cost
+        of measuring there (the stalls of the threads that wait for a busy core)."""
+        one, more = self._times[self._choices[0]], self._times[self._choices[1]]
+        return sum(more) > _PROBE * statistics.fmean(one) / _MARGIN
+
+    def _no_core_free(self) -> bool:
+        """Whether other threads ready to run (on average over the one-thread window) leave
+        less than half a core free for a second thread (False where they are not known)."""
+        if not self._others:
             return False
-        return sum(more[1:]) > (_PROBE - 1) * statistics.fmean(one[1:]) / _MARGIN
+        return _cores() - 1 - statistics.fmean(self._others) < 0.5
+
+    def epoch_start(self) -> None:
+        """Call before each epoch's first batch: its time holds the work between epochs (a
+        shuffle, validation), which is not the products' and is not timed; and that work may
+        have woken more BLAS threads than one."""
+        self._skip = True
+        if self._window == 1 or (self._window is None and self.current > 1):
+            self._more_until = time.perf_counter()
 
     def tick(self) -> None:
         """Call after each batch: records its time when measuring, and plans the next."""
         if not self._choices:
             return
         now = time.perf_counter()
-        phase = self._batch % _EVERY
-        self._batch += 1
-        if self._measuring and phase < _PROBE * len(self._choices):
-            k = self._choices[phase // _PROBE]
-            self._times.setdefault(k, []).append(now - self._last)
-            if k != self._choices[0] and self._settled():
-                self._decide()  # the rest of the window cannot change the outcome
-        self._last = now
-        self._plan()
+        began, self._last = self._last, now
+        skip, self._skip = self._skip, False
+        if self._window is None:
+            self._since += 1
+            if self.current > 1:
+                self._more_until = now
+            if self._since >= _EVERY and now - self._decided_at >= _EVERY_S:
+                self._open(0)
+            return
+        k = self._choices[self._window]
+        if k > 1:
+            self._more_until = now
+        elif began < self._more_until + _SPIN_S:
+            return  # more threads may still be spinning: not one thread's time alone
+        if skip:
+            return
+        times = self._times.setdefault(k, [])
+        times.append(now - began)
+        if self._window == 0:
+            if len(times) % 4 == 1:  # sampled on a few batches: reading it costs ~30 us
+                others = _others_running()
+                if others is not None:
+                    self._others.append(others)
+            if len(times) >= _PROBE:
+                if self._no_core_free():
+                    self._decide(now, one_wins=True)  # more threads would wait for a core
+                else:
+                    self._open(1)
+        elif self._settled():
+            self._decide(now, one_wins=True)  # the rest of the window cannot change that
+        elif len(times) >= _PROBE:
+            self._decide(now)

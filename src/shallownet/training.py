@@ -297,12 +297,14 @@ def train(
         net.astype(dtype)
     dt = net.dtype
 
+    threads = ThreadPolicy(n_threads)
     if isinstance(X, BatchSource):
         if y is not None:
             raise ValueError("y must be None when X is a batch source: it yields the targets")
         source = X
     else:
-        X2 = _as_rows(net, X, finite=finite_by_blas)
+        with threads.prelude():  # (no BLAS thread left spinning into the policy's window)
+            X2 = _as_rows(net, X, finite=finite_by_blas)
         if not _sparse.issparse(X2):
             X2 = np.ascontiguousarray(X2, dtype=dt)
         if X2.shape[0] == 0:
@@ -372,11 +374,12 @@ def train(
     epochs_before = hist.epochs
     # (an overflow on the way to divergence is caught at the epoch's end, where the weights are
     # reset and one error says what to do: numpy's warnings on the way would only be noise)
-    with _interrupt_flag(catch_interrupt) as interrupted, bar, ThreadPolicy(n_threads) as threads, \
+    with _interrupt_flag(catch_interrupt) as interrupted, bar, threads, \
             np.errstate(over="ignore", invalid="ignore"):
         for _ in range(epochs):
             start_params = {k: v.copy() for k, v in params.items()}
             total = seen = 0.0
+            threads.epoch_start()
             for batch in source.epoch(rng if shuffle else None):
                 Xb, Tb = batch[0], batch[1]
                 n = Xb.shape[0]
