@@ -52,10 +52,17 @@ class FakeClock:
             self.more_until = self.now
 
 
-def _policy(monkeypatch, threads, cost, n_threads=None, spin=None, others=0, cores=None):
+P = 32  # batches in a window when one-thread batches take 1 s: the clock below is in seconds
+
+
+def _policy(monkeypatch, threads, cost, n_threads=None, spin=None, others=0, cores=None,
+            probe_s=P - 0.5):
     """A policy over a fake BLAS and clock, on a machine of ``cores`` cores (``threads`` by
-    default) where ``others`` other threads are ready to run (None: not known)."""
+    default) where ``others`` other threads are ready to run (None: not known); a window
+    is timed for ``probe_s`` seconds (None: as in the library)."""
     lib = FakeBLAS(threads)
+    if probe_s is not None:
+        monkeypatch.setattr(_threads, "_PROBE_S", probe_s)
     monkeypatch.setattr(_threads, "_blas", lambda: [lib])
     monkeypatch.setattr(_threads, "_others_running", lambda: others)
     monkeypatch.setattr(_threads, "_cores", lambda: cores or threads)
@@ -71,7 +78,7 @@ def test_the_faster_count_is_measured_and_kept(monkeypatch, cost, chosen):
     with policy:
         # each measurement: a first batch not timed (it follows other work, or more threads
         # may still spin), then a window of _PROBE batches per choice
-        for _ in range(2 * _threads._EVERY + 3 * (2 * _threads._PROBE + 1)):
+        for _ in range(2 * _threads._EVERY + 3 * (2 * P + 1)):
             clock.run_batch()
             policy.tick()
         assert lib.num_threads == chosen
@@ -101,7 +108,6 @@ def test_the_window_with_more_threads_ends_once_it_cannot_win(monkeypatch, more_
                                                             batches_with_more):
     policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: more_cost})
     used = []
-    P = _threads._PROBE
     with policy:
         for _ in range(_threads._EVERY + 5 * P):
             used.append(lib.num_threads)
@@ -125,7 +131,7 @@ def test_one_thread_is_timed_once_more_threads_stopped_spinning(monkeypatch):
     ms = 1e-3
     # idle at first: two threads win; then a busy process: two threads 3x slower, and one
     # thread as slow as them for 0.13 s after a batch with two threads (their spin)
-    policy, lib, clock = _policy(monkeypatch, 2, {1: 0.5 * ms, 2: 0.4 * ms})
+    policy, lib, clock = _policy(monkeypatch, 2, {1: 0.5 * ms, 2: 0.4 * ms}, probe_s=None)
     with policy:
         while len(policy.history) < 2 and clock.now < 60:
             if policy.history == [2]:
@@ -139,7 +145,7 @@ def test_measured_again_only_after_some_seconds(monkeypatch):
     """Short batches: the next measurement waits for _EVERY_S seconds too, so the wait for
     spinning threads before each costs a bounded share of the time."""
     ms = 1e-3
-    policy, lib, clock = _policy(monkeypatch, 2, {1: 0.5 * ms, 2: 0.4 * ms})
+    policy, lib, clock = _policy(monkeypatch, 2, {1: 0.5 * ms, 2: 0.4 * ms}, probe_s=None)
     opened = []
     with policy:
         for _ in range(40_000):
@@ -158,7 +164,7 @@ def test_the_first_batch_of_an_epoch_is_not_timed(monkeypatch):
     it timed, a window spanning epoch ends would look slower than it is."""
     policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.5})
     with policy:
-        for i in range(3 * _threads._PROBE):
+        for i in range(3 * P):
             if i % 5 == 0:  # an epoch of 5 batches, then 50 s of validation
                 policy.epoch_start()
                 if lib.num_threads == 2:
@@ -186,7 +192,7 @@ def test_a_machine_that_becomes_busy_is_noticed(monkeypatch):
     policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.8})
     with policy:
         for i in range(3 * _threads._EVERY):
-            if i == 2 * _threads._PROBE + 5:  # after the first measurement
+            if i == 2 * P + 5:  # after the first measurement
                 clock.cost = {1: 1.0, 2: 3.0}  # another process starts spinning
             clock.run_batch()
             policy.tick()
@@ -281,12 +287,12 @@ def test_no_core_free_means_one_thread_without_timing_more(monkeypatch, others, 
     policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.5}, others=others, cores=cores)
     used = []
     with policy:
-        for _ in range(2 * _threads._PROBE + 2):
+        for _ in range(2 * P + 2):
             used.append(lib.num_threads)
             clock.run_batch()
             policy.tick()
     assert policy.history == [chosen]
-    assert used.count(2) == timed_more + (chosen == 2) * (len(used) - 2 * _threads._PROBE - 1)
+    assert used.count(2) == timed_more + (chosen == 2) * (len(used) - 2 * P - 1)
 
 
 def test_others_running_reads_the_machine():
@@ -296,3 +302,22 @@ def test_others_running_reads_the_machine():
     else:
         assert isinstance(others, int) and others >= 0
     assert _threads._cores() >= 1
+
+
+@pytest.mark.parametrize("one_ms, batches", [(0.49, 33), (10.0, 4), (100.0, 4), (0.15, 107)])
+def test_a_window_lasts_about_16_ms_and_at_least_4_batches(monkeypatch, one_ms, batches):
+    """Small batches: enough of them to span several scheduler time slices; large ones
+    (512 x 512, or an L-BFGS evaluation of the whole set): a few, not 32, which would run a
+    fifth of an epoch on one thread."""
+    ms = 1e-3
+    policy, lib, clock = _policy(monkeypatch, 2, {1: one_ms * ms, 2: 0.6 * one_ms * ms},
+                                 probe_s=None)
+    used = []
+    with policy:
+        while not policy.history:
+            used.append(lib.num_threads)
+            clock.run_batch()
+            policy.tick()
+    assert policy.history == [2]
+    # (the first batch is not timed)
+    assert used == [1] * (batches + 1) + [2] * batches

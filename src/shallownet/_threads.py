@@ -4,12 +4,12 @@ A per-batch product (a few hundred rows) gains little from a second BLAS thread 
 machine and loses badly on a busy one: OpenBLAS's threads spin-wait for a core that another
 process holds (measured on 2 cores with one competing busy process: an epoch 3.4x slower with
 two threads, no slower with one). No fixed choice suits both, so by default the loop measures:
-it times 32 batches with one thread and 32 with the BLAS's usual count, takes one thread when
-its mean is clearly lower (under 0.9x), the usual count otherwise, and measures again once a
-thousand batches and five seconds have passed, so a machine that becomes busy (or idle) during
-training is noticed. The window with more threads ends as soon as its batches already add up
-to more than one thread could lose to (the same choice, at a fraction of the measuring cost
-beside a busy process).
+it times batches with one thread for about 16 ms (32 batches of 100 x 128, at least 4) and as
+many with the BLAS's usual count, takes one thread when its mean is clearly lower (under
+0.9x), the usual count otherwise, and measures again once a thousand batches and five seconds
+have passed, so a machine that becomes busy (or idle) during training is noticed. The window
+with more threads ends as soon as its batches already add up to more than one thread could
+lose to (the same choice, at a fraction of the measuring cost beside a busy process).
 
 After its last product a BLAS's worker threads spin for a while before they sleep (OpenBLAS:
 2^28 clock cycles, about 0.1 s; OpenMP runtimes 0.2 s), and on a busy machine a spinning
@@ -47,11 +47,14 @@ from .validation import check_params
 
 __all__ = ["ThreadPolicy"]
 
-# Batches timed with each choice when measuring: beside a busy process the stalls come once
-# per scheduler time slice (a few ms), so a window must span several slices to see their
-# average cost; 8 batches did not (measured: the policy then kept two threads beside a busy
-# process).
-_PROBE = 32
+# How long the one-thread window is timed: beside a busy process the stalls come once per
+# scheduler time slice (a few ms), so a window must span several slices to see their average
+# cost; 8 batches of 100 x 128 (4 ms) did not (measured: the policy then kept two threads
+# beside a busy process), 32 (16 ms) did. At least _PROBE_MIN batches, and then as many
+# batches with more threads: a window of large batches (512 x 512: ~10 ms each with one
+# thread) is over in a few, where 32 cost a fifth of an epoch.
+_PROBE_S = 0.016
+_PROBE_MIN = 4
 _EVERY = 1024     # batches between two measurements, at least,
 _EVERY_S = 5.0    # and seconds (the wait for spinning threads costs a little each time)
 _SPIN_S = 0.25    # how long BLAS threads may spin after a product (OpenBLAS ~0.1 s, OpenMP 0.2 s)
@@ -196,7 +199,7 @@ class ThreadPolicy:
         early. Beside a busy process that is after a few batches, which saves most of the cost
         of measuring there (the stalls of the threads that wait for a busy core)."""
         one, more = self._times[self._choices[0]], self._times[self._choices[1]]
-        return sum(more) > _PROBE * statistics.fmean(one) / _MARGIN
+        return sum(more) > len(one) * statistics.fmean(one) / _MARGIN
 
     def _no_core_free(self) -> bool:
         """Whether other threads ready to run (on average over the one-thread window) leave
@@ -241,12 +244,12 @@ class ThreadPolicy:
                 others = _others_running()
                 if others is not None:
                     self._others.append(others)
-            if len(times) >= _PROBE:
+            if len(times) >= _PROBE_MIN and sum(times) >= _PROBE_S:
                 if self._no_core_free():
                     self._decide(now, one_wins=True)  # more threads would wait for a core
                 else:
                     self._open(1)
         elif self._settled():
             self._decide(now, one_wins=True)  # the rest of the window cannot change that
-        elif len(times) >= _PROBE:
+        elif len(times) >= len(self._times[self._choices[0]]):  # as many as with one
             self._decide(now)
