@@ -3,6 +3,8 @@
 Each mini-batch is made dense in the training loop's batch buffer, each block of an L-BFGS pass
 and each chunk of a prediction in a scratch block (``shallownet._sparse``); the numbers are
 those of the dense matrix, so the same seed gives the same weights and the same predictions.
+A wide X (``_sparse.SPARSE_PRODUCT_MIN_FEATURES`` columns or more) is multiplied as sparse: the
+same numbers to float rounding, at the cost of its stored values (tests at the end).
 """
 
 from __future__ import annotations
@@ -192,10 +194,7 @@ def test_a_sparse_rows_prediction_does_not_depend_on_its_batch():
 
 def test_wide_sparse_data_is_never_made_dense():
     # 3000 x 50,000: dense it would take 600 MB in float32 (1.2 GB in float64)
-    n, d = 3000, 50_000
-    rng = np.random.default_rng(0)
-    X = sp.random(n, d, density=0.0005, format="csr", random_state=0, dtype=np.float64)
-    y = (X @ rng.normal(size=d) > 0).astype(int)
+    X, y = _wide(n=3000, d=50_000, per_row=25, K=2)  # (sp.random takes 7 s to draw it)
     for optimizer in ("adam", "lbfgs"):
         model = Classifier(hidden_units=4, epochs=2, optimizer=optimizer, random_state=0,
                            early_stopping=True, batch_size=64)
@@ -343,3 +342,121 @@ def test_tfidf_pipeline():
     lbfgs = make_pipeline(TfidfVectorizer(), Classifier(hidden_units=16, epochs=50,
                                                         optimizer="lbfgs", random_state=0))
     assert lbfgs.fit(train_docs, train_y).score(test_docs, test_y) > 0.9
+
+
+# ---------------------------------------------------------------------------- wide: sparse products
+def _wide(n=400, d=4096, per_row=12, K=3, seed=0):
+    """Text-like data: d >= SPARSE_PRODUCT_MIN_FEATURES columns, ``per_row`` values a row."""
+    rng = np.random.default_rng(seed)
+    rows = np.repeat(np.arange(n), per_row)
+    cols = rng.integers(0, d, n * per_row)
+    vals = rng.random(n * per_row) + 0.1
+    X = sp.csr_matrix((vals, (rows, cols)), shape=(n, d))
+    X.sum_duplicates()
+    s = X @ rng.normal(size=d)
+    y = np.digitize(s, np.quantile(s, np.arange(1, K) / K))
+    return X, y
+
+
+def test_wide_sparse_data_is_multiplied_as_sparse():
+    from shallownet import _sparse
+
+    X, _ = _wide()
+    assert _sparse.sparse_products(X) and not _sparse.sparse_products(X[:, :1000])
+    assert not _sparse.sparse_products(X.toarray())
+    W_t = np.random.default_rng(1).normal(size=(X.shape[1], 7))
+    Z = _sparse.times(X, W_t)
+    np.testing.assert_allclose(Z, X.toarray() @ W_t, rtol=1e-12, atol=1e-12)
+    for i in (0, 17, 399):  # each row from its own values: the same bits alone
+        assert np.array_equal(_sparse.times(X[i:i + 1], W_t)[0], Z[i])
+    assert np.array_equal(_sparse.times(X, np.asfortranarray(W_t)), Z)  # any layout
+    dZ = np.random.default_rng(2).normal(size=(X.shape[0], 7))
+    cols, G = _sparse.columns_times(X, dZ)
+    full = X.toarray().T @ dZ
+    np.testing.assert_allclose(G, full[cols], rtol=1e-12, atol=1e-12)
+    rest = np.setdiff1d(np.arange(X.shape[1]), cols)
+    assert rest.size and not full[rest].any()  # every other column of X^T dZ is zero
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_wide_sparse_trains_as_the_dense_matrix_to_rounding(optimizer):
+    X, y = _wide()
+    D = X.toarray()
+    params = dict(hidden_units=8, epochs=6, random_state=0, optimizer=optimizer,
+                  dtype="float64", l2=1e-4 if optimizer == "sgd" else 0.0)
+    a, b = Classifier(**params).fit(X, y), Classifier(**params).fit(D, y)
+    for name in ("W_H", "b_H", "W_O", "b_O"):  # float64: the sums' order is all that differs
+        np.testing.assert_allclose(getattr(a.network_, name), getattr(b.network_, name),
+                                   rtol=1e-9, atol=1e-11, err_msg=name)
+    assert not np.array_equal(a.network_.W_H, b.network_.W_H) or optimizer == "lbfgs"
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(D), rtol=1e-9, atol=1e-12)
+    c = Classifier(**dict(params, dtype="float32")).fit(X, y)  # float32: to its rounding
+    np.testing.assert_allclose(c.predict_proba(X), b.predict_proba(D), atol=2e-4)
+    assert (c.predict(X) == b.predict(D)).mean() > 0.97
+
+
+def test_plain_sgd_on_wide_sparse_rows_changes_only_their_columns():
+    X, y = _wide(n=64)
+    net = sn.Network.init(X.shape[1], 5, 3, "relu", "multiclass", seed=0)
+    before = net.W_H.copy()
+    sn.train(net, X[:16], y[:16], epochs=1, batch_size=16, optimizer="sgd", shuffle=False)
+    touched = np.unique(X[:16].indices)
+    changed = np.flatnonzero((net.W_H != before).any(axis=0))
+    assert changed.size and set(changed) <= set(touched)
+    assert np.array_equal(np.delete(net.W_H, touched, axis=1), np.delete(before, touched, axis=1))
+    # an L2 penalty shrinks every weight each step (21)
+    net2 = sn.Network.init(X.shape[1], 5, 3, "relu", "multiclass", seed=0)
+    sn.train(net2, X[:16], y[:16], epochs=1, batch_size=16, optimizer="sgd", shuffle=False,
+             l2=0.1)
+    untouched = np.setdiff1d(np.arange(X.shape[1]), touched)
+    np.testing.assert_allclose(net2.W_H[:, untouched], (1 - 0.01 * 0.1) * before[:, untouched],
+                               rtol=1e-6)
+
+
+def test_a_wide_sparse_prediction_does_not_depend_on_its_batch():
+    X, y = _wide(n=700)
+    model = Classifier(hidden_units=8, epochs=3, random_state=0).fit(X, y)
+    B = block_rows(8, 3)  # the blocks of (10b); (10a) goes row by row
+    everything = model.predict_proba(X)
+    np.testing.assert_allclose(everything, model.predict_proba(X.toarray()), rtol=1e-5,
+                               atol=1e-6)
+    for start, size in [(0, 1), (5, 1), (3, B - 1), (1, B + 1), (9, 2 * B + 3), (0, 700)]:
+        part = model.predict_proba(X[start:start + size])
+        assert np.array_equal(part, everything[start:start + size]), (start, size)
+    order = np.random.default_rng(0).permutation(X.shape[0])
+    assert np.array_equal(model.predict_proba(X[order]), everything[order])
+    assert np.array_equal(model.predict(X[3:4]), model.predict(X)[3:4])
+    # values stored as float64 are cast as a dense X's are: the same bits as float32 values
+    assert np.array_equal(model.predict_proba(X.astype(np.float32)), everything)
+
+
+def test_hashed_features_train_and_predict_at_the_cost_of_their_values():
+    """2^20 hashed columns: the dense batch buffer alone would be 64 x 2^20 floats (256 MB)
+    and each batch 6.7 G multiply-adds; as sparse, an epoch and a prediction are quick and
+    small (W_H itself is 16 MB)."""
+    d = 1 << 20
+    X, y = _wide(n=2000, d=d, per_row=30, K=2)
+    # (L-BFGS keeps 20 vectors of all 4.2 million parameters in float64 itself: 670 MB; it is
+    # checked on 50,000 columns above)
+    for optimizer in ("sgd", "adam"):
+        model = Classifier(hidden_units=4, epochs=2, batch_size=64, optimizer=optimizer,
+                           random_state=0, early_stopping=True)
+        tracemalloc.start()
+        try:
+            model.fit(X, y)
+            proba = model.predict_proba(X)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert np.isfinite(proba).all() and proba.shape == (2000, 2)
+        assert peak < 150e6, (optimizer, peak)
+
+
+def test_a_network_given_sparse_rows_says_where_they_go():
+    X, y = _data(K=2)
+    net = sn.Network.init(30, 6, 1, "relu", "binary", seed=1)
+    for call in (net.forward, net.predict, net.predict_proba, net.decision_function,
+                 lambda X: net.loss(X, y), lambda X: net.gradients(X, y)):
+        with pytest.raises(ValueError, match=r"scipy.sparse matrix.*X.toarray\(\).*train"):
+            call(X)
+    assert set(net.predict(X.toarray())) <= {0, 1}  # dense rows, as it says

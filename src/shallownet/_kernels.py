@@ -20,7 +20,10 @@ batch. Within a block each row of the result depends only on that row of the inp
 kernel's summation order does not depend on where the row sits); ``tests/test_kernels.py``
 checks that a sample's logits are bit-for-bit the same alone, in any batch and in any order.
 A sparse X (CSR) goes through the same blocks: each chunk of rows is made dense as it is cast
-(``shallownet._sparse.rows_into``), so its logits are those of ``X.toarray()``, bit for bit.
+(``shallownet._sparse.rows_into``), so its logits are those of ``X.toarray()``, bit for bit. A
+wide one (``shallownet._sparse.sparse_products``, decided by N_i alone) has (10a) computed as
+a sparse product instead, each row from its own stored values, then the same B-row blocks
+for (10b): still independent of the batch, equal to the dense X's logits to float rounding.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from itertools import pairwise
 import numpy as np
 from scipy.linalg import blas
 
-from ._sparse import issparse, rows_into
+from ._sparse import columns_times, issparse, rows_into, sparse_products, times
 
 __all__ = ["Workspace", "block_rows", "logits"]
 
@@ -109,8 +112,15 @@ def _chunks(full: int, B: int, width: int, workers: int) -> list[tuple[int, int]
 def _rows(X: np.ndarray, start: int, stop: int, pad: int, dt, check: bool):
     """Rows start:stop of X as a C-contiguous (pad, N_i) block of dtype ``dt``, zero-padded
     (this thread's scratch when a copy is needed); None when ``check`` finds a NaN or inf.
-    A sparse X (canonical CSR) has the rows made dense in the scratch."""
+    A sparse X (canonical CSR) has the rows made dense in the scratch; a wide one
+    (``_sparse.sparse_products``) is returned as its CSR rows start:stop, not padded."""
     m = stop - start
+    if sparse_products(X):  # a wide sparse X: the rows stay sparse, (10a) multiplies them so
+        Xs = X[start:stop]
+        if Xs.dtype != dt:
+            with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: the check
+                Xs = Xs.astype(dt)
+        return None if check and not np.isfinite(Xs.data).all() else Xs
     if issparse(X):
         Xc = _scratch("X", pad, X.shape[1], dt)
         with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: the check
@@ -134,10 +144,16 @@ def _rows(X: np.ndarray, start: int, stop: int, pad: int, dt, check: bool):
 def _products(Xc: np.ndarray, B: int, W_Ht, W_Ot, b_H, act, out: np.ndarray) -> None:
     """(10a), g_act and (10b) without b_O, for a C-contiguous block of whole B-row blocks,
     into the C-contiguous ``out``: one BLAS product of shape (B, N_i) x (N_i, N_h) and one of
-    (B, N_h) x (N_h, N_o) per block, whatever the number of blocks."""
+    (B, N_h) x (N_h, N_o) per block, whatever the number of blocks. For CSR rows, (10a) is the
+    sparse product (row by row, ``_sparse.times``) into the padded block."""
     N_i, N_h = W_Ht.shape
-    Z_H = _scratch("Z_H", Xc.shape[0], N_h, Xc.dtype)
-    np.matmul(Xc.reshape(-1, B, N_i), W_Ht, out=Z_H.reshape(-1, B, N_h))   # (10a)
+    Z_H = _scratch("Z_H", out.shape[0], N_h, out.dtype)
+    if issparse(Xc):  # CSR rows (the first of the padded block): each row from its own values
+        m = Xc.shape[0]
+        times(Xc, W_Ht, out=Z_H[:m])                                         # (10a)
+        Z_H[m:] = 0
+    else:
+        np.matmul(Xc.reshape(-1, B, N_i), W_Ht, out=Z_H.reshape(-1, B, N_h))   # (10a)
     Z_H += b_H
     act.g(Z_H, out=Z_H)                                    # u_H = g_act(z_H), in place
     np.matmul(Z_H.reshape(-1, B, N_h), W_Ot, out=out.reshape(-1, B, W_Ot.shape[1]))  # (10b)
@@ -170,9 +186,14 @@ def _beyond_precision(net, X: np.ndarray, start: int, z: np.ndarray) -> np.ndarr
     return exact
 
 
-def _one_block(Xc, W_Ht, W_Ot, b_H, b_O, act, n: int) -> np.ndarray:
-    """z_O of the first ``n`` rows of one padded block: the products _products makes."""
-    Z_H = np.matmul(Xc[None], W_Ht)                      # (10a)
+def _one_block(Xc, W_Ht, W_Ot, b_H, b_O, act, n: int, B: int = 0) -> np.ndarray:
+    """z_O of the first ``n`` rows of one padded block: the products _products makes (for
+    the ``n`` CSR rows of a wide sparse X, padded to ``B`` rows after (10a))."""
+    if issparse(Xc):
+        Z_H = np.zeros((1, B, W_Ht.shape[1]), W_Ot.dtype)
+        times(Xc, W_Ht, out=Z_H[0, :n])                   # (10a)
+    else:
+        Z_H = np.matmul(Xc[None], W_Ht)                   # (10a)
     Z_H += b_H
     act.g(Z_H, out=Z_H)
     z = np.matmul(Z_H, W_Ot)[0, :n]                       # (10b)
@@ -199,7 +220,10 @@ def logits(net, X: np.ndarray, per_chunk=None, check: bool = False) -> np.ndarra
     dt, act = net.dtype, net.activation
     n, N_i = X.shape
     N_o = net.N_o
-    B = block_rows(N_i, net.N_h)
+    as_sparse = sparse_products(X)
+    # rows per block of the products: for the rows of a wide sparse X, of (10b) alone, since
+    # their (10a) is computed row by row whatever the block
+    B = block_rows(net.N_h, N_o) if as_sparse else block_rows(N_i, net.N_h)
     # W_H^T row-major (a copy when W_H is not column-major): with a column-major (N_i, N_h)
     # operand numpy's stacked product is about three times slower. W_O^T is taken as it is:
     # for the few output columns of (10b) that layout is the faster one. Either way each
@@ -208,6 +232,18 @@ def logits(net, X: np.ndarray, per_chunk=None, check: bool = False) -> np.ndarra
     W_Ot = net.W_O.T                         # (N_h, N_o)
     b_H, b_O = net.b_H, net.b_O
     finish = per_chunk(n) if per_chunk is not None else None
+    if n <= B and as_sparse:  # one block of a wide sparse X: its rows stay sparse
+        Xs = _rows(X, 0, n, n, dt, False)
+        square = np.vdot(Xs.data, Xs.data)
+        ordinary = math.isfinite(square) and square <= _ORDINARY * _ORDINARY
+        if not ordinary and check and not np.isfinite(Xs.data).all():
+            return None
+        with np.errstate(over="ignore", invalid="ignore"):  # (overflow: redone below)
+            z = _one_block(Xs, W_Ht, W_Ot, b_H, b_O, act, n, B)
+        exact = z if math.isfinite(np.vdot(z, z)) else _beyond_precision(net, X, 0, z)
+        if finish is not None:
+            finish(exact, 0, n)
+        return z
     if n <= B:  # one padded block (one sample, say): its products and nothing more
         Xc = _scratch("X1", B, N_i, dt)   # the same products as _products makes
         if issparse(X):
@@ -261,7 +297,8 @@ def logits(net, X: np.ndarray, per_chunk=None, check: bool = False) -> np.ndarra
 
     full = n - n % B
     workers = _workers()
-    tasks = [(a, b, b - a) for a, b in _chunks(full, B, max(N_i, net.N_h), workers)]
+    width = net.N_h if as_sparse else max(N_i, net.N_h)  # (sparse rows: z_H is the widest)
+    tasks = [(a, b, b - a) for a, b in _chunks(full, B, width, workers)]
     if full < n:  # the last rows, padded with zeros to one whole block
         tasks.append((full, n, B))
     workers = min(workers, len(tasks))
@@ -402,7 +439,10 @@ class Workspace:
         coef = -bias_step if apply else 1.0
         out_O, out_H = (net.b_O, net.b_H) if apply else (self.grads["b_O"], self.grads["b_H"])
         # forward (10a): Z_H = X W_H^T + B_H, i.e. Z_H^T = W_H X^T
-        _into(gemm(1.0, net.W_H, X.T, c=Z_H.T, overwrite_c=1), Z_H.T)
+        if issparse(X):  # a wide sparse batch (shallownet._sparse): nnz N_h multiply-adds
+            times(X, net.W_H.T, out=Z_H)
+        else:
+            _into(gemm(1.0, net.W_H, X.T, c=Z_H.T, overwrite_c=1), Z_H.T)
         relu = fused is not None and act.name == "relu"
         if relu:
             fused.relu_forward(self.Z_H, net.b_H, n)  # u_H in one pass (g' read back from it)
@@ -461,6 +501,17 @@ class Workspace:
         """
         gemm = self.gemm
         _into(gemm(alpha, U_H.T, dZ_O, beta=beta, c=W_O.T, overwrite_c=1), W_O.T)
+        if issparse(X):
+            # a wide sparse batch: (dL/dZ_H)^T X is zero but in the columns its rows hold a
+            # value in, so only those columns of W_H change (besides beta's scaling)
+            cols, G = columns_times(X, dZ_H)
+            if beta == 0.0:
+                W_H[...] = 0
+            elif beta != 1.0:
+                W_H *= beta
+            G *= alpha
+            W_H.T[cols] += G   # (the columns are distinct)
+            return
         _into(gemm(alpha, dZ_H.T, X.T, beta=beta, c=W_H, trans_b=1, overwrite_c=1), W_H)
 
     def backprop(self, X, T, n: int, scale: float = 1.0, weights=None) -> float:

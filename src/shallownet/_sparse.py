@@ -1,13 +1,23 @@
-"""scipy.sparse inputs: CSR rows densified a few at a time, never the whole matrix.
+"""scipy.sparse inputs: never the whole matrix dense; wide ones multiplied as sparse.
 
 A sparse X (CSR, CSC, COO, as a matrix or an array; what a ``ColumnTransformer`` with a
 ``OneHotEncoder`` or a ``TfidfVectorizer`` hands on) is converted to CSR once, with its stored
-values cast to the network's dtype. The products of (10a) then run on dense rows as for a
-dense X: each mini-batch is gathered from the CSR matrix into the training loop's dense batch
-buffer (:func:`gather_rows`), and each block of rows of a prediction or of an L-BFGS pass is
-written into a dense scratch block (:func:`rows_into`). The dense rows hold exactly the numbers
-``X.toarray()`` holds, so training and prediction on a sparse X give what the same X dense
-gives, only without the (N, N_i) dense copy.
+values cast to the network's dtype. Then, by its width N_i (a property of the network, never of
+a batch, so a sample's prediction still does not depend on the other samples in the call):
+
+* N_i < :data:`SPARSE_PRODUCT_MIN_FEATURES` (one-hot codes of a few columns, say): the
+  products of (10a) run on dense rows as for a dense X. Each mini-batch is gathered from the
+  CSR matrix into the training loop's dense batch buffer (:func:`gather_rows`), and each block
+  of rows of a prediction or of an L-BFGS pass is written into a dense scratch block
+  (:func:`rows_into`). The dense rows hold exactly the numbers ``X.toarray()`` holds, so
+  training and prediction give what the same X dense gives, bit for bit.
+* N_i >= :data:`SPARSE_PRODUCT_MIN_FEATURES` (tf-idf, hashed features): (10a) is the sparse
+  product X W_H^T (:func:`times`: each row from its own stored values, about nnz N_h
+  multiply-adds instead of N N_i N_h), and dL/dW_H = (dL/dZ_H)^T X touches only the columns
+  of W_H that the batch's rows hold a value in (:func:`columns_times`), as scikit-learn's MLP
+  does with its sparse products. The numbers agree with the dense X's to float rounding (the
+  sums run in another order), not bit for bit; an optimizer that keeps state for every weight
+  (Adam, momentum) or an L2 penalty still updates all of W_H each step.
 """
 
 from __future__ import annotations
@@ -16,7 +26,12 @@ import numpy as np
 from scipy import sparse as _sp
 
 __all__ = ["issparse", "as_csr", "values", "gather_rows", "rows_into", "dense_rows",
-           "rows_per_block"]
+           "rows_per_block", "sparse_products", "times", "columns_times"]
+
+#: From this many features on, a sparse X is multiplied as sparse (see the module docstring).
+#: Below it, dense rows cost little (at most N_i N_h = 1024 N_h per row) and give the dense
+#: matrix's bits.
+SPARSE_PRODUCT_MIN_FEATURES = 1024
 
 #: Elements of a dense block that a sparse pass densifies at most at a time (16 MiB of
 #: float32): bounds the memory of an L-BFGS pass or of the validation scores on wide data.
@@ -100,3 +115,32 @@ def rows_per_block(n_features: int, most: int) -> int:
     """Rows of a dense block of ``n_features`` columns within :data:`BLOCK_ELEMENTS`
     (at least 1, at most ``most``)."""
     return max(1, min(most, BLOCK_ELEMENTS // max(n_features, 1)))
+
+
+def sparse_products(X) -> bool:
+    """Whether ``X`` is a sparse matrix wide enough to be multiplied as sparse."""
+    return _sp.issparse(X) and X.shape[1] >= SPARSE_PRODUCT_MIN_FEATURES
+
+
+def times(X, W_t: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """X W_t for a canonical CSR ``X`` (n, N_i) and a dense ``W_t`` (N_i, k), e.g. W_H^T in
+    (10a): row i is the sum over row i's stored values x_ij of x_ij W_t[j], in the order of
+    their columns (scipy's CSR product), so it depends on row i alone. Into ``out`` when
+    given. ``W_t`` is used as it is when C-contiguous (W_H^T of a column-major W_H is)."""
+    if not W_t.flags.c_contiguous:
+        W_t = np.ascontiguousarray(W_t)
+    Z = np.asarray(X @ W_t)
+    if out is None:
+        return Z
+    out[...] = Z
+    return out
+
+
+def columns_times(X, dZ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(cols, G)``: the columns in which the canonical CSR ``X`` (n, N_i) holds a value, and
+    G = X[:, cols]^T dZ (len(cols), k) for a dense ``dZ`` (n, k). With dZ = dL/dZ_H this is
+    dL/dW_H^T = X^T dL/dZ_H on those columns; every other column of it is zero."""
+    cols, where = np.unique(X.indices, return_inverse=True)
+    Xc = _sp.csr_matrix((X.data, where.astype(X.indices.dtype, copy=False), X.indptr),
+                        shape=(X.shape[0], cols.size))
+    return cols, np.asarray(Xc.T @ np.ascontiguousarray(dZ))

@@ -28,6 +28,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from ._kernels import Workspace
+from ._sparse import issparse
 from .activations import Activation, get_activation
 from .outputs import Output, get_output
 
@@ -267,6 +268,11 @@ class Network:
         ``finite``: a faster check that may answer True (all finite) for the array; when it
         does not, the exact check decides.
         """
+        if issparse(X):
+            raise ValueError(
+                f"{name} is a scipy.sparse matrix: a Network's forward pass, predictions, loss "
+                "and gradients take dense rows (X.toarray()); shallownet.train and the "
+                "Classifier/Regressor estimators take it as it is")
         try:
             A = np.asarray(X)
             if A.dtype.kind not in "fiub":

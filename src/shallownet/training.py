@@ -141,9 +141,16 @@ def _as_rows(net: Network, X, name: str = "X", finite=None):
 def _logits_of(net: Network, X) -> np.ndarray:
     """z_O of (10a)/(10b) for all rows of ``X``: one forward pass, or for a sparse X one per
     block of rows made dense (``_sparse.rows_per_block``; a small X is one block, the same
-    products as the dense X gets)."""
+    products as the dense X gets), or, for a wide one, with (10a) as a sparse product."""
     if not _sparse.issparse(X):
         return net.forward(X).z_O
+    if _sparse.sparse_products(X):  # wide: (10a) as a sparse product, then (10b)
+        Z_H = _sparse.times(X, net.W_H.T)
+        Z_H += net.b_H
+        U_H = net.activation.g(Z_H, out=Z_H)
+        z_O = U_H @ net.W_O.T
+        z_O += net.b_O
+        return z_O
     N = X.shape[0]
     step = _sparse.rows_per_block(X.shape[1], N)
     parts = [net.forward(_sparse.dense_rows(X, a, min(a + step, N))).z_O

@@ -35,10 +35,10 @@ is one accepted step; its line search may evaluate f and its gradient more than 
 
 Sparse X (scipy.sparse, CSR): each block of rows is made dense in one reused buffer just
 before its back-propagation, so a pass never holds more than one dense block (at most
-``_sparse.BLOCK_ELEMENTS`` values: fewer rows per block for wide data such as tf-idf) and the
-products are the dense path's, on the same numbers. This costs writing the block's zeros on
-every evaluation, small beside the products of (10a); sparse-times-dense products would save
-that on very sparse data but would not be the same sums as the dense path's.
+``_sparse.BLOCK_ELEMENTS`` values) and the products are the dense path's, on the same numbers.
+A wide X (``_sparse.SPARSE_PRODUCT_MIN_FEATURES`` columns or more: tf-idf, hashed features) is
+multiplied as sparse instead, block by block (``shallownet._sparse``): about nnz N_h
+multiply-adds per pass instead of N N_i N_h, the same sums to float rounding.
 
 Precision: float64 by default; float32 on request computes the forward and backward passes in
 float32 and adds the blocks in float64 (scipy works in float64 on the packed vector).
@@ -109,19 +109,22 @@ def loss_and_gradient_sum(net: Network, X: np.ndarray, T: np.ndarray,
 
     A sparse ``X`` (CSR) is made dense one block at a time in a reused buffer (see the module
     docstring), with fewer rows per block when a block of ``block_rows`` would exceed
-    ``_sparse.BLOCK_ELEMENTS`` values.
+    ``_sparse.BLOCK_ELEMENTS`` values; a wide one (``_sparse.sparse_products``) is multiplied
+    as sparse, block by block.
     """
     N = X.shape[0]
     grad = np.zeros(net.n_params, np.float64)
     if N == 0:
         return 0.0, grad
     sparse = _sparse.issparse(X)
+    as_sparse = _sparse.sparse_products(X)  # a wide one: its blocks multiplied as sparse
     B = min(block_rows, N)
     if sparse:
-        B = _sparse.rows_per_block(X.shape[1], B)
         X = _sparse.as_csr(X, net.dtype)
+    if sparse and not as_sparse:
+        B = _sparse.rows_per_block(X.shape[1], B)
         dense = np.empty((B, X.shape[1]), net.dtype)
-    else:
+    elif not sparse:
         X = np.ascontiguousarray(X, dtype=net.dtype)
     ws = Workspace(net, B)
     slices = _slices(net)
@@ -129,8 +132,8 @@ def loss_and_gradient_sum(net: Network, X: np.ndarray, T: np.ndarray,
     for start in range(0, N, B):
         n = min(B, N - start)
         w = None if sample_weight is None else sample_weight[start:start + n]
-        Xb = _sparse.rows_into(X, start, start + n, dense[:n]) if sparse else \
-            X[start:start + n]
+        Xb = (_sparse.rows_into(X, start, start + n, dense[:n]) if sparse and not as_sparse
+              else X[start:start + n])
         total += float(ws.backprop(Xb, T[start:start + n], n, weights=w))
         for name, s in slices.items():
             grad[s] += ws.grads[name].ravel()

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .._sparse import gather_rows, issparse
+from .._sparse import gather_rows, issparse, sparse_products
 
 __all__ = ["BatchSource", "ArrayBatches", "ShuffleBuffer"]
 
@@ -53,7 +53,8 @@ class ArrayBatches(BatchSource):
     ``X`` may be a canonical CSR matrix (``shallownet._sparse.as_csr``) of the network's
     dtype: each batch's rows are then written dense into the same batch buffer
     (``_sparse.gather_rows``), one batch at a time, with the numbers ``X.toarray()`` holds;
-    the whole dense matrix is never built.
+    the whole dense matrix is never built. A wide one (``_sparse.sparse_products``) hands out
+    each batch's rows as a CSR matrix instead, which the training step multiplies as sparse.
     """
 
     def __init__(self, X: np.ndarray, T: np.ndarray, S: np.ndarray | None = None, *,
@@ -82,7 +83,8 @@ class ArrayBatches(BatchSource):
     def bind(self, net, batch_size: int) -> None:
         B = min(batch_size, self.n_rows)
         self.B = B
-        self.Xb = np.empty((B, self.n_features), self.X.dtype)
+        self.Xb = (None if sparse_products(self.X)  # (batches stay sparse: no dense buffer)
+                   else np.empty((B, self.n_features), self.X.dtype))
         self.Tb = np.empty((B,) + self.T.shape[1:], self.T.dtype)
         self.Sb = None if self.S is None else np.empty(B, self.S.dtype)
         self.Rb = None if self.rows is None else np.empty(B, np.intp)
@@ -90,6 +92,7 @@ class ArrayBatches(BatchSource):
     def epoch(self, rng):
         N, B, Xb, Tb = self.n_rows, self.B, self.Xb, self.Tb
         sparse = issparse(self.X)
+        as_sparse = sparse_products(self.X)
         order = rng.permutation(N) if rng is not None else np.arange(N)
         for start in range(0, N, B):
             idx = order[start:start + B]
@@ -97,17 +100,19 @@ class ArrayBatches(BatchSource):
             # mode="clip" skips a bounds check that would stage the rows through a
             # temporary buffer; idx is a permutation of 0..N-1, always in range
             rows = idx if self.rows is None else np.take(self.rows, idx, out=self.Rb[:n])
-            if sparse:  # this batch's rows, dense, into the batch buffer
-                gather_rows(self.X, rows, Xb[:n])
+            if as_sparse:  # this batch's rows, a CSR matrix of their own
+                X_b = self.X[rows]
+            elif sparse:  # this batch's rows, dense, into the batch buffer
+                X_b = gather_rows(self.X, rows, Xb[:n])
             else:
-                np.take(self.X, rows, axis=0, out=Xb[:n], mode="clip")
+                X_b = np.take(self.X, rows, axis=0, out=Xb[:n], mode="clip")
             if self.shift is not None:
-                self._standardise(Xb[:n])
+                self._standardise(X_b)
             np.take(self.T, idx, axis=0, out=Tb[:n], mode="clip")
             if self.S is None:
-                yield Xb[:n], Tb[:n]
+                yield X_b, Tb[:n]
             else:
-                yield Xb[:n], Tb[:n], np.take(self.S, idx, out=self.Sb[:n], mode="clip")
+                yield X_b, Tb[:n], np.take(self.S, idx, out=self.Sb[:n], mode="clip")
 
 
 class ShuffleBuffer:
