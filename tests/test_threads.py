@@ -295,6 +295,17 @@ def test_no_core_free_means_one_thread_without_timing_more(monkeypatch, others, 
     assert used.count(2) == timed_more + (chosen == 2) * (len(used) - 2 * P - 1)
 
 
+def test_others_running_is_not_used_on_some_of_the_cores(monkeypatch):
+    """Under taskset or a cpuset the machine-wide count holds other cores' work, which does not
+    compete for ours (a batch job on a shared node): the windows' times decide there."""
+    monkeypatch.setattr(_threads, "_cores", lambda: 2)
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 64)
+    assert _threads._others_running() is None
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 2)  # every core: counted (Linux)
+    if __import__("os").path.exists("/proc/loadavg"):
+        assert _threads._others_running() is not None
+
+
 def test_others_running_reads_the_machine():
     others = _threads._others_running()
     if not __import__("os").path.exists("/proc/loadavg"):

@@ -24,9 +24,10 @@ this process's own), the one-thread window also counts those of other processes:
 leave no core free for a second thread (one busy process on 2 cores, say), more threads can
 only wait for a busy core, and one thread is chosen without timing them (their window and the
 spin after it cost a busy 2-core machine about a fifth of a 100/128 epoch). The count is of the
-whole machine: where it holds other processes' cores too (a container limited to a few of a
-large machine's cores), it may take one thread where two would have been a little faster,
-never the other way round.
+whole machine, so it is used only where this process may run on every core (not under
+``taskset`` or a cpuset, e.g. a batch job given a few cores of a shared node, whose other
+cores' work does not compete for ours: there the windows' times decide). It can err only
+towards one thread, never towards spinning threads.
 
 ``n_threads=k`` fixes the count instead (scikit-learn's ``n_jobs`` spirit); the BLAS's own
 settings are restored when the loop ends.
@@ -73,8 +74,13 @@ def _cores() -> int:
 def _others_running() -> int | None:
     """Threads of other processes ready to run now (Linux: ``/proc/loadavg``'s 4th field,
     ``running/total``, less this process's threads in state R, which include the one asking
-    and any BLAS thread still spinning), or None where that is not known."""
+    and any BLAS thread still spinning), or None where that is not known -- also where this
+    process may run on only some of the machine's cores (``taskset``, a cpuset: a batch job on
+    a shared node), since the count is the whole machine's and the other cores' work does not
+    compete for ours (there the windows' times decide)."""
     try:
+        if _cores() < (os.cpu_count() or 1):
+            return None
         with open("/proc/loadavg", "rb") as f:
             running = int(f.read().split()[3].split(b"/")[0])
         mine = 0
