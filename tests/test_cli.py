@@ -98,6 +98,56 @@ def test_plot_is_a_valid_png(iris_model):
     assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100
 
 
+def test_plot_x_axis_counts_lbfgs_iterations(tmp_path, monkeypatch):
+    """--plot labelled the x-axis "epoch" for --optimizer lbfgs, which counts iterations (its
+    progress bar and the lines train prints say "iteration")."""
+    from matplotlib.figure import Figure
+
+    drawn, savefig = [], Figure.savefig
+
+    def record(fig, *args, **kwargs):
+        drawn.append(fig)
+        return savefig(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", record)
+    for optimizer, unit in (("lbfgs", "iteration"), ("adam", "epoch")):
+        png = tmp_path / f"{optimizer}.png"
+        result = run("train", "iris", "--optimizer", optimizer, "--epochs", 15, "--seed", 0,
+                     "--out", tmp_path / f"{optimizer}.safetensors", "--plot", png, "--quiet")
+        assert result.exit_code == 0, result.output
+        assert f"{unit}s run: " in result.stdout
+        assert png.read_bytes()[:8] == PNG_SIGNATURE
+        loss_axes, score_axes = drawn.pop().axes
+        assert (loss_axes.get_xlabel(), score_axes.get_xlabel()) == (unit, unit)
+        assert len(loss_axes.get_lines()[0].get_xdata()) == int(
+            result.stdout.split(f"{unit}s run: ")[1].split(",")[0])
+
+
+def test_export_refuses_an_output_that_is_no_onnx_file(iris_model, tmp_path):
+    """``shallownet export MODEL out.txt`` wrote ONNX bytes to out.txt (or over a data file)."""
+    model, _, _ = iris_model
+    for name in ("out.txt", "out", "predictions.csv", "other.safetensors", "curves.PNG"):
+        out = tmp_path / name
+        assert_one_line_error(run("export", model, out), "export writes an ONNX model",
+                              f"path ending in .onnx, such as {out.with_suffix('.onnx')}")
+        assert not out.exists()
+    data = tmp_path / "data.csv"
+    data.write_text("a,b,target\n1,2,0\n")
+    assert_one_line_error(run("export", model, data), "path ending in .onnx")
+    assert data.read_text() == "a,b,target\n1,2,0\n"
+    # a .onnx name that holds something else is not replaced either
+    notes = tmp_path / "notes.onnx"
+    notes.write_text("my notes")
+    assert_one_line_error(run("export", model, notes), f"OUT {notes} exists and is no ONNX "
+                          "model", "choose another path")
+    assert notes.read_text() == "my notes"
+    if hasattr(os, "mkfifo"):  # nor anything but a regular file
+        fifo = tmp_path / "pipe.onnx"
+        os.mkfifo(fifo)
+        assert_one_line_error(run("export", model, fifo), "named pipe")
+        assert fifo.is_fifo()
+
+
 def test_predict_csv_and_probabilities(iris_model, tmp_path):
     model, _, _ = iris_model
     iris = load_iris()

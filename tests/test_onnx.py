@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -177,6 +178,80 @@ def test_cli_export(tmp_path):
         f"error: no such model file: {tmp_path / 'nope'}"]
     result = CliRunner().invoke(app, ["export", str(model), str(tmp_path)])
     assert result.exit_code == 2 and "directory" in result.stderr
+
+
+def test_cli_info_shows_an_onnx_export(tmp_path, monkeypatch):
+    """``shallownet info m.onnx`` said the export was no valid shallownet model file: it shows
+    the graph's inputs, outputs and opset, and the summary of the model it was exported from;
+    without the onnx package, one line says what the file is and what to do."""
+    from test_cli import assert_one_line_error
+
+    X, y = blobs()
+    clf = Classifier(hidden_units=6, epochs=3, random_state=0).fit(X, y)
+    model = model_io.save(clf, tmp_path / "m.safetensors", metadata={"note": "blobs"})
+    exported = tmp_path / "m.onnx"
+    runner = CliRunner(env={"COLUMNS": "200"})
+    assert runner.invoke(app, ["export", str(model), str(exported), "--dtype", "float64"]
+                         ).exit_code == 0
+    of_model = runner.invoke(app, ["info", str(model)])
+    assert of_model.exit_code == 0, of_model.output
+    renamed = tmp_path / "m.bin"  # known by its opening bytes as well as by its name
+    renamed.write_bytes(exported.read_bytes())
+    for path in (exported, renamed):
+        result = runner.invoke(app, ["info", str(path)])
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert lines[0] == (f"{path}: ONNX model written by shallownet {sn.__version__} "
+                            f"(opset {ONNX_OPSET}, IR version 8)")
+        rows = [[c.strip() for c in ln.strip("│ ").split("│")] for ln in lines[4:7]]
+        assert rows == [["input", "X", "float64", "N x 4"], ["output", "label", "int64", "N"],
+                        ["output", "probabilities", "float64", "N x 3"]]
+        # the model's own summary, as info shows it for the model file
+        assert "exported from: classifier, multiclass output, float32" in lines
+        assert of_model.stdout.split("\n", 1)[1] in result.stdout
+        assert "N_h = 6" in result.stdout and "blobs" in result.stdout
+    # an ONNX file of another origin, with metadata that is no summary and escape sequences
+    proto = onnx.load(exported)
+    del proto.metadata_props[:]
+    onnx.helper.set_model_props(proto, {"shallownet": '{"N_i": "\x1b[2J"}',
+                                        "author": "\x1b]8;;http://x\x07me"})
+    proto.producer_name = "elsewhere"
+    foreign = tmp_path / "foreign.onnx"
+    onnx.save(proto, foreign)
+    result = runner.invoke(app, ["info", str(foreign)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"{foreign}: ONNX model written by elsewhere "
+                                     f"{sn.__version__}")
+    assert "no shallownet summary in its metadata" in result.stdout
+    assert "\x1b" not in result.stdout and "\\x1b]8;;http://x\\x07me" in result.stdout
+    # not an ONNX model after all
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(exported.read_bytes()[:-40] + b"\xff" * 40)
+    assert_one_line_error(runner.invoke(app, ["info", str(broken)]),
+                          f"{broken} is not a valid ONNX model")
+    junk = tmp_path / "junk.bin"  # neither named nor opening as ONNX: the model file error
+    junk.write_bytes(b"\x00" * 100)
+    assert_one_line_error(runner.invoke(app, ["info", str(junk)]),
+                          "not a valid shallownet model file")
+    # without the onnx package
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    for path in (exported, renamed):
+        assert_one_line_error(runner.invoke(app, ["info", str(path)]),
+                              f"{path} looks like an ONNX model", "pip install",
+                              "run shallownet info on the model file it was exported from")
+
+
+def test_cli_export_replaces_an_earlier_export(tmp_path):
+    """An existing ONNX model at OUT is replaced (only other files are refused)."""
+    X, y = blobs()
+    model = model_io.save(Regressor(hidden_units=3, epochs=2, random_state=0).fit(X, y),
+                          tmp_path / "r.safetensors")
+    out = tmp_path / "r.onnx"
+    for dtype in ("float32", "float64"):
+        result = CliRunner().invoke(app, ["export", str(model), str(out), "--dtype", dtype])
+        assert result.exit_code == 0, result.output
+        assert onnx.load(out).graph.input[0].type.tensor_type.elem_type == \
+            onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
 
 
 def _scaler_pipelines():

@@ -132,3 +132,20 @@ def test_plot_training_from_estimator(tmp_path):
         loss_curve_ = [0.9, 0.5, 0.4]
     fig = plot_training(SklearnLike(), None)
     np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), [0.9, 0.5, 0.4])
+
+
+def test_plot_training_counts_lbfgs_iterations():
+    """An estimator trained with L-BFGS counts iterations: the x-axis and the best one say so
+    (they said "epoch")."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((80, 2))
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    for optimizer, unit in (("lbfgs", "iteration"), ("adam", "epoch")):
+        clf = sn.Classifier(hidden_units=3, epochs=8, optimizer=optimizer, random_state=0,
+                            early_stopping=True).fit(X, y)
+        ax = plot_training(clf).axes[0]
+        assert ax.get_xlabel() == unit
+        assert clf.best_epoch_ and f"best {unit}" in [t.get_text() for t in
+                                                      ax.get_legend().get_texts()]
+    assert plot_training(clf.history_).axes[0].get_xlabel() == "epoch"  # a History: epochs
+    assert plot_curves([1.0, 0.5], unit="iteration").axes[0].get_xlabel() == "iteration"

@@ -181,11 +181,12 @@ def _draw_line(ax, w, b, x1, x2, color, j):
 # ---------------------------------------------------------------------------- training
 def plot_curves(loss: Sequence[float], val_loss: Sequence[float] | None = None,
                 val_score: Sequence[float] | None = None, path=None, *,
-                best_epoch: int | None = None) -> Figure:
+                best_epoch: int | None = None, unit: str = "epoch") -> Figure:
     """Training loss per epoch, with validation loss and score when given.
 
     The score (accuracy or R^2) gets its own axis on the right. ``best_epoch`` (1-based) is
-    marked with a dashed line.
+    marked with a dashed line. ``unit`` names the x-axis: "iteration" for L-BFGS, which counts
+    iterations, not epochs.
     """
     loss = [float(v) for v in loss]
     if not loss:
@@ -197,7 +198,7 @@ def plot_curves(loss: Sequence[float], val_loss: Sequence[float] | None = None,
     if val_loss is not None and len(val_loss):
         ax.plot(np.arange(1, len(val_loss) + 1), [float(v) for v in val_loss],
                 label="validation loss", color="tab:orange")
-    ax.set(xlabel="epoch", ylabel="mean loss per sample")
+    ax.set(xlabel=unit, ylabel="mean loss per sample")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
@@ -210,7 +211,7 @@ def plot_curves(loss: Sequence[float], val_loss: Sequence[float] | None = None,
         handles, labels = handles + h2, labels + l2
     if best_epoch:
         handles.append(ax.axvline(best_epoch, color="gray", linestyle=":"))
-        labels.append("best epoch")
+        labels.append(f"best {unit}")
     ax.legend(handles, labels, loc="best")
     return _save(fig, path)
 
@@ -220,9 +221,11 @@ def plot_training(history_or_estimator, path=None) -> Figure:
 
     Accepts a :class:`shallownet.History` (``loss``, ``val_loss``, ``val_score``), an object
     with a ``history_`` attribute holding one (a fitted ``Classifier``/``Regressor``), one with
-    scikit-learn's ``loss_curve_``, or a dict with those keys.
+    scikit-learn's ``loss_curve_``, or a dict with those keys. An estimator trained with
+    ``optimizer="lbfgs"`` gets "iteration" on the x-axis.
     """
     h = history_or_estimator
+    unit = "iteration" if getattr(h, "optimizer", None) == "lbfgs" else "epoch"
     if hasattr(h, "history_"):
         h = h.history_
     if isinstance(h, dict):
@@ -242,4 +245,4 @@ def plot_training(history_or_estimator, path=None) -> Figure:
             "shallownet.train returns), a fitted estimator, or a dict with a 'loss' list")
     loss = get("loss")
     return plot_curves([] if loss is None else loss, get("val_loss"), get("val_score"), path=path,
-                       best_epoch=get("best_epoch"))
+                       best_epoch=get("best_epoch"), unit=unit)

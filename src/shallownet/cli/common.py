@@ -134,6 +134,30 @@ def _check_outputs(outputs, inputs=()) -> None:
         earlier.append((what, Path(path)))
 
 
+def onnx_opening(path) -> bool:
+    """``path`` is a regular file that opens as a serialized ONNX ModelProto does: field 1
+    (ir_version, a small varint), then another of the model's fields (producer, graph,
+    opset_import...). A safetensors file opens with its header length, 8 bytes."""
+    from .. import io
+
+    try:
+        f, _ = io._open_regular(Path(path))  # a named pipe is not opened to wait on it
+    except ValueError:
+        return False
+    with f:
+        head = f.read(3)
+    return len(head) == 3 and head[0] == 0x08 and 0 < head[1] < 0x80 \
+        and head[2] in b"\x12\x1a\x22\x28\x32\x3a\x42"
+
+
+def looks_like_onnx(path) -> bool:
+    """An ONNX model, as export writes one: a regular file named .onnx, or one whose opening
+    bytes are an ONNX model's (:func:`onnx_opening`)."""
+    if Path(path).suffix.lower() == ".onnx" and Path(path).is_file():
+        return True
+    return onnx_opening(path)
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)

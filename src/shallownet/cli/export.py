@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from .app import ModelArgument, Precision, _console, app
-from .common import _check_outputs
-from .errors import _friendly_errors, visible
+from .common import _check_outputs, onnx_opening
+from .errors import _Fail, _friendly_errors, visible
 
 
 @app.command(short_help="Export a model as ONNX, for any ONNX runtime.",
@@ -31,6 +31,12 @@ def export(
     if not Path(model_path).exists():
         raise FileNotFoundError(f"no such model file: {model_path}")
     _check_outputs([("the ONNX model", out)], inputs=[("MODEL", model_path)])
+    if Path(out).suffix.lower() != ".onnx":  # never replace a data file, a model, a note
+        raise _Fail(f"export writes an ONNX model; give OUT a path ending in .onnx, such as "
+                    f"{Path(out).with_suffix('.onnx')}, not {out}")
+    if Path(out).is_file() and Path(out).stat().st_size and not onnx_opening(out):
+        raise _Fail(f"OUT {out} exists and is no ONNX model: export would replace it; choose "
+                    "another path, or remove the file first")
     proto = to_onnx(model_path, out, dtype=dtype.value)
     import onnx
 

@@ -1,17 +1,20 @@
-"""``shallownet info``."""
+"""``shallownet info``: a model file, or an ONNX model written by ``shallownet export``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from .app import ModelArgument, _console, app
-from .common import _short
-from .errors import _friendly_errors, visible
+from .common import _short, looks_like_onnx
+from .errors import _Fail, _friendly_errors, _one_line, visible
 
 _METADATA_ROWS = 30  # a model's own notes; more are counted, not listed
+# what export stores in an ONNX model's metadata_props besides the summary
+_EXPORT_PROPS = ("shallownet", "feature_names", "classes")
 
 
 @app.command(short_help="Show a model's architecture and training summary.",
@@ -20,29 +23,45 @@ _METADATA_ROWS = 30  # a model's own notes; more are counted, not listed
 def info(
     model_path: ModelArgument,
 ) -> None:
-    """Show the architecture and training summary of a model, like Keras summary()."""
+    """Show the architecture and training summary of a model, like Keras summary().
+
+    For an ONNX model written by export: its inputs, outputs and opset, and the summary of the
+    model it was exported from (needs the onnx package)."""
     from .. import io
 
     if not Path(model_path).exists():
         raise FileNotFoundError(f"no such model file: {model_path}")
-    d = io.describe(model_path)  # reads and checks the whole file, runs no code
+    try:
+        d = io.describe(model_path)  # reads and checks the whole file, runs no code
+    except ValueError:
+        if not looks_like_onnx(model_path):  # what export writes: shown below
+            raise
+        d = None
+    if d is None:
+        _onnx_info(model_path)
+        return
+    console = _console()
+    _summary(console, d, Text.assemble((visible(model_path), "bold"),
+                                       visible(f": {d['kind']}, {d['output']} output, "
+                                               f"{d['dtype']}")))
+
+
+def _summary(console: Console, d: dict, title: Text) -> None:
+    """The architecture table and the training summary of an ``io.describe`` dict."""
     N_i, N_h, N_o = d["N_i"], d["N_h"], d["N_o"]
     g_out = {"binary": "sigmoid (3)", "multiclass": "softmax (5)",
              "regression": "identity (7)"}.get(d["output"], d["output"])
     hidden_params = N_h * N_i + N_h
     output_params = N_o * N_h + N_o
-    console = _console()
-    console.print(Text.assemble((visible(model_path), "bold"),
-                                f": {d['kind']}, {d['output']} output, {d['dtype']}"),
-                  soft_wrap=True)
+    console.print(title, soft_wrap=True)
     table = Table()
     for col, justify in (("layer", "left"), ("units", "right"), ("function", "left"),
                          ("arrays", "left"), ("parameters", "right")):
         table.add_column(col, justify=justify)
     table.add_row("input x", f"N_i = {N_i}", "", "", "0")
-    table.add_row("hidden", f"N_h = {N_h}", f"g_act = {d['activation']}",
+    table.add_row("hidden", f"N_h = {N_h}", visible(f"g_act = {d['activation']}"),
                   f"W_H {N_h}x{N_i}, b_H {N_h}", f"{hidden_params:,}")
-    table.add_row("output", f"N_o = {N_o}", f"g_out = {g_out}",
+    table.add_row("output", f"N_o = {N_o}", visible(f"g_out = {g_out}"),
                   f"W_O {N_o}x{N_h}, b_O {N_o}", f"{output_params:,}")
     table.add_section()
     table.add_row("total", "", "", "", f"{hidden_params + output_params:,}")
@@ -67,7 +86,7 @@ def info(
             label = key.replace("_", " ")
             if key == "best_loss" and validated:  # early stopping watches the validation loss
                 label = "best validation loss"
-            summary.add_row(label, _short(value))
+            summary.add_row(visible(label), visible(_short(value)))
     if not training:
         summary.add_row("training", "none recorded (a hand-set network)")
     hyper = d.get("hyperparameters") or {}
@@ -86,8 +105,113 @@ def info(
         summary.add_row(visible(_short(str(key).replace("_", " "), 40)), visible(_short(value)))
     if len(metadata) > _METADATA_ROWS:
         summary.add_row("...", f"{len(metadata) - _METADATA_ROWS:,} more metadata entries")
-    summary.add_row("written by", f"shallownet {d.get('shallownet_version')}, format "
-                                  f"{d.get('format_version')}")
+    summary.add_row("written by", visible(f"shallownet {d.get('shallownet_version')}, format "
+                                          f"{d.get('format_version')}"))
     console.print(Text("training summary", style="bold"))
     console.print(summary)
 
+
+def _onnx_info(path: Path) -> None:
+    """Inputs, outputs and opset of an ONNX model, and the ``io.describe`` summary that
+    ``shallownet export`` keeps in its metadata_props (the model it was exported from)."""
+    from .. import io
+
+    try:
+        import onnx
+    except ImportError:
+        raise _Fail(f"{path} looks like an ONNX model (what shallownet export writes); info "
+                    "reads one with the onnx package (pip install 'shallownet[onnx]'), or run "
+                    "shallownet info on the model file it was exported from") from None
+    f, _ = io._open_regular(Path(path))
+    with f:
+        data = f.read()
+    try:
+        proto = onnx.load_model_from_string(data)
+        if not proto.HasField("graph"):
+            raise ValueError("it has no graph")
+    except Exception as exc:  # protobuf's DecodeError, or a message that is no model
+        raise _Fail(f"{path} is not a valid ONNX model ({_one_line(exc)}); write it again with "
+                    f"shallownet export MODEL {path}") from None
+    producer = " ".join(v for v in (proto.producer_name, proto.producer_version) if v)
+    opsets = ", ".join(f"opset {o.version}" if o.domain in ("", "ai.onnx")
+                       else f"opset {o.domain} {o.version}" for o in proto.opset_import)
+    console = _console()
+    console.print(Text.assemble((visible(path), "bold"), visible(
+        f": ONNX model written by {producer or 'an unnamed producer'} ("
+        + ", ".join(filter(None, [opsets, f"IR version {proto.ir_version}"])) + ")")),
+        soft_wrap=True)
+    table = Table()
+    for col in ("graph", "name", "type", "shape"):
+        table.add_column(col)
+    for role, values in (("input", proto.graph.input), ("output", proto.graph.output)):
+        for v in values:
+            table.add_row(role, visible(_short(v.name, 40)), *_onnx_type(onnx, v.type))
+    console.print(table)
+    props = {p.key: p.value for p in proto.metadata_props}
+    d = _exported_summary(props.get("shallownet"))
+    if d is not None:
+        _summary(console, d, Text.assemble(("exported from", "bold"), visible(
+            f": {d['kind']}, {d['output']} output, {d['dtype']}")))
+    else:
+        console.print("no shallownet summary in its metadata (not written by shallownet "
+                      "export)", soft_wrap=True)
+    other = {k: v for k, v in props.items() if d is None or k not in _EXPORT_PROPS}
+    if other:
+        meta = Table(show_header=False)
+        meta.add_column("key", style="bold")
+        meta.add_column("value", overflow="fold")
+        for key, value in list(other.items())[:_METADATA_ROWS]:
+            meta.add_row(visible(_short(key, 40)), visible(_short(value)))
+        if len(other) > _METADATA_ROWS:
+            meta.add_row("...", f"{len(other) - _METADATA_ROWS:,} more metadata entries")
+        console.print(Text("ONNX metadata", style="bold"))
+        console.print(meta)
+
+
+def _onnx_type(onnx, t) -> tuple[str, str]:
+    """(element type, shape) of an ONNX value's type, as numpy names them ("float32")."""
+    if t.WhichOneof("value") != "tensor_type":
+        return visible(t.WhichOneof("value") or "unknown"), ""
+    elem = t.tensor_type.elem_type
+    try:
+        name = "string" if elem == onnx.TensorProto.STRING else \
+            str(onnx.helper.tensor_dtype_to_np_dtype(elem))
+    except Exception:  # a type numpy has no name for (bfloat16, float8) or an unknown one
+        name = str(onnx.TensorProto.DataType.Name(elem)).lower() \
+            if elem in onnx.TensorProto.DataType.values() else f"type {elem}"
+    if not t.tensor_type.HasField("shape"):
+        return name, "unknown"
+    dims = [d.dim_param if d.WhichOneof("value") == "dim_param" else
+            str(d.dim_value) if d.WhichOneof("value") == "dim_value" else "?"
+            for d in t.tensor_type.shape.dim]
+    return name, visible(_short(" x ".join(dims), 60)) if dims else "scalar"
+
+
+def _exported_summary(text: str | None) -> dict | None:
+    """The ``io.describe`` dict that export keeps in the metadata, when it is one that
+    :func:`_summary` can show (the file may come from anywhere: checked, never trusted)."""
+    from .. import _safe_json
+
+    if text is None:
+        return None
+    try:  # the limits of a model file's metadata (io)
+        d = _safe_json.loads(text, max_bytes=32 * 2**20, max_depth=32, max_entries=1_000_000,
+                             what="the shallownet metadata")
+    except ValueError:
+        return None
+    if not isinstance(d, dict):
+        return None
+    if not all(type(d.get(k)) is int and d[k] > 0 for k in ("N_i", "N_h", "N_o")):
+        return None
+    if not all(isinstance(d.get(k), str) for k in ("kind", "activation", "output", "dtype")):
+        return None
+    shapes = {"training": dict, "hyperparameters": dict, "metadata": dict, "pipeline": list,
+              "classes": list, "feature_names": list}
+    if any(d.get(k) is not None and not isinstance(d[k], t) for k, t in shapes.items()):
+        return None
+    if not all(isinstance(s, dict) and isinstance(s.get("name"), str)
+               and isinstance(s.get("class"), str) for s in d.get("pipeline") or []):
+        return None
+    if not all(isinstance(n, str) for n in d.get("feature_names") or []):
+        return None
+    return d

@@ -44,7 +44,8 @@ def _epoch_callbacks() -> list:
 
 
 def plot_curves(model, path: Path, title: str = "") -> Path:
-    """Write the training loss, validation loss and validation score per epoch as a PNG.
+    """Write the training loss, validation loss and validation score per epoch (per iteration
+    for L-BFGS) as a PNG.
 
     Uses matplotlib's Agg canvas directly (no pyplot, no display needed).
     """
@@ -57,6 +58,7 @@ def plot_curves(model, path: Path, title: str = "") -> Path:
     loss = list(getattr(model, "loss_curve_", []) or [])
     val_loss = list(getattr(model, "validation_loss_curve_", None) or [])
     val_score = list(getattr(model, "validation_scores_", None) or [])
+    unit = _unit(model)
     fig = Figure(figsize=(9, 3.6), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 2, 1)
@@ -65,7 +67,7 @@ def plot_curves(model, path: Path, title: str = "") -> Path:
     if val_loss:
         ax.plot(np.arange(1, len(val_loss) + 1), val_loss, label="validation loss",
                 color="tab:orange")
-    ax.set_xlabel("epoch")
+    ax.set_xlabel(unit)
     ax.set_ylabel("mean loss per sample")
     ax.set_title("loss")
     ax.legend()
@@ -78,7 +80,7 @@ def plot_curves(model, path: Path, title: str = "") -> Path:
         ax2.text(0.5, 0.5, "no validation set\n(train with --early-stopping)", ha="center",
                  va="center", transform=ax2.transAxes)
         ax2.set_axis_off()
-    ax2.set_xlabel("epoch")
+    ax2.set_xlabel(unit)
     if title:
         fig.suptitle(title)
     from ..io import atomic_file
@@ -271,8 +273,7 @@ def report(console, result, out: Path, *, n_test: int, epochs: int, patience: in
     saved = Path(saved) if isinstance(saved, str | os.PathLike) else out
     n_iter = getattr(model, "n_iter_", None)
     best = getattr(getattr(model, "history_", None), "best_epoch", None)
-    # L-BFGS counts iterations, not epochs (its bar says "iter" too)
-    unit = "iteration" if getattr(model, "optimizer", None) == "lbfgs" else "epoch"
+    unit = _unit(model)
     if getattr(model, "stopped_early_", False) and not interrupted:
         console.print(_stop_line(n_iter, epochs, best, patience, unit), soft_wrap=True)
     if rows:
@@ -290,6 +291,11 @@ def report(console, result, out: Path, *, n_test: int, epochs: int, patience: in
         sys.stderr.write(f"interrupted: training stopped in {unit} {n_iter}; the best weights so "
                          f"far{kept} were saved to {visible(saved)}\n")
         raise typer.Exit(EXIT_INTERRUPT)
+
+
+def _unit(model) -> str:
+    """What training counted: L-BFGS counts iterations, not epochs (its bar says "iter" too)."""
+    return "iteration" if getattr(model, "optimizer", None) == "lbfgs" else "epoch"
 
 
 def _is_model_file(path: Path) -> bool:
