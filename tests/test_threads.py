@@ -295,15 +295,42 @@ def test_no_core_free_means_one_thread_without_timing_more(monkeypatch, others, 
     assert used.count(2) == timed_more + (chosen == 2) * (len(used) - 2 * P - 1)
 
 
-def test_others_running_is_not_used_on_some_of_the_cores(monkeypatch):
+def _stat(pid, name, state, core):
+    # proc(5)'s stat: pid (comm) state ... with the processor as field 39
+    return f"{pid} ({name}) {state} " + " ".join(["0"] * 35) + f" {core} 0 0\n"
+
+
+def _fake_proc(tmp_path, loadavg, threads):
+    """A /proc with ``loadavg`` and ``threads`` {pid: [(state, core), ...]} ("self": ours)."""
+    (tmp_path / "loadavg").write_text(loadavg)
+    for pid, states in threads.items():
+        for i, (state, core) in enumerate(states):
+            d = tmp_path / str(pid) / "task" / f"{i + 1}"
+            d.mkdir(parents=True)
+            (d / "stat").write_text(_stat(i + 1, "a) R (b", state, core))  # a name with ")"
+    (tmp_path / "sys").mkdir()  # (not a process)
+    return tmp_path
+
+
+@pytest.mark.parametrize("cpus, loadavg, scan_most, expected", [
+    (16, "0.5 0.4 0.3 4/300 99\n", 2000, 2),     # taskset 0,1: the two R threads on 0 and 1
+    (2, "0.5 0.4 0.3 4/300 99\n", 2000, 3),      # every core: the machine-wide count
+    (16, "0.5 0.4 0.3 4/300 99\n", 100, None),   # too many threads to look at: not known
+    (16, "0.5 0.4 0.3 1/300 99\n", 100, 0)])     # only ours run: nothing to look at
+def test_others_running_counts_other_processes_on_our_cores(monkeypatch, tmp_path, cpus,
+                                                            loadavg, scan_most, expected):
     """Under taskset or a cpuset the machine-wide count holds other cores' work, which does not
-    compete for ours (a batch job on a shared node): the windows' times decide there."""
-    monkeypatch.setattr(_threads, "_cores", lambda: 2)
-    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 64)
-    assert _threads._others_running() is None
-    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 2)  # every core: counted (Linux)
-    if __import__("os").path.exists("/proc/loadavg"):
-        assert _threads._others_running() is not None
+    compete for ours (a batch job on a shared node): only other processes' runnable threads on
+    the cores this process may use count."""
+    proc = _fake_proc(tmp_path, loadavg, {
+        "self": [("R", 0), ("S", 1)],
+        __import__("os").getpid(): [("R", 0)],   # ourselves by number: not counted twice
+        100: [("R", 0), ("S", 0)], 101: [("R", 5)], 102: [("S", 1)], 103: [("R", 1)]})
+    monkeypatch.setattr(_threads, "_PROC", str(proc))
+    monkeypatch.setattr(_threads, "_SCAN_MOST", scan_most)
+    monkeypatch.setattr(_threads, "_allowed", lambda: {0, 1})
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: cpus)
+    assert _threads._others_running() == expected
 
 
 def test_others_running_reads_the_machine():

@@ -24,10 +24,10 @@ this process's own), the one-thread window also counts those of other processes:
 leave no core free for a second thread (one busy process on 2 cores, say), more threads can
 only wait for a busy core, and one thread is chosen without timing them (their window and the
 spin after it cost a busy 2-core machine about a fifth of a 100/128 epoch). The count is of the
-whole machine, so it is used only where this process may run on every core (not under
-``taskset`` or a cpuset, e.g. a batch job given a few cores of a shared node, whose other
-cores' work does not compete for ours: there the windows' times decide). It can err only
-towards one thread, never towards spinning threads.
+whole machine; where this process may run on only some cores (``taskset``, a cpuset: a
+batch job given a few cores of a shared node) only other processes' threads on those cores
+count (see :func:`_others_running`). It can err only towards one thread, never towards
+spinning threads.
 
 ``n_threads=k`` fixes the count instead (scikit-learn's ``n_jobs`` spirit); the BLAS's own
 settings are restored when the loop ends.
@@ -63,36 +63,68 @@ _MARGIN = 0.9     # one thread is chosen when its batches take under 0.9x as lon
 _controller = None
 
 
-def _cores() -> int:
-    """The cores this process may run on."""
+def _allowed() -> set[int] | None:
+    """The cores this process may run on (None where that is not known)."""
     try:
-        return len(os.sched_getaffinity(0))
+        return set(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
-        return os.cpu_count() or 1
+        return None
+
+
+def _cores() -> int:
+    """How many cores this process may run on."""
+    allowed = _allowed()
+    return len(allowed) if allowed else os.cpu_count() or 1
+
+
+_PROC = "/proc"
+_SCAN_MOST = 2000  # threads on the machine up to which other processes' are looked at
+
+
+def _thread_states(task_dir: str):
+    """(state, last core) of each thread listed in ``task_dir`` (a /proc/PID/task folder)."""
+    for tid in os.listdir(task_dir):
+        try:
+            with open(f"{task_dir}/{tid}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:  # the thread has ended
+            continue
+        rest = stat[stat.rindex(b")") + 2:].split()  # the name, in brackets, may hold anything
+        yield rest[0], int(rest[36])  # fields 3 (state) and 39 (processor) of proc(5)
 
 
 def _others_running() -> int | None:
-    """Threads of other processes ready to run now (Linux: ``/proc/loadavg``'s 4th field,
-    ``running/total``, less this process's threads in state R, which include the one asking
-    and any BLAS thread still spinning), or None where that is not known -- also where this
-    process may run on only some of the machine's cores (``taskset``, a cpuset: a batch job on
-    a shared node), since the count is the whole machine's and the other cores' work does not
-    compete for ours (there the windows' times decide)."""
+    """Threads of other processes ready to run now on the cores this process may use, or None
+    where that is not known (not Linux).
+
+    Linux's ``/proc/loadavg`` (4th field, ``running/total``) counts the whole machine's
+    runnable threads; this process's own in state R (the one asking, and any BLAS thread still
+    spinning) are taken off. Where the process may run on only some cores (``taskset``, a
+    cpuset: a batch job on a shared node), the other cores' work does not compete for ours:
+    when the machine-wide count is not zero, the other processes' runnable threads are looked
+    at one by one (proc(5)'s stat: state R and the core they are on), on machines of up to
+    ``_SCAN_MOST`` threads (a few ms); beyond that, None (the windows' times decide)."""
     try:
-        if _cores() < (os.cpu_count() or 1):
+        with open(f"{_PROC}/loadavg", "rb") as f:
+            running, total = (int(v) for v in f.read().split()[3].split(b"/"))
+        mine = sum(state == b"R" for state, _ in _thread_states(f"{_PROC}/self/task"))
+        others = max(0, running - mine)
+        allowed = _allowed()
+        if others == 0 or allowed is None or len(allowed) >= (os.cpu_count() or 1):
+            return others
+        if total > _SCAN_MOST:
             return None
-        with open("/proc/loadavg", "rb") as f:
-            running = int(f.read().split()[3].split(b"/")[0])
-        mine = 0
-        for tid in os.listdir("/proc/self/task"):
-            try:
-                with open(f"/proc/self/task/{tid}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:  # the thread has ended
+        me = str(os.getpid())
+        count = 0
+        for pid in os.listdir(_PROC):
+            if not pid.isdigit() or pid == me:
                 continue
-            end = stat.rindex(b")")  # the name, in brackets, may hold anything
-            mine += stat[end + 2:end + 3] == b"R"
-        return max(0, running - mine)
+            try:
+                count += sum(state == b"R" and core in allowed
+                             for state, core in _thread_states(f"{_PROC}/{pid}/task"))
+            except OSError:  # the process has ended, or is not ours to read
+                continue
+        return count
     except (OSError, ValueError, IndexError):
         return None
 
