@@ -511,3 +511,24 @@ def test_a_saved_network_predicts_each_row_as_in_any_batch_in_the_commands(tmp_p
     expected = (model.predict(X[:1]).ravel().tolist()
                 + (model.predict_proba(X[:1])[0].tolist() if extra else []))
     np.testing.assert_allclose([float(v) for v in first], expected, rtol=1e-7)  # as printed
+
+
+def test_multiclass_loss_and_grad_on_batches_longer_than_the_kept_row_numbers():
+    """(18)/(19) on 300 and then 5 rows: the row numbers kept between batches grow as needed."""
+    from shallownet import outputs
+
+    rng = np.random.default_rng(3)
+    out = outputs.get_output("multiclass")
+    for n in (300, 5, 1000):
+        z = rng.normal(size=(n, 4)).astype(np.float32)
+        t = rng.integers(0, 4, n)
+        grad = np.empty_like(z)
+        loss = out.loss_and_grad(z, t, grad)
+        u = np.exp(z - z.max(axis=1, keepdims=True))
+        u /= u.sum(axis=1, keepdims=True)
+        r = np.eye(4)[t]
+        np.testing.assert_allclose(grad, u - r, rtol=1e-5, atol=1e-6)
+        expected = np.sum(np.log(np.exp(z.astype(np.float64)).sum(axis=1)) - z[np.arange(n), t])
+        assert loss == pytest.approx(expected, rel=1e-5)
+    rows = outputs._rows(700)
+    assert np.array_equal(rows, np.arange(700)) and not rows.flags.writeable

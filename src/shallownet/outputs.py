@@ -27,6 +27,23 @@ from .activations import sigmoid
 __all__ = ["Output", "Binary", "Multiclass", "Regression", "OUTPUTS", "get_output"]
 
 
+_ROWS = np.arange(256)
+
+
+def _rows(n: int) -> np.ndarray:
+    """0, 1, ..., n - 1 (read-only; a slice of one array kept for the training loop's batches)."""
+    global _ROWS
+    rows = _ROWS  # (one read: another thread may put a longer one in its place meanwhile)
+    if n > rows.shape[0]:
+        rows = np.arange(max(n, 2 * rows.shape[0]))
+        rows.flags.writeable = False
+        _ROWS = rows
+    return rows[:n]
+
+
+_ROWS.flags.writeable = False
+
+
 def _as_2d(z):
     z = np.asarray(z)
     return z[None, :] if z.ndim == 1 else z
@@ -170,7 +187,7 @@ class Multiclass(Output):
         One max-shift and one exp serve both: with s = z - max(z) and S = sum_l e^{s_l},
         g_loss = ln S - s_y and dg_loss/dz = e^{s}/S - r.
         """
-        rows = np.arange(z_O.shape[0])
+        rows = _rows(z_O.shape[0])
         np.subtract(z_O, z_O.max(axis=1, keepdims=True), out=out)
         picked = out[rows, t]
         np.exp(out, out=out)
