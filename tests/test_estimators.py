@@ -208,6 +208,64 @@ def test_multiclass_string_labels():
     assert list(clf.feature_names_in_) == list("abcd")
 
 
+@pytest.mark.parametrize("y", [[10**23, 5] * 20, pd.Series([10**23, 5] * 20, dtype=object),
+                               [2**64, -1] * 20, [2**63, -1] * 20])
+def test_labels_beyond_64_bits_stay_exact_python_ints(tmp_path, y):
+    """They crashed with numpy's OverflowError ("Python int too large to convert to C long")."""
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    expected = sorted(set(y))
+    clf = Classifier(epochs=2, random_state=0).fit(X, y)
+    assert clf.classes_.tolist() == expected
+    assert all(type(v) is int for v in clf.classes_.tolist())
+    pred = clf.predict(X)
+    assert set(pred.tolist()) <= set(expected) and all(type(v) is int for v in pred.tolist())
+    assert clf.predict_proba(X).shape == (40, 2)
+    assert clf.score(X, y) == np.mean(pred == np.asarray(list(y), dtype=object))
+    back = sn.load(sn.save(clf, tmp_path / "m.safetensors"))
+    assert back.classes_.tolist() == clf.classes_.tolist()
+    assert back.predict(X).tolist() == pred.tolist() and back.score(X, y) == clf.score(X, y)
+    assert sn.io.describe(tmp_path / "m.safetensors")["classes"] == expected
+
+
+def test_labels_beyond_64_bits_in_partial_fit_class_weight_and_early_stopping(tmp_path):
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    clf = Classifier(epochs=1, random_state=0).partial_fit(X, [10**23, 5] * 20,
+                                                           classes=[10**30, 5, 10**23])
+    assert clf.partial_fit(X, [10**30] * 40).classes_.tolist() == [5, 10**23, 10**30]
+    weighted = Classifier(epochs=1, class_weight={10**23: 2.0}, early_stopping=True,
+                          random_state=0).fit(X, [10**23, 5] * 20)
+    back = sn.load(sn.save(weighted, tmp_path / "m.safetensors"))
+    assert back.class_weight == {10**23: 2.0} and back.classes_.tolist() == [5, 10**23]
+    # a list numpy would make inexact floats (2**63 and 1) keeps its ints
+    assert Classifier(epochs=1).fit(X, [2**63, 1] * 20).classes_.tolist() == [1, 2**63]
+    with pytest.raises(ValueError, match=r"y mixes whole numbers and floats, and the whole "
+                                         r"number 10000000000000000000\.\.\. \(401 digits\) is "
+                                         r"too large for a float"):
+        Classifier(epochs=1).fit(X, pd.Series([10**400, 0.5] * 20, dtype=object))
+
+
+@pytest.mark.filterwarnings("ignore:A column-vector y was passed")  # (n, 1): as scikit-learn
+@pytest.mark.parametrize("column, expected", [
+    (pd.array([False, True] * 20, dtype="boolean"), [False, True]),
+    (pd.array([0, 1] * 20, dtype="Int64"), [0, 1])])
+def test_a_one_column_data_frame_target_is_read_as_its_column(column, expected):
+    """A one-column DataFrame of a nullable dtype came back as floats: classes_ [0., 1.]."""
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    frame = pd.DataFrame({"t": column})
+    clf = Classifier(epochs=1, random_state=0).fit(X, frame)
+    series = Classifier(epochs=1, random_state=0).fit(X, frame["t"])
+    assert clf.classes_.tolist() == series.classes_.tolist() == expected
+    assert clf.classes_.dtype == series.classes_.dtype
+    assert type(clf.predict(X[:1]).tolist()[0]) is type(expected[0])
+    assert clf.score(X, frame) == series.score(X, frame["t"])
+    assert Classifier(epochs=1).partial_fit(X, frame, classes=expected).classes_.tolist() == \
+        expected
+    frame.iloc[3, 0] = pd.NA
+    with pytest.raises(ValueError, match=r"y contains missing labels \(1 of 40, the first <NA> "
+                                         r"at row 3\); drop those samples"):
+        Classifier(epochs=1).fit(X, frame)
+
+
 def test_multi_output_regression():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, 3))
@@ -290,6 +348,46 @@ def test_partial_fit_needs_the_classes_first():
         clf.partial_fit(X, y + 1)
 
 
+@pytest.mark.parametrize("classes, match", [
+    (pd.array([0, 1, None], dtype="Int64"), r"classes contains a missing label \(<NA> at "
+                                            r"position 2\); list only the labels"),
+    ([0, 1, None], r"classes contains a missing label \(None at position 2\)"),
+    (["a", "b", None], r"classes contains a missing label \(None at position 2\)"),
+    ([0, 1, np.nan], r"classes contains a missing label \(NaN at position 2\)"),
+    ({0, 1}, r"classes must be a 1-D list of the class labels, got set \{0, 1\}; e.g. "
+             r"classes=\[0, 1\]"),
+    (2, r"classes must be a 1-D list of the class labels, got int 2"),
+    ([[0, 1]], r"classes must be a 1-D list of the class labels, got list \[\[0, 1\]\] of "
+               r"shape \(1, 2\)"),
+    ([0, 0.5, 1], r"classes must be class labels \(ints, strings or bools\), got continuous "
+                  r"values \(e.g. 0.5\)"),
+    ([0, 1, np.inf], r"classes must be class labels .*continuous values \(e.g. inf\)"),
+    ([0], r"classes lists only one class \(0\)"),
+])
+def test_partial_fit_names_bad_classes(classes, match):
+    """These were reported as problems of y ("y should be a 1d array", "y contains NaN")."""
+    X, y = _xy()
+    with pytest.raises(ValueError, match=match):
+        Classifier(epochs=1).partial_fit(X, y, classes=classes)
+    fitted = Classifier(epochs=1).partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match=match):  # later calls check them too
+        fitted.partial_fit(X, y, classes=classes)
+
+
+@pytest.mark.parametrize("classes, expected", [
+    ([0, 1, 2], [0, 1, 2]), ([1, 0], [0, 1]), ([1, 0, 0], [0, 1]), (range(2), [0, 1]),
+    (pd.Index([0, 1]), [0, 1]), (pd.array([0, 1], dtype="Int64"), [0, 1])])
+def test_partial_fit_takes_classes_as_scikit_learn_does(classes, expected):
+    X, y = _xy()
+    clf = Classifier(epochs=1).partial_fit(X, y, classes=classes)
+    assert clf.classes_.tolist() == expected
+    clf.partial_fit(X, y, classes=classes)
+    with pytest.raises(ValueError, match=r"classes=\['0', '2'\] differ from the classes of the "
+                                         r"first call \['0', '1'\]; they cannot change"):
+        Classifier(epochs=1).partial_fit(X, y.astype(str), classes=["0", "1"]).partial_fit(
+            X, y.astype(str), classes=np.array(["0", "2"]))
+
+
 # ---------------------------------------------------------------------------- early stopping
 def test_early_stopping_restores_the_best_weights():
     rng = np.random.default_rng(0)
@@ -330,6 +428,37 @@ def test_early_stopping_refuses_a_split_that_leaves_a_class_out_of_training(X, y
                                          "to train on; pass more samples"):
         Classifier(epochs=3, early_stopping=True, random_state=0).fit(X, y)
     Classifier(epochs=3, random_state=0).fit(X, y)  # without early stopping: trained on all
+
+
+def test_early_stopping_says_which_part_of_the_split_has_zero_weight():
+    """It said "sample_weight is zero for every sample" when 5 samples weighed 1."""
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    y = (X[:, 0] > 0).astype(int)
+    sw = np.zeros(100)
+    sw[:5] = 1
+    for est in (Classifier(epochs=5, early_stopping=True, random_state=1),
+                Classifier(optimizer="lbfgs", epochs=5, early_stopping=True, random_state=1)):
+        with pytest.raises(ValueError, match=r"early_stopping holds out 10 of the 100 samples "
+                                             r"for validation, and every one of them has "
+                                             r"sample_weight 0 \(only 5 of the 100 weigh more "
+                                             r"than 0\), so the validation loss cannot be "
+                                             r"measured; use a larger validation_fraction, fewer "
+                                             r"zero weights, or early_stopping=False"):
+            est.fit(X, y, sample_weight=sw)
+    Classifier(epochs=5, random_state=1).fit(X, y, sample_weight=sw)  # without: it trains
+    said = set()
+    for k in range(10):  # one positive weight lands in one part or the other
+        one = np.zeros(100)
+        one[k] = 1
+        with pytest.raises(ValueError, match=r"(every one of them has sample_weight 0|which "
+                                             r"leaves 50 to train on, every one with "
+                                             r"sample_weight 0 \(only 1 of the 100 weigh more "
+                                             r"than 0\): nothing to train on; use a smaller "
+                                             r"validation_fraction)") as info:
+            Regressor(epochs=2, early_stopping=True, validation_fraction=0.5,
+                      random_state=0).fit(X, X[:, 0], sample_weight=one)
+        said.add("train" if "nothing to train on" in str(info.value) else "validation")
+    assert said == {"train", "validation"}
 
 
 # ---------------------------------------------------------------------------- callbacks
@@ -402,6 +531,107 @@ def test_nan_or_inf_in_y(value):
         Classifier(epochs=1).fit(X, yf)
     with pytest.raises(ValueError, match="missing labels"):
         Classifier(epochs=1).fit(X, np.array(["a", None] * 10, dtype=object))
+
+
+def _na_labels(kind):
+    """40 labels, the 4th missing as pandas writes it (pd.NA, or NaT)."""
+    yes = np.where(np.arange(40) % 2 == 1, "yes", "no")
+    if kind in ("string", "string[pyarrow]"):
+        y = pd.Series(yes, dtype=kind)
+        y[3] = pd.NA
+        return y
+    values = {"object ints": [0, 1] * 20, "object strings": list(yes)}.get(kind, list(yes))
+    values[3] = pd.NaT if kind == "object NaT" else pd.NA
+    y = pd.Series(values, dtype=object)
+    return y.to_frame("t") if kind == "data frame" else y
+
+
+@pytest.mark.parametrize("kind", ["string", "string[pyarrow]", "object ints", "object strings",
+                                  "object NaT", "data frame"])
+def test_missing_labels_written_as_pd_na(kind):
+    """pd.NA was reported as "y mixes labels of different types ... np.asarray(y, dtype=str)",
+    a fix that would have made "<NA>" a class."""
+    if kind == "string[pyarrow]":
+        pytest.importorskip("pyarrow")
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = _na_labels(kind)
+    shown = "NaT" if kind == "object NaT" else "<NA>"
+    match = rf"y contains missing labels \(1 of 40, the first {shown} at row 3\); drop those " \
+            "samples or fill in their labels"
+    with pytest.raises(ValueError, match=match):
+        Classifier(epochs=1).fit(X, y)
+    labels = ["no", "yes"] if kind != "object ints" else [0, 1]
+    with pytest.raises(ValueError, match=match):
+        Classifier(epochs=1).partial_fit(X, y, classes=labels)
+    fitted = Classifier(epochs=1, random_state=0).fit(X, np.resize(labels, 40))
+    with pytest.raises(ValueError, match=match):
+        fitted.score(X, y)
+    with pytest.raises(ValueError, match=match):
+        fitted.partial_fit(X, np.resize(labels, 40), validation_data=(X, y))
+
+
+def test_a_regressor_names_missing_and_non_numeric_targets():
+    """pd.NA in an object column raised pandas' TypeError; a category column of strings numpy's
+    bare "could not convert string to float: 'a'"."""
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    for y in (pd.Series([1.0] * 39 + [pd.NA], dtype=object), [1.0] * 39 + [pd.NA],
+              pd.Series([1.0] * 39 + [None], dtype=object)):
+        first = "None" if y[39] is None else "<NA>"
+        match = rf"y contains 1 missing value\(s\) \(the first, {first}, at row 39\); " \
+                "shallownet needs finite numbers: drop those samples or fill in their targets"
+        with pytest.raises(ValueError, match=match):
+            Regressor(epochs=1).fit(X, y)
+        with pytest.raises(ValueError, match=match):
+            Regressor(epochs=1).partial_fit(X, y)
+        with pytest.raises(ValueError, match=match):
+            Regressor(epochs=1, random_state=0).fit(X, X[:, 0]).score(X, y)
+    frame = pd.DataFrame({"a": pd.Series([1.0] * 39 + [pd.NA], dtype=object), "b": 1.0})
+    with pytest.raises(ValueError, match=r"missing value\(s\) \(the first, <NA>, at row 39, "
+                                         r"column 0\)"):
+        Regressor(epochs=1).fit(X, frame)
+    with pytest.raises(ValueError, match=r"y must be numeric for a Regressor \(could not convert "
+                                         r"string to float: 'a'\); for class labels use "
+                                         r"shallownet.Classifier"):
+        Regressor(epochs=1).fit(X, pd.Series(["a", "b"] * 20, dtype="category"))
+    reg = Regressor(epochs=1, random_state=0).fit(X, pd.Series([1.0, 2.0] * 20, dtype="category"))
+    assert reg.score(X, X[:, 0]) == r2_score(X[:, 0], reg.predict(X))
+
+
+def test_a_numeric_column_with_pd_na_is_said_to_hold_missing_values():
+    """It was called non-numeric, with a hint to one-hot encode it."""
+    X, y = _xy()
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    df["n"] = pd.Series([1, pd.NA] * 10, dtype=object)
+    match = (r"X column\(s\) \['n'\] hold numbers with missing values \('n': 10 of 20, the "
+             r"first <NA> at row 1\); shallownet needs a number in every cell: convert the "
+             r"column\(s\) to numbers \(pd.to_numeric\(X\['n'\]\) or .astype\('Float64'\)\) "
+             r"and impute the missing values \(e.g. sklearn.impute.SimpleImputer")
+    with pytest.raises(ValueError, match=match):
+        Classifier(epochs=1).fit(df, y)
+    fitted = Classifier(epochs=1).fit(df.fillna(0).astype(float), y)
+    with pytest.raises(ValueError, match=match):
+        fitted.predict(df)
+    from sklearn.impute import SimpleImputer  # the fix it names works
+
+    assert make_pipeline(SimpleImputer(), Classifier(epochs=1)).fit(
+        df.assign(n=pd.to_numeric(df["n"])), y).n_features_in_ == 4
+    df["n"] = pd.Series(["x", pd.NA] * 10, dtype=object)  # text with gaps: still non-numeric
+    with pytest.raises(ValueError, match=r"non-numeric column\(s\) \['n'\]"):
+        Classifier(epochs=1).fit(df, y)
+
+
+def test_minus_inf_is_said_as_minus_inf_and_scoring_on_a_real_target_says_so():
+    X, y = _xy()
+    clf = Classifier(epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match=r"X contains 1 NaN or infinite value\(s\) \(the first, "
+                                         r"-inf, at row 0, column 0\)"):
+        clf.predict(np.array([[-np.inf, 0.0, 0.0]]))
+    with pytest.raises(ValueError, match=r"\(the first, inf, at row 0, column 1\)"):
+        clf.predict(np.array([[0.0, np.inf, 0.0]]))
+    with pytest.raises(ValueError, match=r"^y holds continuous values \(e.g. 0.125\d*\), not class "
+                                         r"labels: score\(X, y\) is the accuracy of the "
+                                         r"predicted classes"):
+        clf.score(X, X[:, 0])
 
 
 def test_wrong_number_of_features_at_predict():

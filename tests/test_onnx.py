@@ -115,6 +115,18 @@ def test_classifier_labels_of_any_type(kind):
     np.testing.assert_array_equal(got, clf.predict(X))
 
 
+@pytest.mark.parametrize("labels", [np.array([10**23, 5], dtype=object),
+                                    np.array([2**63, 1], dtype=np.uint64)])
+def test_integer_labels_beyond_int64_are_refused_with_the_fix(labels):
+    """ONNX holds integer labels as int64: numpy's OverflowError was all that was said."""
+    X, y = blobs()
+    clf = Classifier(hidden_units=6, epochs=1, random_state=0).fit(X, labels[y % 2])
+    with pytest.raises(TypeError, match=rf"class label {max(labels)} does not fit the int64 "
+                                        r"tensor ONNX holds integer labels in; fit the model "
+                                        r"with the labels as strings"):
+        sn.to_onnx(clf)
+
+
 @pytest.mark.parametrize("d", [1, 3])
 def test_regressor_values(d):
     X, y = blobs()

@@ -447,6 +447,10 @@ def test_labels_that_cannot_match_are_one_line_naming_both(tmp_path, model_label
     (np.array(["True", "false"]), np.array([False, True]), np.array([True, False])),
     (np.array([1, 0]), np.array([False, True]), np.array([True, False])),
     (np.array([1, 0], dtype=object), np.array([0, 1]), np.array([1, 0], dtype=object)),
+    # whole numbers beyond a double's 2**53 and int64, read as text: exact
+    (np.array(["100000000000000000000000", "5"]), np.array([5, 10**23], dtype=object),
+     np.array([10**23, 5], dtype=object)),
+    (np.array(["9007199254740993", "1"]), np.array([1, 2**53 + 1]), np.array([2**53 + 1, 1])),
 ])
 def test_align_labels(y, classes, expected):
     out = workflow.align_labels(y, classes)

@@ -58,8 +58,55 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # ---------------------------------------------------------------------------- input checks
-def _non_numeric_columns(X) -> list:
-    """Names of the columns of a data frame that cannot be read as numbers."""
+def _is_missing(value) -> bool:
+    """None, NaN, or pandas' NA or NaT: a missing label or value (pandas need not be
+    installed: its two markers are known by their types)."""
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(value))
+    kind = type(value)
+    return kind.__name__ in ("NAType", "NaTType") and kind.__module__.startswith("pandas")
+
+
+def _first_missing(values: np.ndarray):
+    """(how many, the position of the first, the first) of the missing entries of an object
+    array (None, NaN, pd.NA, pd.NaT), or None when every entry is there."""
+    flat = values.ravel()
+    if all(issubclass(kind, str | int | np.integer | np.bool_) for kind in set(map(type, flat))):
+        return None  # (strings or whole numbers, the usual labels: one quick pass)
+    missing = np.fromiter(map(_is_missing, flat), bool, flat.size)
+    if not missing.any():
+        return None
+    k = int(np.argmax(missing))
+    where = tuple(int(i) for i in np.unravel_index(k, values.shape))
+    return int(missing.sum()), where, flat[k]
+
+
+def _missing_text(value) -> str:
+    """A missing value as a message shows it: None, NaN, <NA> or NaT."""
+    if value is None:
+        return "None"
+    return "NaN" if isinstance(value, float | np.floating) else str(value)
+
+
+def _missing_labels_error(name: str, count: int, n: int, where, value) -> ValueError:
+    if name == "classes":
+        return ValueError(
+            f"classes contains a missing label ({_missing_text(value)} at position "
+            f"{where[0]}); list only the labels a sample can have, e.g. classes=np.unique(y) of "
+            "the samples that have one")
+    return ValueError(
+        f"{name} contains missing labels ({count} of {n}, the first {_missing_text(value)} at "
+        f"row {where[0]}); drop those samples or fill in their labels")
+
+
+def _non_numeric_columns(X, missing: list | None = None) -> list:
+    """Names of the columns of a data frame that cannot be read as numbers; a column of
+    numbers that cannot be read only because of missing values (pd.NA in an object column)
+    goes to ``missing`` instead, when given."""
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(X, "columns") or not hasattr(dtypes, "items"):
         return []
@@ -73,6 +120,16 @@ def _non_numeric_columns(X) -> list:
         try:
             np.asarray(X[col], dtype=np.float64)
         except (TypeError, ValueError):
+            values = np.asarray(X[col], dtype=object)
+            if missing is not None and _first_missing(values) is not None:
+                try:  # numbers once the missing values are taken out?
+                    np.asarray([v for v in values.ravel() if not _is_missing(v)],
+                               dtype=np.float64)
+                except (TypeError, ValueError):
+                    pass
+                else:
+                    missing.append(col)
+                    continue
             bad.append(col)
     return bad
 
@@ -87,10 +144,11 @@ def _check_finite(A: np.ndarray, name: str) -> None:
     if _sparse.issparse(A):  # the first stored one, in row-major order
         k = int(np.flatnonzero(bad)[0])
         where = (int(np.searchsorted(A.indptr, k, side="right")) - 1, int(A.indices[k]))
-        what = "NaN" if np.isnan(values[k]) else "inf"
+        first = values[k]
     else:
         where = np.argwhere(bad)[0]
-        what = "NaN" if np.isnan(A[tuple(where)]) else "inf"
+        first = A[tuple(where)]
+    what = "NaN" if np.isnan(first) else "-inf" if np.real(first) < 0 else "inf"
     pos = f"row {where[0]}" + (f", column {where[1]}" if A.ndim == 2 else "")
     fix = ("impute the missing values (e.g. sklearn.impute.SimpleImputer in a Pipeline) or drop "
            "those rows" if name == "X" else "drop those samples or fill in their targets")
@@ -98,6 +156,27 @@ def _check_finite(A: np.ndarray, name: str) -> None:
         f"{name} contains {int(bad.sum())} NaN or infinite value(s) (the first, {what}, at "
         f"{pos}); shallownet needs finite numbers: {fix}"
     )
+
+
+def _check_missing_targets(y) -> None:
+    """A ValueError naming the first missing value (None, NaN, pd.NA, pd.NaT) of a target held
+    as Python objects (a list, an object column), which numpy cannot all read as NaN."""
+    if y is None or _sparse.issparse(y):
+        return
+    dtypes = list(y.dtypes) if hasattr(y, "columns") else [getattr(y, "dtype", None)]
+    if not hasattr(y, "shape") or any(d == np.dtype(object) for d in dtypes):
+        try:
+            values = np.asarray(y, dtype=object)
+        except (TypeError, ValueError):  # ragged: the shape checks say what is wrong
+            return
+        first = _first_missing(values) if values.ndim in (1, 2) else None
+        if first is not None:
+            count, where, value = first
+            pos = f"row {where[0]}" + (f", column {where[1]}" if values.ndim == 2 else "")
+            raise ValueError(
+                f"y contains {count} missing value(s) (the first, {_missing_text(value)}, at "
+                f"{pos}); shallownet needs finite numbers: drop those samples or fill in their "
+                "targets")
 
 
 def _check_float32_range(A: np.ndarray, name: str, dtype_name: str) -> None:
@@ -128,22 +207,31 @@ def label_kind(value) -> str:
     return type(value).__name__
 
 
-def _nullable_to_numpy(y):
+def _nullable_to_numpy(y, name: str = "y"):
     """pandas' nullable Int64/boolean labels as int64/bool (not float, as a plain conversion
-    would make them), so predictions come back in the labels' own type."""
+    would make them), so predictions come back in the labels' own type; a one-column data
+    frame of them as its column, shape (n, 1)."""
+    if getattr(y, "ndim", None) == 2 and hasattr(y, "columns") and hasattr(y, "iloc") \
+            and y.shape[1] == 1:
+        column = y.iloc[:, 0]
+        out = _nullable_to_numpy(column, name)
+        return y if out is column else out[:, None]
     dt = getattr(y, "dtype", None)
     if isinstance(dt, np.dtype) or getattr(dt, "kind", None) not in ("i", "u", "b") \
             or not hasattr(y, "to_numpy"):
         return y
-    if bool(np.asarray(y.isna()).any()):
-        raise ValueError("y contains missing labels (<NA>); drop those samples or fill in "
-                         "their labels")
+    missing = np.asarray(y.isna(), dtype=bool)
+    if missing.any():
+        first = int(np.argmax(missing))
+        raise _missing_labels_error(name, int(missing.sum()), missing.shape[0], (first,),
+                                    y.iloc[first] if hasattr(y, "iloc") else y[first])
     return y.to_numpy(dtype=dt.numpy_dtype)
 
 
-def _typed_labels(y: np.ndarray) -> np.ndarray:
+def _typed_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
     """An object array of labels as the one type they share (int64, bool, float, or kept as
-    str objects); labels of several types are refused.
+    str objects); labels of several types are refused. Whole numbers beyond 64 bits
+    (``10**23``) stay Python ints in an object array, exact (uint64 holds 2**63 to 2**64 - 1).
 
     A plain list such as [1, "a"] never gets here: numpy turns it into strings ("1", "a"), as
     scikit-learn does too. An object array (a pandas column of mixed values) keeps its types,
@@ -151,21 +239,57 @@ def _typed_labels(y: np.ndarray) -> np.ndarray:
     """
     kinds = {label_kind(v) for v in y}
     if kinds == {"int"}:
-        return y.astype(np.int64)
+        for dtype in (np.int64, np.uint64):
+            with contextlib.suppress(OverflowError):
+                return y.astype(dtype)
+        return np.array([int(v) for v in y], dtype=object)
     if kinds == {"bool"}:
         return y.astype(bool)
     if kinds <= {"int", "float"}:
-        return y.astype(np.float64)
+        try:
+            return y.astype(np.float64)
+        except OverflowError:
+            big = str(next(v for v in y if not _fits_a_float(v)))
+            raise ValueError(
+                f"{name} mixes whole numbers and floats, and the whole number {big[:20]}... "
+                f"({len(big.lstrip('-'))} digits) is too large for a float; give every label "
+                f"one type, e.g. all strings with np.asarray({name}, dtype=str)") from None
     if len(kinds) > 1:
         examples = {}
         for v in y:
             examples.setdefault(label_kind(v), v)
         shown = " and ".join(f"{examples[k]!r} ({k})" for k in sorted(examples))
         raise ValueError(
-            f"y mixes labels of different types, e.g. {shown}; give every label one type, e.g. "
-            "all strings with np.asarray(y, dtype=str), or check the column for stray values"
+            f"{name} mixes labels of different types, e.g. {shown}; give every label one type, "
+            f"e.g. all strings with np.asarray({name}, dtype=str), or check the "
+            f"{'column' if name == 'y' else 'list'} for stray values"
         )
     return y
+
+
+def _list_labels(y) -> np.ndarray:
+    """A list of labels as an array; whole numbers beyond int64 as Python ints (objects), which
+    numpy would otherwise turn into inexact floats (``[2**63, 1]``)."""
+    labels = np.asarray(y)
+    if labels.dtype.kind == "f" and labels.ndim == 1 and any(
+            isinstance(v, Integral) and not isinstance(v, bool | np.bool_)
+            and not -2**63 <= v < 2**63 for v in y):
+        labels = np.array(list(y), dtype=object)
+    return labels
+
+
+def _fits_a_float(value) -> bool:
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
+
+
+def _python_ints(labels: np.ndarray) -> bool:
+    """Labels kept as Python ints (beyond 64 bits), which scikit-learn's checks and metrics
+    call of "unknown" type."""
+    return labels.dtype == object and labels.size > 0 and label_kind(labels[0]) == "int"
 
 
 # ---------------------------------------------------------------------------- the estimators
@@ -287,7 +411,8 @@ class _BaseNetwork(BaseEstimator):
         if type(X).__name__ == "Dataset" and hasattr(X, "X") and hasattr(X, "feature_names"):
             raise TypeError("X is a shallownet.data.Dataset: pass its arrays, fit(ds.X, ds.y) "
                             "and predict(ds.X)")
-        bad = _non_numeric_columns(X)
+        missing: list = []
+        bad = _non_numeric_columns(X, missing)
         times = [c for c in bad if getattr(X.dtypes[c], "kind", "O") in "mM"
                  or "datetime" in str(X.dtypes[c]) or "period" in str(X.dtypes[c])]
         if times:
@@ -300,6 +425,15 @@ class _BaseNetwork(BaseEstimator):
                 f"X has non-numeric column(s) {bad[:10]}; shallownet needs numbers: encode them "
                 "(e.g. sklearn.preprocessing.OneHotEncoder in a ColumnTransformer) or drop them"
             )
+        if missing:
+            col = missing[0]
+            count, where, value = _first_missing(np.asarray(X[col], dtype=object))
+            raise ValueError(
+                f"X column(s) {missing[:10]} hold numbers with missing values ({col!r}: {count} "
+                f"of {X.shape[0]}, the first {_missing_text(value)} at row {where[0]}); "
+                "shallownet needs a number in every cell: convert the column(s) to numbers "
+                f"(pd.to_numeric(X[{col!r}]) or .astype('Float64')) and impute the missing "
+                "values (e.g. sklearn.impute.SimpleImputer in a Pipeline), or drop those rows")
         try:
             X = _sk_validate_data(self, X, reset=reset, dtype=("float64", "float32"),
                                   ensure_all_finite=False, accept_sparse="csr")
@@ -408,6 +542,8 @@ class _BaseNetwork(BaseEstimator):
                     f"leaves no sample of class{'es' if unseen.size > 1 else ''} "
                     f"{', '.join(repr(c) for c in names)} to train on; pass more samples, a "
                     "smaller validation_fraction, or early_stopping=False")
+        if sw is not None:
+            self._check_split_weights(sw, rows_tr, rows_val, n)
         if view is not None:  # X is the whole matrix; view.rows are the training rows
             X_val = X[view.rows[rows_val]]
             if view.shift is not None:
@@ -419,6 +555,24 @@ class _BaseNetwork(BaseEstimator):
         if sw is None:
             return X[rows_tr], T[rows_tr], None, (X[rows_val], T[rows_val])
         return X[rows_tr], T[rows_tr], sw[rows_tr], (X[rows_val], T[rows_val], sw[rows_val])
+
+    def _check_split_weights(self, sw, rows_tr, rows_val, n: int) -> None:
+        """Either part of early stopping's split with zero total weight: a validation loss
+        that cannot be measured, or nothing to train on."""
+        what = "sample_weight" if getattr(self, "class_weight", None) is None else \
+            "weight (sample_weight times class_weight)"
+        held = f"early_stopping holds out {rows_val.shape[0]} of the {n} samples for validation"
+        positive = f"only {np.count_nonzero(sw)} of the {n} weigh more than 0"
+        if not sw[rows_val].any():
+            raise ValueError(
+                f"{held}, and every one of them has {what} 0 ({positive}), so the validation "
+                "loss cannot be measured; use a larger validation_fraction, fewer zero weights, "
+                "or early_stopping=False")
+        if not sw[rows_tr].any():
+            raise ValueError(
+                f"{held}, which leaves {rows_tr.shape[0]} to train on, every one with {what} 0 "
+                f"({positive}): nothing to train on; use a smaller validation_fraction, fewer "
+                "zero weights, or early_stopping=False")
 
     def _run(self, X, T, n_targets, *, incremental, validation_data=None, catch_interrupt=False,
              sample_weight=None, view=None):
@@ -815,7 +969,8 @@ class Classifier(ClassifierMixin, _BaseNetwork):
     Two classes give one sigmoid output unit, equations (3), (4) and loss (17); K > 2 classes a
     softmax over K units, (5), (6) and loss (18)/(19). Labels may be of any type (int, str,
     bool); predictions come back in the same type, and ``predict_proba``'s columns follow
-    ``classes_``.
+    ``classes_``. Whole numbers beyond 64 bits (``10**23``) stay exact Python ints, in
+    ``predict``, ``score`` and a saved model alike.
 
     Parameters
     ----------
@@ -1020,12 +1175,16 @@ class Classifier(ClassifierMixin, _BaseNetwork):
                     "the first call to partial_fit needs classes=, the list of every label "
                     "that will appear (later batches may miss some); e.g. classes=np.unique(y)"
                 )
-            self.classes_ = self._classes_of(self._labels(np.asarray(classes), None))
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(
-                f"classes={list(np.unique(classes))} differ from the classes of the first call "
-                f"{list(self.classes_)}; they cannot change between partial_fit calls"
-            )
+            self.classes_ = self._classes_of(self._labels(classes, None, name="classes"),
+                                             "classes")
+        elif classes is not None:
+            classes = self._classes_of(self._labels(classes, None, name="classes"), "classes")
+            if not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"classes={_shown(classes[:20])} differ from the classes of the first call "
+                    f"{_shown(self.classes_[:20])}; they cannot change between partial_fit "
+                    "calls"
+                )
         T = self._encode(labels)
         if validation_data is not None:
             validation_data = self._validation_pair(validation_data)
@@ -1061,14 +1220,25 @@ class Classifier(ClassifierMixin, _BaseNetwork):
         return out
 
     # ------------------------------------------------------------------ labels
-    def _labels(self, y, n_samples):
+    def _labels(self, y, n_samples, *, name: str = "y", scoring: bool = False):
+        """The class labels ``y`` as a 1-D array of one type, checked. ``name`` is "classes"
+        for partial_fit's ``classes=`` (a list of labels, not one per sample); ``scoring`` for
+        the y of :meth:`score`. The messages say which."""
         if y is None:
             raise ValueError(
                 "Classifier requires y to be passed, but the target y is None; pass the class "
                 "labels as fit(X, y)"
             )
-        y = _nullable_to_numpy(y)
-        y = np.asarray(y) if not hasattr(y, "shape") else y
+        given = y
+        y = _nullable_to_numpy(y, name)
+        y = _list_labels(y) if not hasattr(y, "shape") else y
+        if name == "classes" and getattr(y, "ndim", 1) != 1:
+            got = repr(given) if len(repr(given)) <= 60 else repr(given)[:57] + "..."
+            shape = f" of shape {y.shape}" if getattr(y, "ndim", 0) > 1 else ""
+            raise ValueError(
+                f"classes must be a 1-D list of the class labels, got {type(given).__name__} "
+                f"{got}{shape}; e.g. classes=[0, 1] or classes=np.unique(y) of the whole data"
+            )
         if getattr(y, "ndim", 1) == 2 and y.shape[1] != 1:
             raise ValueError(
                 f"y should be a 1d array of class labels, got shape {y.shape}; Classifier takes "
@@ -1079,27 +1249,54 @@ class Classifier(ClassifierMixin, _BaseNetwork):
             raise ValueError(
                 f"X has {n_samples} samples but y has {y.shape[0]}; pass one label per row of X"
             )
+        first = None
+        if y.dtype == object or (y.dtype.kind == "f" and name == "classes"):
+            first = _first_missing(y)
+        if first is not None:
+            raise _missing_labels_error(name, first[0], y.shape[0], first[1], first[2])
+        if y.dtype.kind == "f" and name == "classes" and not np.isfinite(y).all():
+            raise ValueError(self._not_labels(y, name, scoring, None))
         if y.dtype.kind == "f":
-            _check_finite(y, "y")
-        elif y.dtype == object and any(v is None or (isinstance(v, float) and math.isnan(v))
-                                       for v in y):
-            raise ValueError("y contains missing labels (None or NaN); drop those samples "
-                             "or fill in their labels")
+            _check_finite(y, name)
         if y.dtype == object:
-            y = _typed_labels(y)
+            y = _typed_labels(y, name)
+            if _python_ints(y):  # whole numbers beyond 64 bits: class labels, exact
+                return y
         try:
             check_classification_targets(y)
         except ValueError as exc:
-            raise ValueError(
-                f"{exc} Classifier needs class labels (ints, strings or bools); for a real-valued "
-                "target use shallownet.Regressor"
-            ) from exc
+            raise ValueError(self._not_labels(y, name, scoring, exc)) from exc
         return y
 
-    def _classes_of(self, labels) -> np.ndarray:
+    @staticmethod
+    def _not_labels(y, name: str, scoring: bool, exc) -> str:
+        """What to say of labels that scikit-learn's check refuses (real values, objects)."""
+        odd = y[~np.isfinite(y) | (y != np.round(y))] if y.dtype.kind == "f" else y[:0]
+        if odd.size:
+            what = f"continuous values (e.g. {_shown(odd[:1])[1:-1]})"
+        elif y.size:
+            what = f"values of type {type(y[0]).__name__} (e.g. {y[0]!r})"
+        else:
+            return f"{exc} Classifier needs class labels (ints, strings or bools)"
+        if name == "classes":
+            return (f"classes must be class labels (ints, strings or bools), got {what}; list "
+                    "every label y can take, e.g. classes=np.unique(y) of the whole data")
+        if scoring:
+            return (f"y holds {what}, not class labels: score(X, y) is the accuracy of the "
+                    "predicted classes, so y must be the true class labels of X (a real-valued "
+                    "target is scored with a shallownet.Regressor)")
+        return (f"{exc} Classifier needs class labels (ints, strings or bools); for a "
+                "real-valued target use shallownet.Regressor")
+
+    def _classes_of(self, labels, name: str = "y") -> np.ndarray:
         classes = np.unique(labels)
         if classes.shape[0] < 2:
             shown = _shown(classes[:1])[1:-1] if classes.size else "None"
+            if name == "classes":
+                raise ValueError(
+                    f"classes lists only one class ({shown}): a classifier needs at least two "
+                    "classes to tell apart; list every label that will appear, e.g. "
+                    "classes=np.unique(y) of the whole data")
             raise ValueError(
                 f"y contains only one class ({shown}): a classifier needs at least two classes "
                 "to tell apart, and 1 class leaves nothing to learn. Check the target column, "
@@ -1128,7 +1325,17 @@ class Classifier(ClassifierMixin, _BaseNetwork):
     def score(self, X, y, sample_weight=None) -> float:
         """Mean accuracy on ``(X, y)``, the labels read as :meth:`fit` reads them (an object
         array of ints or bools, or a pandas nullable column, counts as ints or bools)."""
-        return super().score(X, self._labels(y, None), sample_weight=sample_weight)
+        y = self._labels(y, None, scoring=True)
+        if not (_python_ints(y) or _python_ints(getattr(self, "classes_", y))):
+            return super().score(X, y, sample_weight=sample_weight)
+        # labels beyond 64 bits, Python ints: scikit-learn's accuracy_score calls them "unknown"
+        predicted = self.predict(X)
+        if predicted.shape[0] != y.shape[0]:
+            raise ValueError(f"X has {predicted.shape[0]} samples but y has {y.shape[0]}; pass "
+                             "one label per row of X")
+        weights = None if sample_weight is None else check_sample_weight(sample_weight,
+                                                                         y.shape[0])
+        return float(np.average(predicted == y, weights=weights))
 
     # ------------------------------------------------------------------ prediction
     def decision_function(self, X) -> np.ndarray:
@@ -1281,20 +1488,32 @@ class Regressor(RegressorMixin, _BaseNetwork):
         return T, T.shape[1]
 
     def _targets(self, y, n_samples) -> np.ndarray:
+        _check_missing_targets(y)
         try:
             y = self._y_array(y, n_samples, dtype="numeric")
+            if y.ndim == 1:
+                y = y[:, None]
+            if y.ndim == 2 and y.shape[1] >= 1:
+                y = y.astype(np.float64)
         except ValueError as exc:
             if "onvert" in str(exc) or "numeric" in str(exc):
                 raise ValueError(f"y must be numeric for a Regressor ({exc}); for class labels "
                                  "use shallownet.Classifier") from exc
             raise
-        if y.ndim == 1:
-            y = y[:, None]
         if y.ndim != 2 or y.shape[1] < 1:
             raise ValueError(f"y must be (n_samples,) or (n_samples, n_targets), got {y.shape}")
-        y = y.astype(np.float64)
         _check_finite(y, "y")
         return y
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """R^2 on ``(X, y)`` (averaged over the outputs), the targets read and checked as
+        :meth:`fit` reads them."""
+        predicted = self.predict(X)
+        T = self._targets(y, predicted.shape[0])
+        from sklearn.metrics import r2_score
+
+        return float(r2_score(T[:, 0] if predicted.ndim == 1 else T, predicted,
+                              sample_weight=sample_weight))
 
     def predict(self, X) -> np.ndarray:
         """y_hat = z_O (7): (n_samples,) for one target, (n_samples, d) for d."""

@@ -79,6 +79,7 @@ _TRAIN_KEYS = {"epochs", "steps", "loss", "val_loss", "val_score", "best_epoch",
 _CLASS_TYPES = {"bool": "b", "int": "iu", "float": "f", "str": "U"}
 _CLASS_DTYPE = re.compile(r"[<>|=]?(?:b1|[iu][1248]|f[248]|U[1-9][0-9]{0,4})")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_BIG_INT = re.compile(r"-?[1-9][0-9]{18,999}")
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 # Limits no honest model comes near, so that a hostile file is refused quickly, in little
@@ -469,6 +470,8 @@ def _encode_classes(classes: np.ndarray) -> dict:
             raise TypeError("class labels of mixed or unusual types cannot be saved; use ints, "
                             "strings or bools")
         values = [v.item() if isinstance(v, np.generic) else v for v in values]
+        if kind == "int":  # beyond 64 bits (10**23): the digits, which JSON keeps exact
+            values = [v if -2**63 <= v < 2**64 else str(v) for v in values]
         dtype = "object"
     else:
         kind = next((k for k, kinds in _CLASS_TYPES.items() if classes.dtype.kind in kinds),
@@ -526,6 +529,8 @@ def _decode_classes(spec: dict, path) -> np.ndarray:
     """The class labels as saved, or a refusal when their dtype cannot hold them exactly."""
     values, dtype = spec["values"], spec["dtype"]
     if dtype == "object":
+        if spec["type"] == "int":  # an int beyond 64 bits is saved as its digits
+            values = [int(v) if isinstance(v, str) else v for v in values]
         return np.array(values, dtype=object)
     if not isinstance(dtype, str) or not _CLASS_DTYPE.fullmatch(dtype):
         raise _bad(path, f"class dtype {dtype!r} is not one shallownet writes (bool, int, "
@@ -858,7 +863,7 @@ def _check_hyperparameters(doc, path) -> None:
 
 def _check_classes(spec, arch, path) -> None:
     _check_class_spec(spec, path)
-    values = spec["values"]
+    values = _decode_classes(spec, path).tolist()
     want = 2 if arch["output"] == "binary" else arch["N_o"]
     if len(values) != want or want < 2:
         raise _bad(path, f"there are {len(values)} classes but the {arch['output']} output "
@@ -877,7 +882,7 @@ def _check_class_spec(spec, path) -> None:
     if not isinstance(values, list):
         raise _bad(path, "the class labels must be a list")
     checks = {"bool": lambda v: isinstance(v, bool),
-              "int": lambda v: _is_int(v),
+              "int": lambda v: _is_int(v) or (spec["dtype"] == "object" and _is_big_int(v)),
               "float": lambda v: isinstance(v, float | int) and not isinstance(v, bool),
               "str": lambda v: isinstance(v, str)}
     if not all(checks[kind](v) for v in values):
@@ -917,6 +922,12 @@ def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _is_big_int(v) -> bool:
+    """The digits of a whole number beyond 64 bits, as ``_encode_classes`` writes it."""
+    return isinstance(v, str) and _BIG_INT.fullmatch(v) is not None \
+        and not -2**63 <= int(v) < 2**64
+
+
 def _shown(value, limit: int = 60) -> str:
     """``repr`` of a value from a file, cut short (a hostile file can hold megabytes)."""
     text = repr(value)
@@ -954,7 +965,8 @@ def describe(path_or_model) -> dict:
     arch = doc["architecture"]
     N_i, N_h, N_o = arch["N_i"], arch["N_h"], arch["N_o"]
     shapes = {"W_H": [N_h, N_i], "b_H": [N_h], "W_O": [N_o, N_h], "b_O": [N_o]}
-    classes = doc["classes"]["values"] if doc["classes"] is not None else None
+    classes = None if doc["classes"] is None else \
+        _decode_classes(doc["classes"], path_or_model).tolist()
     t = doc["training"]
     training = None
     if t is not None:

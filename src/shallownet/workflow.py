@@ -354,6 +354,11 @@ def _parse(text: str, kind: str):
     t = text.strip()
     if kind == "bool":
         return {"true": True, "false": False, "1": True, "0": False}.get(t.lower())
+    if kind == "int":
+        try:
+            return int(t)  # exact, beyond a double's 2**53 too ("100000000000000000000000")
+        except ValueError:
+            pass  # "1.0", "1e3": read as a number below
     try:
         number = float(t)
     except ValueError:
@@ -389,8 +394,10 @@ def align_labels(y, classes, *, data: str = "the data", model: str = "the model"
     elif want in ("int", "float", "bool") and have in ("int", "float", "bool", "str"):
         parsed = [_parse(str(v if have != "bool" else int(v)), want) for v in y]
         if all(p is not None for p in parsed):
-            out = np.asarray(parsed, dtype={"int": np.int64, "float": np.float64,
-                                            "bool": bool}[want])
+            dtype = {"int": np.int64, "float": np.float64, "bool": bool}[want]
+            if want == "int" and not all(-2**63 <= p < 2**63 for p in parsed):
+                dtype = object  # whole numbers beyond int64, as the classes hold them
+            out = np.asarray(parsed, dtype=dtype)
     elif want == "str" and have in ("int", "float", "bool"):
         spelled = {str(c) for c in classes}
         out = np.asarray([_spell(v, spelled) for v in y.tolist()], dtype=object)

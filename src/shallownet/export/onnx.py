@@ -148,6 +148,12 @@ def _label_table(classes: np.ndarray) -> np.ndarray:
     if all(isinstance(v, bool) for v in values):
         return np.array(values, dtype=bool)
     if all(isinstance(v, int) for v in values):
+        big = [v for v in values if not -2**63 <= v < 2**63]
+        if big:
+            raise TypeError(
+                f"class label {big[0]} does not fit the int64 tensor ONNX holds integer labels "
+                "in; fit the model with the labels as strings (np.asarray(y, dtype=str)) to "
+                "export it")
         return np.array(values, dtype=np.int64)
     if all(isinstance(v, float) for v in values):
         return np.array(values, dtype=np.float64)
