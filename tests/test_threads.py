@@ -65,6 +65,8 @@ def _policy(monkeypatch, threads, cost, n_threads=None, spin=None, others=0, cor
         monkeypatch.setattr(_threads, "_PROBE_S", probe_s)
     monkeypatch.setattr(_threads, "_blas", lambda: [lib])
     monkeypatch.setattr(_threads, "_others_running", lambda: others)
+    monkeypatch.setattr(_threads, "_machine_others", lambda: others)
+    monkeypatch.setattr(_threads, "_some_cores", lambda: False)
     monkeypatch.setattr(_threads, "_cores", lambda: cores or threads)
     clock = FakeClock(lib, cost, spin)
     monkeypatch.setattr(_threads.time, "perf_counter", clock)
@@ -331,6 +333,40 @@ def test_others_running_counts_other_processes_on_our_cores(monkeypatch, tmp_pat
     monkeypatch.setattr(_threads, "_allowed", lambda: {0, 1})
     monkeypatch.setattr(_threads.os, "cpu_count", lambda: cpus)
     assert _threads._others_running() == expected
+
+
+@pytest.mark.parametrize("on_ours, chosen, timed_more", [(1, 1, 0), (0, 2, 32), (None, 2, 32)])
+def test_on_some_cores_one_look_at_them_decides(monkeypatch, on_ours, chosen, timed_more):
+    """taskset 0,1 on a 16-core machine with 3 other threads running somewhere: one look at
+    our cores per measurement (it costs a few ms) says whether one of them is busy."""
+    policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.5}, others=3, cores=2)
+    monkeypatch.setattr(_threads, "_some_cores", lambda: True)
+    looks = []
+    monkeypatch.setattr(_threads, "_others_on_our_cores", lambda: looks.append(1) or on_ours)
+    used = []
+    with policy:
+        for _ in range(2 * P + 2):
+            used.append(lib.num_threads)
+            clock.run_batch()
+            policy.tick()
+    assert policy.history == [chosen]
+    assert used.count(2) == timed_more + (chosen == 2) * (len(used) - 2 * P - 1)
+    assert len(looks) == 1
+
+
+def test_the_prelude_s_look_serves_the_first_measurement(monkeypatch):
+    policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.5}, others=3, cores=2)
+    monkeypatch.setattr(_threads, "_some_cores", lambda: True)
+    monkeypatch.setattr(_threads, "_others_running", lambda: 1)   # the prelude's count
+    looks = []
+    monkeypatch.setattr(_threads, "_others_on_our_cores", lambda: looks.append(1) or 0)
+    with policy.prelude():
+        assert lib.num_threads == 1  # busy: the check in one thread
+    with policy:
+        for _ in range(P + 2):
+            clock.run_batch()
+            policy.tick()
+    assert policy.history == [1] and looks == []
 
 
 def test_others_running_reads_the_machine():

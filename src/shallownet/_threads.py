@@ -93,26 +93,34 @@ def _thread_states(task_dir: str):
         yield rest[0], int(rest[36])  # fields 3 (state) and 39 (processor) of proc(5)
 
 
-def _others_running() -> int | None:
-    """Threads of other processes ready to run now on the cores this process may use, or None
-    where that is not known (not Linux).
-
-    Linux's ``/proc/loadavg`` (4th field, ``running/total``) counts the whole machine's
-    runnable threads; this process's own in state R (the one asking, and any BLAS thread still
-    spinning) are taken off. Where the process may run on only some cores (``taskset``, a
-    cpuset: a batch job on a shared node), the other cores' work does not compete for ours:
-    when the machine-wide count is not zero, the other processes' runnable threads are looked
-    at one by one (proc(5)'s stat: state R and the core they are on), on machines of up to
-    ``_SCAN_MOST`` threads (a few ms); beyond that, None (the windows' times decide)."""
+def _machine_others() -> int | None:
+    """Threads of other processes ready to run now on the whole machine (Linux's
+    ``/proc/loadavg``, 4th field ``running/total``, less this process's threads in state R:
+    the one asking, and any BLAS thread still spinning), or None where not known. ~40 us."""
     try:
         with open(f"{_PROC}/loadavg", "rb") as f:
-            running, total = (int(v) for v in f.read().split()[3].split(b"/"))
+            running = int(f.read().split()[3].split(b"/")[0])
         mine = sum(state == b"R" for state, _ in _thread_states(f"{_PROC}/self/task"))
-        others = max(0, running - mine)
-        allowed = _allowed()
-        if others == 0 or allowed is None or len(allowed) >= (os.cpu_count() or 1):
-            return others
-        if total > _SCAN_MOST:
+        return max(0, running - mine)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _some_cores() -> bool:
+    """Whether this process may run on only some of the machine's cores (taskset, a cpuset)."""
+    allowed = _allowed()
+    return allowed is not None and len(allowed) < (os.cpu_count() or 1)
+
+
+def _others_on_our_cores() -> int | None:
+    """Other processes' threads ready to run on the cores this process may use: each thread's
+    proc(5) stat (state R, and the core it is on), on machines of up to ``_SCAN_MOST`` threads
+    (one to a few ms: a few hundred small reads); None beyond that or where not known."""
+    allowed = _allowed()
+    try:
+        with open(f"{_PROC}/loadavg", "rb") as f:
+            total = int(f.read().split()[3].split(b"/")[1])
+        if allowed is None or total > _SCAN_MOST:
             return None
         me = str(os.getpid())
         count = 0
@@ -127,6 +135,21 @@ def _others_running() -> int | None:
         return count
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _others_running() -> int | None:
+    """Threads of other processes ready to run now on the cores this process may use, or None
+    where that is not known (not Linux).
+
+    The machine-wide count (:func:`_machine_others`) where this process may run on every core.
+    Where it may run on only some (``taskset``, a cpuset: a batch job on a shared node), the
+    other cores' work does not compete for ours: when the machine-wide count is not zero, the
+    other processes' threads on our cores are looked at one by one
+    (:func:`_others_on_our_cores`)."""
+    others = _machine_others()
+    if not others or not _some_cores():
+        return others
+    return _others_on_our_cores()
 
 
 def _blas():
@@ -163,6 +186,7 @@ class ThreadPolicy:
         self._window: int | None = None  # the choice being timed (an index), or None
         self._times: dict[int, list[float]] = {}
         self._others: list[float] = []  # other runnable threads, seen in the one-thread window
+        self._first_look: int | None = None  # the count the prelude saw on our cores
         self._last = 0.0
         self._skip = True         # the next batch is not timed (it follows other work)
         self._since = 0           # batches since the last decision
@@ -182,7 +206,7 @@ class ThreadPolicy:
         needs); as the BLAS is otherwise (on an idle machine a spinning thread has a core of
         its own: two threads check a large X in half the time)."""
         if self._choices:
-            others = _others_running()
+            others = self._first_look = _others_running()
             k = 1 if others is not None and _cores() - 1 - others < 0.5 else None
         else:
             k = self.n_threads if self.n_threads not in (None, -1) else None
@@ -240,11 +264,19 @@ class ThreadPolicy:
         return sum(more) > len(one) * statistics.fmean(one) / _MARGIN
 
     def _no_core_free(self) -> bool:
-        """Whether other threads ready to run (on average over the one-thread window) leave
-        less than half a core free for a second thread (False where they are not known)."""
+        """Whether other threads ready to run leave less than half a core free for a second
+        thread (False where they are not known): on average over the one-thread window's
+        machine-wide counts; on some of the machine's cores, when those were not all zero,
+        one look at our cores (the prelude's, for the first measurement)."""
         if not self._others:
             return False
-        return _cores() - 1 - statistics.fmean(self._others) < 0.5
+        others = statistics.fmean(self._others)
+        if others and _some_cores():
+            look, self._first_look = self._first_look, None
+            others = look if look is not None else _others_on_our_cores()
+            if others is None:
+                return False
+        return _cores() - 1 - others < 0.5
 
     def epoch_start(self) -> None:
         """Call before each epoch's first batch: its time holds the work between epochs (a
@@ -278,10 +310,11 @@ class ThreadPolicy:
         times = self._times.setdefault(k, [])
         times.append(now - began)
         if self._window == 0:
-            if len(times) % 4 == 1:  # sampled on a few batches: reading it costs ~30 us
-                others = _others_running()
+            if len(times) % 4 == 1:  # sampled on a few batches: reading it costs ~40 us
+                others = _machine_others()
                 if others is not None:
                     self._others.append(others)
+                self._last = time.perf_counter()  # (not counted in the next batch's time)
             if len(times) >= _PROBE_MIN and sum(times) >= _PROBE_S:
                 if self._no_core_free():
                     self._decide(now, one_wins=True)  # more threads would wait for a core
