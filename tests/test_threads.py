@@ -278,6 +278,19 @@ def test_train_checks_the_data_in_one_thread_on_a_busy_machine(monkeypatch, n_th
     assert _blas_threads() == before
 
 
+def _first_measurement(policy, lib, clock, chosen, timed_more):
+    """Run the first measurement and a batch after it: ``chosen`` threads, after timing
+    ``timed_more`` batches with more threads than one."""
+    used = []
+    with policy:
+        for _ in range(2 * P + 2):
+            used.append(lib.num_threads)
+            clock.run_batch()
+            policy.tick()
+    assert policy.history == [chosen]
+    assert used.count(2) == timed_more + (chosen == 2) * (len(used) - 2 * P - 1)
+
+
 @pytest.mark.parametrize("others, cores, chosen, timed_more", [
     (1, 2, 1, 0),        # one busy process on 2 cores: no core for a second thread
     (0, 2, 2, 32),       # idle: both timed, two threads win
@@ -287,14 +300,7 @@ def test_train_checks_the_data_in_one_thread_on_a_busy_machine(monkeypatch, n_th
 def test_no_core_free_means_one_thread_without_timing_more(monkeypatch, others, cores,
                                                            chosen, timed_more):
     policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.5}, others=others, cores=cores)
-    used = []
-    with policy:
-        for _ in range(2 * P + 2):
-            used.append(lib.num_threads)
-            clock.run_batch()
-            policy.tick()
-    assert policy.history == [chosen]
-    assert used.count(2) == timed_more + (chosen == 2) * (len(used) - 2 * P - 1)
+    _first_measurement(policy, lib, clock, chosen, timed_more)
 
 
 def _stat(pid, name, state, core):
@@ -343,14 +349,7 @@ def test_on_some_cores_one_look_at_them_decides(monkeypatch, on_ours, chosen, ti
     monkeypatch.setattr(_threads, "_some_cores", lambda: True)
     looks = []
     monkeypatch.setattr(_threads, "_others_on_our_cores", lambda: looks.append(1) or on_ours)
-    used = []
-    with policy:
-        for _ in range(2 * P + 2):
-            used.append(lib.num_threads)
-            clock.run_batch()
-            policy.tick()
-    assert policy.history == [chosen]
-    assert used.count(2) == timed_more + (chosen == 2) * (len(used) - 2 * P - 1)
+    _first_measurement(policy, lib, clock, chosen, timed_more)
     assert len(looks) == 1
 
 
