@@ -389,3 +389,16 @@ def test_a_regression_pipeline_converts_with_skl2onnx():
     pipe.fit(X, X[:, 0] - 2 * X[:, 1])
     out = list(run_onnx(skl2onnx.to_onnx(pipe, X[:1]), X).values())[0]
     np.testing.assert_allclose(out[:, 0], pipe.predict(X), atol=TOL)
+
+
+def test_cli_info_refuses_an_onnx_file_beyond_protobuf_s_limit(tmp_path):
+    """info reads an ONNX file whole to parse it: one of more than 2 GiB (a sparse file here)
+    cannot be a model in one file, and is refused before it is read."""
+    from test_cli import assert_one_line_error
+
+    big = tmp_path / "huge.onnx"
+    with open(big, "wb") as f:
+        f.truncate(2**31 + 10)
+    result = CliRunner().invoke(app, ["info", str(big)])
+    assert_one_line_error(result, "huge.onnx is 2.0 GiB: an ONNX model in one file holds at "
+                                  "most 2 GiB")

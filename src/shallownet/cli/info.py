@@ -111,6 +111,9 @@ def _summary(console: Console, d: dict, title: Text) -> None:
     console.print(summary)
 
 
+_ONNX_MOST = 2**31 - 1  # protobuf's limit on one message: larger models keep external data
+
+
 def _onnx_info(path: Path) -> None:
     """Inputs, outputs and opset of an ONNX model, and the ``io.describe`` summary that
     ``shallownet export`` keeps in its metadata_props (the model it was exported from)."""
@@ -122,8 +125,12 @@ def _onnx_info(path: Path) -> None:
         raise _Fail(f"{path} looks like an ONNX model (what shallownet export writes); info "
                     "reads one with the onnx package (pip install 'shallownet[onnx]'), or run "
                     "shallownet info on the model file it was exported from") from None
-    f, _ = io._open_regular(Path(path))
+    f, size = io._open_regular(Path(path))
     with f:
+        if size > _ONNX_MOST:  # (read whole to parse: its size in memory, at least)
+            raise _Fail(f"{path} is {size / 2**30:.1f} GiB: an ONNX model in one file holds at "
+                        "most 2 GiB (protobuf's limit), so it is no ONNX export; run shallownet "
+                        "info on the model file it was exported from")
         data = f.read()
     try:
         proto = onnx.load_model_from_string(data)
