@@ -453,17 +453,35 @@ def test_large_batches_take_the_compiled_kernels_without_being_asked(monkeypatch
     assert not kernels.want_fused(epoch, big)
 
 
+def test_long_runs_take_the_compiled_kernels_without_being_asked(monkeypatch):
+    """A run that plans FUSED_AUTO_BATCHES batches or more (a default Classifier on 60,000
+    samples: 200 epochs x 1,875) takes the kernels at any batch size: they save 40-50 us a
+    batch, more than numba's import costs over such a run."""
+    import shallownet._kernels as kernels
+
+    monkeypatch.setattr(kernels, "fused_kernels", lambda: object())  # as if numba loaded
+    monkeypatch.delenv("SHALLOWNET_NUMBA", raising=False)
+    epoch, small, many = kernels.FUSED_MIN_WORK, 32 * 100, kernels.FUSED_AUTO_BATCHES
+    assert kernels.want_fused(epoch, small, many)
+    assert not kernels.want_fused(epoch, small, many - 1)
+    assert not kernels.want_fused(epoch - 1, small, 10 * many)  # small data: never
+    assert 200 * 1875 >= many > 200 * 56  # MNIST-sized defaults take them; the digits do not
+    monkeypatch.setenv("SHALLOWNET_NUMBA", "0")
+    assert not kernels.want_fused(epoch, small, 10 * many)
+
+
 def test_train_passes_the_batch_size_to_the_automatic_choice(monkeypatch):
     import shallownet._kernels as kernels
     import shallownet.training as training
 
     calls = []
-    monkeypatch.setattr(training, "want_fused", lambda w, b: calls.append((w, b)) or False)
+    monkeypatch.setattr(training, "want_fused",
+                        lambda w, b, n: calls.append((w, b, n)) or False)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100, 4))
     net = sn.Network.init(4, 6, 1, activation="relu", output="binary", seed=0)
-    sn.train(net, X, (X[:, 0] > 0).astype(int), epochs=1, batch_size=16, seed=0)
-    assert calls == [(100 * 6, 16 * 6)]
+    sn.train(net, X, (X[:, 0] > 0).astype(int), epochs=3, batch_size=16, seed=0)
+    assert calls == [(100 * 6, 16 * 6, 3 * 7)]  # 7 batches an epoch, the last of 4 rows
     assert kernels.FUSED_AUTO_BATCH_WORK == 1 << 17
 
 

@@ -92,3 +92,51 @@ def test_flush_period_leaves_no_time_to_turn_subnormal(decay, period):
     # from the threshold (1e8 x the smallest normal), a period's decay stays normal (unless
     # one step alone shrinks a value 1e8-fold: then the state is the last gradient anyway)
     assert decay < 1e-8 or 1e8 * decay ** period > 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_s_compiled_update_is_numpy_s_to_rounding(dtype):
+    """With the compiled kernels (numba), Adam's update is one pass: the same numbers as
+    numpy's eleven, to the precision's rounding, on C- and F-ordered parameters alike."""
+    from shallownet._kernels import fused_kernels
+
+    kernels = fused_kernels()
+    if kernels is None:
+        pytest.skip("numba is not installed (pip install shallownet[fast])")
+    rng = np.random.default_rng(4)
+    params = [{"W": np.asfortranarray(rng.normal(size=(7, 5))).astype(dtype, order="K"),
+               "b": rng.normal(size=7).astype(dtype)} for _ in range(2)]
+    params[1] = {k: v.copy(order="K") for k, v in params[0].items()}
+    numpy_adam, compiled = Adam(params[0], 0.01), Adam(params[1], 0.01)
+    compiled.kernels = kernels
+    for step in range(40):
+        g = {k: np.empty_like(v) for k, v in params[0].items()}
+        for v in g.values():
+            v[...] = rng.normal(size=v.shape) * (1e-3 if step < 30 else 0.0)
+        numpy_adam.step({k: v.copy(order="K") for k, v in g.items()})
+        compiled.step({k: v.copy(order="K") for k, v in g.items()})
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for k in params[0]:
+        np.testing.assert_allclose(params[1][k], params[0][k], rtol=tol, atol=tol)
+        np.testing.assert_allclose(compiled.m[k], numpy_adam.m[k], rtol=tol, atol=1e-30)
+        np.testing.assert_allclose(compiled.v[k], numpy_adam.v[k], rtol=tol, atol=1e-30)
+    # a parameter whose layout differs from its gradient's takes numpy's passes
+    assert not optimizers._same_layout(params[0]["W"], np.ascontiguousarray(params[0]["W"]))
+
+
+def test_train_gives_adam_the_compiled_update_when_it_takes_the_kernels(monkeypatch):
+    import shallownet as sn
+    import shallownet.training as training
+    from shallownet._kernels import fused_kernels
+
+    kernels = fused_kernels()
+    if kernels is None:
+        pytest.skip("numba is not installed (pip install shallownet[fast])")
+    X = np.random.default_rng(0).normal(size=(64, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    for wanted, expected in ((True, kernels), (False, None)):
+        monkeypatch.setattr(training, "want_fused", lambda *a, w=wanted: w)
+        net = sn.Network.init(3, 4, 1, "relu", "binary", seed=0)
+        opt = Adam(net.params, 0.01)
+        sn.train(net, X, y, epochs=2, optimizer=opt)
+        assert opt.kernels is expected

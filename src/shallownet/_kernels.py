@@ -365,21 +365,33 @@ def fused_kernels():
 FUSED_MIN_WORK = 1 << 21
 #: Rows x hidden units per batch from which training takes them without being asked.
 FUSED_AUTO_BATCH_WORK = 1 << 17
+#: Batches a training run plans (epochs x batches per epoch) from which it takes them too.
+FUSED_AUTO_BATCHES = 50_000
 
 
-def want_fused(work: int, batch_work: int = 0) -> bool:
+def want_fused(work: int, batch_work: int = 0, batches: int = 0) -> bool:
     """Whether training takes the compiled kernels (numba installed: ``shallownet[fast]``).
 
     ``SHALLOWNET_NUMBA=0`` never, ``=1`` from FUSED_MIN_WORK samples x hidden units per epoch;
-    unset, also only when a batch is large, ``batch_work`` = rows x hidden units per batch of
-    at least FUSED_AUTO_BATCH_WORK (hidden 512 / batch 256 and up). There the numpy passes
-    between the products cost about 40% of an epoch and the kernels cut the epoch by about a
-    third; below it they save less than numba's import costs (about 110 MB of resident memory
-    and half a second once per process; docs/benchmarks.md)."""
+    unset, also only when they pay for numba's import (about 110 MB of resident memory and
+    0.3-0.5 s once per process; 2-3 s the first time after an install, when the kernels are
+    compiled and cached; docs/benchmarks.md):
+
+    * a large batch, ``batch_work`` = rows x hidden units per batch of at least
+      FUSED_AUTO_BATCH_WORK (hidden 512 / batch 256 and up): there the numpy passes between the
+      products cost about 40% of an epoch and the kernels cut the epoch by about a third;
+    * or a long run, ``batches`` = the epochs asked for x the batches of an epoch of at least
+      FUSED_AUTO_BATCHES: the kernels save 40-50 us a batch at hidden 100 (an epoch of the
+      60,000 x 784 set 23% shorter at batch 32, 10% at batch 128, with plain SGD; with Adam,
+      whose update is then one pass too, 44% shorter at batch 32), at least 2 s over such a
+      run (a default ``Classifier`` on 60,000 samples plans 375,000).
+
+    The decision depends on the arguments only, so the same call gives the same weights every
+    time (the kernels' sums agree with numpy's to float32's rounding, not bit for bit)."""
     wanted = os.environ.get("SHALLOWNET_NUMBA")
     if wanted == "0" or work < FUSED_MIN_WORK:
         return False
-    if wanted != "1" and batch_work < FUSED_AUTO_BATCH_WORK:
+    if wanted != "1" and batch_work < FUSED_AUTO_BATCH_WORK and batches < FUSED_AUTO_BATCHES:
         return False
     return fused_kernels() is not None
 

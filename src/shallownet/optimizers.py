@@ -24,6 +24,21 @@ def _flush_period(decay: float) -> int:
     return max(1, min(16, int(math.log(1e8) / -math.log(decay) / 2)))
 
 
+def _same_layout(*arrays) -> bool:
+    """Whether the arrays are alike in dtype and shape and all C- or all F-contiguous, so that
+    their memory holds the same elements in the same order."""
+    a = arrays[0]
+    order = "C" if a.flags.c_contiguous else "F" if a.flags.f_contiguous else None
+    return order is not None and all(
+        b.dtype == a.dtype and b.shape == a.shape
+        and (b.flags.c_contiguous if order == "C" else b.flags.f_contiguous) for b in arrays)
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    """A contiguous array as a flat view in its memory order."""
+    return a.reshape(-1, order="F" if not a.flags.c_contiguous else "C")
+
+
 def _flush(a: np.ndarray, below: float) -> None:
     """Zero the entries of ``a`` smaller than ``below`` in magnitude (NaN and inf stay)."""
     keep = np.abs(a) >= below
@@ -127,6 +142,9 @@ class Adam(Optimizer):
         self.m = {k: np.zeros_like(v) for k, v in params.items()}
         self.v = {k: np.zeros_like(v) for k, v in params.items()}
         self._period = min(_flush_period(self.beta1), _flush_period(self.beta2))
+        # the compiled one-pass update (shallownet._fused), set by train() for a run that
+        # takes the compiled kernels; None: numpy's passes
+        self.kernels = None
 
     def step(self, grads):
         self.t += 1
@@ -143,6 +161,12 @@ class Adam(Optimizer):
     def _update(self, name, p, g):
         # theta <- theta - alpha m_hat / (sqrt(v_hat) + eps)
         m, v = self.m[name], self.v[name]
+        if self.kernels is not None and _same_layout(p, g, m, v):
+            t = p.dtype.type  # the scalars in the arrays' precision, as numpy's passes take them
+            self.kernels.adam_step(_flat(p), _flat(g), _flat(m), _flat(v), t(self.beta1),
+                                   t(1 - self.beta1), t(self.beta2), t(1 - self.beta2),
+                                   t(self._c1), t(self._c2), t(self.epsilon))
+            return
         m *= self.beta1
         m += (1 - self.beta1) * g
         g *= g

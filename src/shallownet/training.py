@@ -26,7 +26,7 @@ from . import _sparse
 from ._kernels import Workspace, finite_by_blas, want_fused
 from ._threads import ThreadPolicy
 from .network import PARAM_NAMES, Network
-from .optimizers import SGD, Optimizer, make_optimizer
+from .optimizers import SGD, Adam, Optimizer, make_optimizer
 from .solvers.minibatch import ArrayBatches, BatchSource
 from .validation import check_params
 
@@ -367,7 +367,9 @@ def train(
 
     B = min(batch_size, N)
     ws = Workspace(net, B, fused=isinstance(source, ArrayBatches)
-                   and want_fused(N * net.N_h, B * net.N_h))
+                   and want_fused(N * net.N_h, B * net.N_h, epochs * math.ceil(N / B)))
+    if isinstance(opt, Adam):  # with the compiled kernels, Adam's update is one pass too
+        opt.kernels = ws.fused
     source.bind(net, B)
     rng = np.random.default_rng(seed)
     hist = history if history is not None else History()
