@@ -460,3 +460,26 @@ def test_a_network_given_sparse_rows_says_where_they_go():
         with pytest.raises(ValueError, match=r"scipy.sparse matrix.*X.toarray\(\).*train"):
             call(X)
     assert set(net.predict(X.toarray())) <= {0, 1}  # dense rows, as it says
+
+
+def test_a_wide_but_dense_ish_sparse_matrix_trains_on_dense_rows_and_predicts_as_sparse():
+    """At 1,024 columns and 12.5% stored (a HashingVectorizer of 1,024 features) the sparse step's
+    fixed costs made an epoch twice as slow as dense rows: training takes dense rows there (the
+    dense matrix's weights, bit for bit); prediction multiplies as sparse whatever the density
+    (it decides by the width alone, so a row's prediction never depends on its batch)."""
+    from shallownet import _sparse
+
+    rng = np.random.default_rng(0)
+    X = sp.random(300, 1024, density=0.125, format="csr", random_state=1)
+    y = rng.integers(0, 3, 300)
+    assert _sparse.sparse_products(X) and not _sparse.sparse_products(X, training=True)
+    thin, _ = _wide(n=300, d=4096, per_row=12)
+    assert _sparse.sparse_products(thin, training=True)
+    for optimizer in ("sgd", "adam", "lbfgs"):
+        a = Classifier(hidden_units=8, epochs=3, optimizer=optimizer, random_state=0).fit(X, y)
+        b = Classifier(hidden_units=8, epochs=3, optimizer=optimizer, random_state=0
+                       ).fit(X.toarray(), y)
+        assert np.array_equal(a.network_.W_H, b.network_.W_H), optimizer
+    proba = a.predict_proba(X)
+    np.testing.assert_allclose(proba, b.predict_proba(X.toarray()), rtol=1e-5, atol=1e-6)
+    assert np.array_equal(a.predict_proba(X[7:8]), proba[7:8])

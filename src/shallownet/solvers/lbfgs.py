@@ -117,7 +117,7 @@ def loss_and_gradient_sum(net: Network, X: np.ndarray, T: np.ndarray,
     if N == 0:
         return 0.0, grad
     sparse = _sparse.issparse(X)
-    as_sparse = _sparse.sparse_products(X)  # a wide one: its blocks multiplied as sparse
+    as_sparse = _sparse.sparse_products(X, training=True)  # its blocks multiplied as sparse
     B = min(block_rows, N)
     if sparse:
         X = _sparse.as_csr(X, net.dtype)

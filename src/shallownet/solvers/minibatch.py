@@ -53,8 +53,9 @@ class ArrayBatches(BatchSource):
     ``X`` may be a canonical CSR matrix (``shallownet._sparse.as_csr``) of the network's
     dtype: each batch's rows are then written dense into the same batch buffer
     (``_sparse.gather_rows``), one batch at a time, with the numbers ``X.toarray()`` holds;
-    the whole dense matrix is never built. A wide one (``_sparse.sparse_products``) hands out
-    each batch's rows as a CSR matrix instead, which the training step multiplies as sparse.
+    the whole dense matrix is never built. A wide and sparse one
+    (``_sparse.sparse_products(X, training=True)``) hands out each batch's rows as a CSR matrix
+    instead, which the training step multiplies as sparse.
     """
 
     def __init__(self, X: np.ndarray, T: np.ndarray, S: np.ndarray | None = None, *,
@@ -83,7 +84,7 @@ class ArrayBatches(BatchSource):
     def bind(self, net, batch_size: int) -> None:
         B = min(batch_size, self.n_rows)
         self.B = B
-        self.Xb = (None if sparse_products(self.X)  # (batches stay sparse: no dense buffer)
+        self.Xb = (None if sparse_products(self.X, training=True)  # (batches stay sparse)
                    else np.empty((B, self.n_features), self.X.dtype))
         self.Tb = np.empty((B,) + self.T.shape[1:], self.T.dtype)
         self.Sb = None if self.S is None else np.empty(B, self.S.dtype)
@@ -92,7 +93,7 @@ class ArrayBatches(BatchSource):
     def epoch(self, rng):
         N, B, Xb, Tb = self.n_rows, self.B, self.Xb, self.Tb
         sparse = issparse(self.X)
-        as_sparse = sparse_products(self.X)
+        as_sparse = sparse_products(self.X, training=True)
         order = rng.permutation(N) if rng is not None else np.arange(N)
         for start in range(0, N, B):
             idx = order[start:start + B]
