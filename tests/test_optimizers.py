@@ -140,3 +140,19 @@ def test_train_gives_adam_the_compiled_update_when_it_takes_the_kernels(monkeypa
         opt = Adam(net.params, 0.01)
         sn.train(net, X, y, epochs=2, optimizer=opt)
         assert opt.kernels is expected
+
+
+@pytest.mark.parametrize("make", ["adam", "momentum"])
+def test_an_optimizer_pickled_before_the_flush_still_steps(make):
+    """A model pickled with an earlier version holds an optimizer without the flush period or
+    the compiled update: partial_fit raised AttributeError."""
+    import pickle
+
+    p = {"W": np.ones((3, 2), np.float32)}
+    opt = optimizers.make_optimizer(make, p, 0.01)
+    opt.__dict__.pop("_period")
+    opt.__dict__.pop("kernels", None)
+    old = pickle.loads(pickle.dumps(opt))
+    for _ in range(20):
+        old.step({"W": np.full((3, 2), 0.1, np.float32)})
+    assert np.all(old.params["W"] < 1)

@@ -16,6 +16,14 @@ threadpoolctl = pytest.importorskip("threadpoolctl", reason="needs threadpoolctl
                                                             "(a scikit-learn dependency)")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_state(monkeypatch):
+    """Each test starts as a fresh process would: no training running, nothing carried."""
+    monkeypatch.setattr(_threads, "_carry", None)
+    monkeypatch.setattr(_threads, "_active", 0)
+    monkeypatch.setattr(_threads, "_outer", [])
+
+
 class FakeBLAS:
     """A BLAS library as threadpoolctl presents it: a thread count that can be set."""
 
@@ -161,19 +169,43 @@ def test_measured_again_only_after_some_seconds(monkeypatch):
     assert gaps and min(gaps) >= _threads._EVERY_S
 
 
-def test_the_first_batch_of_an_epoch_is_not_timed(monkeypatch):
-    """The work between epochs (a shuffle, validation) lands in the next batch's time: were
-    it timed, a window spanning epoch ends would look slower than it is."""
+@pytest.mark.parametrize("per_epoch", [5, 1])
+def test_the_time_between_epochs_is_not_timed(monkeypatch, per_epoch):
+    """The work between epochs (validation, callbacks, the shuffle) would land in the next
+    batch's time: a window spanning epoch ends would look slower than it is. It is left out,
+    and the batch itself is timed: with one batch an epoch (batch_size >= N) every batch is an
+    epoch's first, and the policy measured nothing and kept one thread for the whole run."""
     policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.5})
     with policy:
         for i in range(3 * P):
-            if i % 5 == 0:  # an epoch of 5 batches, then 50 s of validation
-                policy.epoch_start()
+            if i % per_epoch == 0:  # then 50 s of validation, with the current threads
                 if lib.num_threads == 2:
                     clock.now += 50.0
+                policy.epoch_start()
             clock.run_batch()
             policy.tick()
     assert policy.history == [2]
+
+
+def test_one_batch_epochs_of_train_are_measured(monkeypatch):
+    """batch_size >= N through train(): the policy decides (it stayed on one thread)."""
+    import shallownet.training as training
+
+    seen = []
+    real = training.ThreadPolicy
+
+    class Spy(real):
+        def __exit__(self, *exc):
+            seen.append(list(self.history))
+            return super().__exit__(*exc)
+
+    monkeypatch.setattr(training, "ThreadPolicy", Spy)
+    monkeypatch.setattr(_threads, "_blas", lambda: [FakeBLAS(2)])
+    monkeypatch.setattr(_threads, "_PROBE_S", 1e-4)  # (tiny batches: a short window)
+    X = np.random.default_rng(0).normal(size=(64, 5)).astype(np.float32)
+    sn.train(sn.Network.init(5, 4, 1, "relu", "binary", seed=0), X, (X[:, 0] > 0).astype(int),
+             epochs=300, batch_size=64)
+    assert seen and seen[0], "no decision in 300 one-batch epochs"
 
 
 @pytest.mark.parametrize("n_threads, others, during", [
@@ -394,3 +426,84 @@ def test_a_window_lasts_about_16_ms_and_at_least_4_batches(monkeypatch, one_ms, 
     assert policy.history == [2]
     # (the first batch is not timed)
     assert used == [1] * (batches + 1) + [2] * batches
+
+
+def test_overlapping_trainings_restore_the_blas_s_own_count(monkeypatch):
+    """Two trainings at once in threads: the second found the count the first had set (one
+    thread) and restored that, leaving the whole process on one BLAS thread afterwards."""
+    lib = FakeBLAS(4)
+    monkeypatch.setattr(_threads, "_blas", lambda: [lib])
+    first, second = ThreadPolicy(1), ThreadPolicy(None)
+    with first:
+        assert lib.num_threads == 1
+        with second:
+            assert second._choices == [1, 4]  # it measures against the BLAS's own count
+    assert lib.num_threads == 4
+    third, fourth = ThreadPolicy(2), ThreadPolicy(3)  # and interleaved, not nested
+    third.__enter__()
+    fourth.__enter__()
+    third.__exit__(None, None, None)
+    fourth.__exit__(None, None, None)
+    assert lib.num_threads == 4
+
+
+def test_short_loops_are_measured_as_one(monkeypatch):
+    """partial_fit on small blocks: loops of 3 batches never finished the one-thread window, so
+    every call ran on one thread; the measurement now carries over to the next loop."""
+    policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.5})
+    monkeypatch.setattr(_threads, "_EVERY_S", 1e9)  # (batches of seconds: keep the decision)
+    used = []
+    for _ in range(30):
+        policy = ThreadPolicy(None)
+        with policy:
+            policy.epoch_start()
+            for _ in range(3):
+                used.append(lib.num_threads)
+                clock.run_batch()
+                policy.tick()
+        clock.now += 0.01  # the caller's own work between the calls
+    assert used[-10:] == [2] * 10
+    assert used.count(1) <= P + 4
+
+
+def test_a_decision_carried_over_is_dropped_when_the_machine_turned_busy(monkeypatch):
+    others = {"n": 0}
+    policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.5})
+    monkeypatch.setattr(_threads, "_machine_others", lambda: others["n"])
+    monkeypatch.setattr(_threads, "_EVERY_S", 1e9)  # a decision would be kept all along
+
+    def loop(batches):
+        p = ThreadPolicy(None)
+        with p:
+            p.epoch_start()
+            for _ in range(batches):
+                clock.run_batch()
+                p.tick()
+        return p
+
+    def kept(threads):  # the next loop starts with the last decision, not measuring
+        with ThreadPolicy(None) as p:
+            return p._window is None and lib.num_threads == threads
+
+    loop(2 * P + 2)
+    assert kept(2)  # idle: two threads kept
+    others["n"] = 1  # a busy process now: measured again, and one thread wins at once
+    assert not kept(2)
+    assert loop(P + 2).history == [1]
+    assert kept(1)  # still busy: one thread kept
+    others["n"] = 0  # idle again: measured again
+    assert not kept(1)
+    assert loop(3 * P).history == [2]
+
+
+@pytest.mark.parametrize("n_threads", [np.int64(2), np.int32(1)])
+def test_numpy_integers_are_thread_counts(monkeypatch, n_threads):
+    policy, lib, clock = _policy(monkeypatch, 4, {1: 1.0, 2: 1.0}, n_threads=n_threads)
+    with policy:
+        assert lib.num_threads == int(n_threads) and type(lib.calls[-1]) is int
+    assert lib.num_threads == 4
+
+
+def test_minus_one_is_said_as_such():
+    with pytest.raises(ValueError, match=r"n_threads must be None or -1 or a positive integer"):
+        ThreadPolicy(0)

@@ -42,7 +42,9 @@ import contextlib
 import math
 import os
 import statistics
+import threading
 import time
+from numbers import Integral
 
 from .validation import check_params
 
@@ -60,7 +62,14 @@ _EVERY = 1024     # batches between two measurements, at least,
 _EVERY_S = 5.0    # and seconds (the wait for spinning threads costs a little each time)
 _SPIN_S = 0.25    # how long BLAS threads may spin after a product (OpenBLAS ~0.1 s, OpenMP 0.2 s)
 _MARGIN = 0.9     # one thread is chosen when its batches take under 0.9x as long
+_CARRY_S = 1.0    # an unfinished measurement is taken up by a loop starting this soon after
 _controller = None
+
+# Shared by the policies of one process (the BLAS's thread count is the process's):
+_state = threading.Lock()
+_active = 0          # policies inside their ``with`` block now (trainings in other threads)
+_outer: list[int] = []  # the BLAS's counts before the first of them, restored after the last
+_carry: dict | None = None  # the last policy's measurement, for the next loop (partial_fit)
 
 
 def _allowed() -> set[int] | None:
@@ -176,9 +185,13 @@ class ThreadPolicy:
 
     def __init__(self, n_threads=None):
         check_params({"n_threads": n_threads})
+        if isinstance(n_threads, Integral):  # (numpy's integers too: threadpoolctl takes ints)
+            n_threads = int(n_threads)
         self.n_threads = n_threads
         self._libs = _blas() if n_threads != -1 else []
-        self._saved = [lib.num_threads for lib in self._libs]
+        with _state:  # while another training runs, the counts it found are the BLAS's own
+            self._saved = list(_outer) if _active else [lib.num_threads for lib in self._libs]
+        self._entered = False
         most = max(self._saved, default=1)
         # the two choices measured against each other; one choice means nothing to measure
         self._choices = [1, most] if n_threads is None and most > 1 else []
@@ -213,24 +226,81 @@ class ThreadPolicy:
         if k is None or not self._libs:
             yield
             return
+        before = [lib.num_threads for lib in self._libs]
         self._set(k)
         try:
             yield
         finally:
-            for lib, saved in zip(self._libs, self._saved, strict=True):
+            for lib, saved in zip(self._libs, before, strict=True):
                 lib.set_num_threads(saved)
 
     def __enter__(self) -> ThreadPolicy:
+        global _active, _outer
+        if self._libs:
+            with _state:  # the first of several trainings at once keeps the BLAS's counts
+                if _active == 0:
+                    _outer = [lib.num_threads for lib in self._libs]
+                _active += 1
+                self._saved = list(_outer)
+            self._entered = True
         if self._libs and self.n_threads is not None:
             self._set(self.n_threads)
         self._last = time.perf_counter()
-        if self._choices:
+        if self._choices and not self._resume():
             self._open(0)
         return self
 
     def __exit__(self, *exc) -> None:
-        for lib, k in zip(self._libs, self._saved, strict=True):
-            lib.set_num_threads(k)
+        global _active, _carry
+        if self._choices:
+            _carry = self._state()
+        if not self._entered:
+            return
+        self._entered = False
+        with _state:  # the last of several trainings at once restores the BLAS's counts
+            _active -= 1
+            if _active == 0:
+                for lib, k in zip(self._libs, _outer, strict=True):
+                    lib.set_num_threads(k)
+
+    def _state(self) -> dict:
+        return {"choices": tuple(self._choices), "at": time.perf_counter(),
+                "window": self._window, "current": self.current,
+                "times": {k: list(v) for k, v in self._times.items()},
+                "others": list(self._others), "decided_at": self._decided_at,
+                "more_until": self._more_until}
+
+    def _resume(self) -> bool:
+        """Take up the last loop's measurement, so that many short loops (``partial_fit`` on
+        small blocks) are measured as one long one: an unfinished window when this loop
+        starts within ``_CARRY_S`` of that one's end; a decision until it is due again
+        (``_EVERY_S``), unless the count of other processes' runnable threads now says
+        otherwise (more threads chosen and no core free, or one and a core free). False:
+        measure anew."""
+        c = _carry
+        if c is None or c["choices"] != tuple(self._choices):
+            return False
+        now = time.perf_counter()
+        self._more_until = c["more_until"]
+        if c["window"] is not None:
+            if now - c["at"] > _CARRY_S:
+                return False
+            self._times = {k: list(v) for k, v in c["times"].items()}
+            self._others = list(c["others"])
+            self._open(c["window"])
+            return True
+        if now - c["decided_at"] >= _EVERY_S:
+            return False
+        # a machine that became busy (or idle) since: measured anew
+        others = _machine_others()
+        if others is not None:
+            busy = others > 0 if _some_cores() else _cores() - 1 - others < 0.5
+            if busy != (c["current"] == 1):
+                return False
+        self.current, self._decided_at = c["current"], c["decided_at"]
+        self._window, self._since = None, _EVERY  # measured again once it is due
+        self._set(self.current)
+        return True
 
     def _open(self, window: int) -> None:
         self._window = window
@@ -279,12 +349,14 @@ class ThreadPolicy:
         return _cores() - 1 - others < 0.5
 
     def epoch_start(self) -> None:
-        """Call before each epoch's first batch: its time holds the work between epochs (a
-        shuffle, validation), which is not the products' and is not timed; and that work may
-        have woken more BLAS threads than one."""
-        self._skip = True
+        """Call when an epoch's first batch is at hand (gathered, not yet computed): the time
+        since the last batch held the work between epochs (validation, callbacks, the
+        shuffle), which is not the products' and is not timed; and that work may have woken
+        more BLAS threads than one."""
+        now = time.perf_counter()
+        self._last, self._skip = now, False
         if self._window == 1 or (self._window is None and self.current > 1):
-            self._more_until = time.perf_counter()
+            self._more_until = now
 
     def tick(self) -> None:
         """Call after each batch: records its time when measuring, and plans the next."""

@@ -62,6 +62,10 @@ class Optimizer:
     steps by the moments' ratio whatever their size, and nothing is flushed.
     """
 
+    # (class defaults: an optimizer pickled before these existed still steps)
+    _period = 16   # steps between two flushes (Momentum, Adam)
+    kernels = None  # Adam's compiled update, when train() hands it one
+
     def __init__(self, params: dict[str, np.ndarray], learning_rate: float):
         if not (isinstance(learning_rate, int | float) and np.isfinite(learning_rate)
                 and learning_rate > 0):

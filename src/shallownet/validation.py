@@ -50,6 +50,8 @@ class Interval:
             return "a positive integer"
         if self.integer and self.low == 0 and self.high == math.inf:
             return "a non-negative integer"
+        if self.integer and self.low == self.high and not self.open:
+            return f"{self.low:g}"
         lo = "(" if self.open in ("low", "both") else "["
         hi = ")" if self.open in ("high", "both") or self.high == math.inf else "]"
         high = "inf" if self.high == math.inf else f"{self.high:g}"
