@@ -338,11 +338,11 @@ class ThreadPolicy:
         thread (False where they are not known): on average over the one-thread window's
         machine-wide counts; on some of the machine's cores, when those were not all zero,
         one look at our cores (the prelude's, for the first measurement)."""
+        look, self._first_look = self._first_look, None  # (the first measurement's only)
         if not self._others:
             return False
         others = statistics.fmean(self._others)
         if others and _some_cores():
-            look, self._first_look = self._first_look, None
             others = look if look is not None else _others_on_our_cores()
             if others is None:
                 return False
