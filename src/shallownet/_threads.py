@@ -29,8 +29,14 @@ batch job given a few cores of a shared node) only other processes' threads on t
 count (see :func:`_others_running`). It can err only towards one thread, never towards
 spinning threads.
 
+Many short loops (``partial_fit`` on small blocks, a ``train`` call of a few batches) are
+measured as one: a loop that ends in the middle of a window leaves it to the next loop that
+starts within ``_CARRY_S``, and a decision is kept by the next loops until it is due again
+(``_EVERY_S``), unless the count of other processes' runnable threads now says otherwise.
+
 ``n_threads=k`` fixes the count instead (scikit-learn's ``n_jobs`` spirit); the BLAS's own
-settings are restored when the loop ends.
+settings are restored when the loop ends (when several trainings run at once in threads of one
+process, when the last of them ends: the BLAS's count is the process's).
 
 The threads are set through threadpoolctl (a scikit-learn dependency), for every BLAS loaded in
 the process (numpy's and SciPy's may be two libraries).
