@@ -507,3 +507,26 @@ def test_numpy_integers_are_thread_counts(monkeypatch, n_threads):
 def test_minus_one_is_said_as_such():
     with pytest.raises(ValueError, match=r"n_threads must be None or -1 or a positive integer"):
         ThreadPolicy(0)
+
+
+def test_a_measurement_is_taken_up_only_by_a_loop_of_the_same_products(monkeypatch):
+    """A grid search fits networks of several sizes one after another: one size's unfinished
+    window or decision is not another's."""
+    policy, lib, clock = _policy(monkeypatch, 2, {1: 1.0, 2: 0.5})
+    monkeypatch.setattr(_threads, "_EVERY_S", 1e9)
+
+    def loop(key, batches):
+        p = ThreadPolicy(None)
+        p.key = key
+        with p:
+            started = p._window
+            p.epoch_start()
+            for _ in range(batches):
+                clock.run_batch()
+                p.tick()
+        return started, p
+
+    loop(("small",), 2 * P + 2)
+    assert loop(("small",), 1)[0] is None  # the decision taken up
+    assert loop(("large",), 3)[0] == 0    # another size: measured anew
+    assert loop(("small",), 1)[0] == 0    # (the carried state is the large one's now)

@@ -198,6 +198,9 @@ class ThreadPolicy:
         with _state:  # while another training runs, the counts it found are the BLAS's own
             self._saved = list(_outer) if _active else [lib.num_threads for lib in self._libs]
         self._entered = False
+        #: what the loop multiplies (e.g. batch and layer sizes): a measurement or decision
+        #: is taken up only by a loop of the same key
+        self.key = None
         most = max(self._saved, default=1)
         # the two choices measured against each other; one choice means nothing to measure
         self._choices = [1, most] if n_threads is None and most > 1 else []
@@ -270,7 +273,7 @@ class ThreadPolicy:
                     lib.set_num_threads(k)
 
     def _state(self) -> dict:
-        return {"choices": tuple(self._choices), "at": time.perf_counter(),
+        return {"choices": tuple(self._choices), "key": self.key, "at": time.perf_counter(),
                 "window": self._window, "current": self.current,
                 "times": {k: list(v) for k, v in self._times.items()},
                 "others": list(self._others), "decided_at": self._decided_at,
@@ -278,13 +281,13 @@ class ThreadPolicy:
 
     def _resume(self) -> bool:
         """Take up the last loop's measurement, so that many short loops (``partial_fit`` on
-        small blocks) are measured as one long one: an unfinished window when this loop
-        starts within ``_CARRY_S`` of that one's end; a decision until it is due again
-        (``_EVERY_S``), unless the count of other processes' runnable threads now says
-        otherwise (more threads chosen and no core free, or one and a core free). False:
-        measure anew."""
+        small blocks) of the same :attr:`key` are measured as one long one: an unfinished
+        window when this loop starts within ``_CARRY_S`` of that one's end; a decision until
+        it is due again (``_EVERY_S``), unless the count of other processes' runnable threads
+        now says otherwise (more threads chosen and no core free, or one and a core free).
+        False: measure anew."""
         c = _carry
-        if c is None or c["choices"] != tuple(self._choices):
+        if c is None or c["choices"] != tuple(self._choices) or c["key"] != self.key:
             return False
         now = time.perf_counter()
         self._more_until = c["more_until"]

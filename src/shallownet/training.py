@@ -370,6 +370,10 @@ def train(
                    and want_fused(N * net.N_h, B * net.N_h, epochs * math.ceil(N / B)))
     if isinstance(opt, Adam):  # with the compiled kernels, Adam's update is one pass too
         opt.kernels = ws.fused
+    # the thread policy takes up a measurement only from a loop of the same products
+    threads.key = (B, net.N_i, net.N_h, net.N_o, str(dt), ws.fused is not None,
+                   _sparse.sparse_products(source.X, training=True)
+                   if isinstance(source, ArrayBatches) else type(source).__name__)
     source.bind(net, B)
     rng = np.random.default_rng(seed)
     hist = history if history is not None else History()

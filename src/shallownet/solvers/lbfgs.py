@@ -232,7 +232,9 @@ def minimize(
 
     bar = _Progress(progress, max_iter, 1, score_name(net), unit="iter")  # L-BFGS iterations
     epochs_before = hist.epochs
-    with _interrupt_flag(catch_interrupt) as interrupted, bar, ThreadPolicy(n_threads) as threads:
+    threads = ThreadPolicy(n_threads)
+    threads.key = ("lbfgs", n_samples, net.N_i, net.N_h, net.N_o, str(net.dtype))
+    with _interrupt_flag(catch_interrupt) as interrupted, bar, threads:
 
         def after_iteration(intermediate_result):
             theta = intermediate_result.x
