@@ -232,42 +232,35 @@ def logits(net, X: np.ndarray, per_chunk=None, check: bool = False) -> np.ndarra
     W_Ot = net.W_O.T                         # (N_h, N_o)
     b_H, b_O = net.b_H, net.b_O
     finish = per_chunk(n) if per_chunk is not None else None
-    if n <= B and as_sparse:  # one block of a wide sparse X: its rows stay sparse
-        Xs = _rows(X, 0, n, n, dt, False)
-        square = np.vdot(Xs.data, Xs.data)
-        ordinary = math.isfinite(square) and square <= _ORDINARY * _ORDINARY
-        if not ordinary and check and not np.isfinite(Xs.data).all():
-            return None
-        with np.errstate(over="ignore", invalid="ignore"):  # (overflow: redone below)
-            z = _one_block(Xs, W_Ht, W_Ot, b_H, b_O, act, n, B)
-        exact = z if math.isfinite(np.vdot(z, z)) else _beyond_precision(net, X, 0, z)
-        if finish is not None:
-            finish(exact, 0, n)
-        return z
     if n <= B:  # one padded block (one sample, say): its products and nothing more
-        Xc = _scratch("X1", B, N_i, dt)   # the same products as _products makes
-        if issparse(X):
-            with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: the check
-                rows_into(X, 0, n, Xc[:n])
-        elif X.dtype == dt:
-            Xc[:n] = X
+        if as_sparse:  # a wide sparse X: its rows stay sparse, padded after (10a)
+            Xc = _rows(X, 0, n, n, dt, False)
+            values = Xc.data
         else:
-            with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: the check
-                np.copyto(Xc[:n], X, casting="unsafe")
+            Xc = _scratch("X1", B, N_i, dt)   # the same products as _products makes
+            if issparse(X):
+                with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: the check
+                    rows_into(X, 0, n, Xc[:n])
+            elif X.dtype == dt:
+                Xc[:n] = X
+            else:
+                with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: the check
+                    np.copyto(Xc[:n], X, casting="unsafe")
+            Xc[n:] = 0
+            values = Xc[:n]
         # inputs of ordinary size cannot overflow the products (short of absurd weights): no
         # error-state switch, which costs as much as a tenth of a one-row call; a NaN fails
         # the comparison too and is then checked for
         # (one BLAS dot: sum x^2 <= _ORDINARY^2 bounds every |x|; NaN, inf and overflow fail)
-        square = np.vdot(Xc[:n], Xc[:n])
+        square = np.vdot(values, values)
         ordinary = math.isfinite(square) and square <= _ORDINARY * _ORDINARY
-        if not ordinary and check and not np.isfinite(Xc[:n]).all():
+        if not ordinary and check and not np.isfinite(values).all():
             return None
-        Xc[n:] = 0
         if ordinary:
-            z = _one_block(Xc, W_Ht, W_Ot, b_H, b_O, act, n)
+            z = _one_block(Xc, W_Ht, W_Ot, b_H, b_O, act, n, B)
         else:
             with np.errstate(over="ignore", invalid="ignore"):  # (overflow: redone below)
-                z = _one_block(Xc, W_Ht, W_Ot, b_H, b_O, act, n)
+                z = _one_block(Xc, W_Ht, W_Ot, b_H, b_O, act, n, B)
         exact = z if math.isfinite(np.vdot(z, z)) else _beyond_precision(net, X, 0, z)
         if finish is not None:
             finish(exact, 0, n)

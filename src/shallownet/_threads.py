@@ -72,7 +72,7 @@ _CARRY_S = 1.0    # an unfinished measurement is taken up by a loop starting thi
 _controller = None
 
 # Shared by the policies of one process (the BLAS's thread count is the process's):
-_state = threading.Lock()
+_lock = threading.Lock()
 _active = 0          # policies inside their ``with`` block now (trainings in other threads)
 _outer: list[int] = []  # the BLAS's counts before the first of them, restored after the last
 _carry: dict | None = None  # the last policy's measurement, for the next loop (partial_fit)
@@ -152,6 +152,12 @@ def _others_on_our_cores() -> int | None:
         return None
 
 
+def _no_core_for_two(others: float | None) -> bool:
+    """Whether ``others`` threads of other processes ready to run on our cores leave less than
+    half a core free beside ours for a second thread (False where that is not known)."""
+    return others is not None and _cores() - 1 - others < 0.5
+
+
 def _others_running() -> int | None:
     """Threads of other processes ready to run now on the cores this process may use, or None
     where that is not known (not Linux).
@@ -195,13 +201,13 @@ class ThreadPolicy:
             n_threads = int(n_threads)
         self.n_threads = n_threads
         self._libs = _blas() if n_threads != -1 else []
-        with _state:  # while another training runs, the counts it found are the BLAS's own
-            self._saved = list(_outer) if _active else [lib.num_threads for lib in self._libs]
+        with _lock:  # while another training runs, the counts it found are the BLAS's own
+            saved = list(_outer) if _active else [lib.num_threads for lib in self._libs]
         self._entered = False
         #: what the loop multiplies (e.g. batch and layer sizes): a measurement or decision
         #: is taken up only by a loop of the same key
         self.key = None
-        most = max(self._saved, default=1)
+        most = max(saved, default=1)
         # the two choices measured against each other; one choice means nothing to measure
         self._choices = [1, most] if n_threads is None and most > 1 else []
         self.current = n_threads if isinstance(n_threads, int) and n_threads >= 1 else most
@@ -228,8 +234,8 @@ class ThreadPolicy:
         needs); as the BLAS is otherwise (on an idle machine a spinning thread has a core of
         its own: two threads check a large X in half the time)."""
         if self._choices:
-            others = self._first_look = _others_running()
-            k = 1 if others is not None and _cores() - 1 - others < 0.5 else None
+            self._first_look = _others_running()
+            k = 1 if _no_core_for_two(self._first_look) else None
         else:
             k = self.n_threads if self.n_threads not in (None, -1) else None
         if k is None or not self._libs:
@@ -246,11 +252,10 @@ class ThreadPolicy:
     def __enter__(self) -> ThreadPolicy:
         global _active, _outer
         if self._libs:
-            with _state:  # the first of several trainings at once keeps the BLAS's counts
+            with _lock:  # the first of several trainings at once keeps the BLAS's counts
                 if _active == 0:
                     _outer = [lib.num_threads for lib in self._libs]
                 _active += 1
-                self._saved = list(_outer)
             self._entered = True
         if self._libs and self.n_threads is not None:
             self._set(self.n_threads)
@@ -262,17 +267,17 @@ class ThreadPolicy:
     def __exit__(self, *exc) -> None:
         global _active, _carry
         if self._choices:
-            _carry = self._state()
+            _carry = self._snapshot()
         if not self._entered:
             return
         self._entered = False
-        with _state:  # the last of several trainings at once restores the BLAS's counts
+        with _lock:  # the last of several trainings at once restores the BLAS's counts
             _active -= 1
             if _active == 0:
                 for lib, k in zip(self._libs, _outer, strict=True):
                     lib.set_num_threads(k)
 
-    def _state(self) -> dict:
+    def _snapshot(self) -> dict:
         return {"choices": tuple(self._choices), "key": self.key, "at": time.perf_counter(),
                 "window": self._window, "current": self.current,
                 "times": {k: list(v) for k, v in self._times.items()},
@@ -301,9 +306,10 @@ class ThreadPolicy:
         if now - c["decided_at"] >= _EVERY_S:
             return False
         # a machine that became busy (or idle) since: measured anew
+        # (under taskset, any runnable thread elsewhere counts as busy here: no look at cores)
         others = _machine_others()
         if others is not None:
-            busy = others > 0 if _some_cores() else _cores() - 1 - others < 0.5
+            busy = others > 0 if _some_cores() else _no_core_for_two(others)
             if busy != (c["current"] == 1):
                 return False
         self.current, self._decided_at = c["current"], c["decided_at"]
@@ -353,9 +359,7 @@ class ThreadPolicy:
         others = statistics.fmean(self._others)
         if others and _some_cores():
             others = look if look is not None else _others_on_our_cores()
-            if others is None:
-                return False
-        return _cores() - 1 - others < 0.5
+        return _no_core_for_two(others)
 
     def epoch_start(self) -> None:
         """Call when an epoch's first batch is at hand (gathered, not yet computed): the time

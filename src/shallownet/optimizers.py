@@ -64,7 +64,9 @@ class Optimizer:
 
     # (class defaults: an optimizer pickled before these existed still steps)
     _period = 16   # steps between two flushes (Momentum, Adam)
-    kernels = None  # Adam's compiled update, when train() hands it one
+    # Adam's compiled one-pass update (shallownet._fused), set by train() for a run that takes
+    # the compiled kernels; None: numpy's passes
+    kernels = None
 
     def __init__(self, params: dict[str, np.ndarray], learning_rate: float):
         if not (isinstance(learning_rate, int | float) and np.isfinite(learning_rate)
@@ -146,9 +148,6 @@ class Adam(Optimizer):
         self.m = {k: np.zeros_like(v) for k, v in params.items()}
         self.v = {k: np.zeros_like(v) for k, v in params.items()}
         self._period = min(_flush_period(self.beta1), _flush_period(self.beta2))
-        # the compiled one-pass update (shallownet._fused), set by train() for a run that
-        # takes the compiled kernels; None: numpy's passes
-        self.kernels = None
 
     def step(self, grads):
         self.t += 1

@@ -28,6 +28,7 @@ __all__ = ["Output", "Binary", "Multiclass", "Regression", "OUTPUTS", "get_outpu
 
 
 _ROWS = np.arange(256)
+_ROWS.flags.writeable = False
 
 
 def _rows(n: int) -> np.ndarray:
@@ -39,9 +40,6 @@ def _rows(n: int) -> np.ndarray:
         rows.flags.writeable = False
         _ROWS = rows
     return rows[:n]
-
-
-_ROWS.flags.writeable = False
 
 
 def _as_2d(z):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _sparse
-from ._kernels import Workspace, finite_by_blas, want_fused
+from ._kernels import Workspace, finite_by_blas, logits, want_fused
 from ._threads import ThreadPolicy
 from .network import PARAM_NAMES, Network
 from .optimizers import SGD, Adam, Optimizer, make_optimizer
@@ -144,13 +144,8 @@ def _logits_of(net: Network, X) -> np.ndarray:
     products as the dense X gets), or, for a wide one, with (10a) as a sparse product."""
     if not _sparse.issparse(X):
         return net.forward(X).z_O
-    if _sparse.sparse_products(X):  # wide: (10a) as a sparse product, then (10b)
-        Z_H = _sparse.times(X, net.W_H.T)
-        Z_H += net.b_H
-        U_H = net.activation.g(Z_H, out=Z_H)
-        z_O = U_H @ net.W_O.T
-        z_O += net.b_O
-        return z_O
+    if _sparse.sparse_products(X):  # wide: (10a) as a sparse product, as prediction does
+        return logits(net, X)
     N = X.shape[0]
     step = _sparse.rows_per_block(X.shape[1], N)
     parts = [net.forward(_sparse.dense_rows(X, a, min(a + step, N))).z_O
@@ -372,8 +367,8 @@ def train(
         opt.kernels = ws.fused
     # the thread policy takes up a measurement only from a loop of the same products
     threads.key = (B, net.N_i, net.N_h, net.N_o, str(dt), ws.fused is not None,
-                   _sparse.sparse_products(source.X, training=True)
-                   if isinstance(source, ArrayBatches) else type(source).__name__)
+                   source.sparse_rows if isinstance(source, ArrayBatches)
+                   else type(source).__name__)
     source.bind(net, B)
     rng = np.random.default_rng(seed)
     hist = history if history is not None else History()

@@ -66,6 +66,8 @@ class ArrayBatches(BatchSource):
         self.shift, self.scale = shift, scale
         self.n_rows = X.shape[0] if rows is None else self.rows.shape[0]
         self.n_features = X.shape[1]
+        #: whether each batch's rows are handed out as a CSR matrix (a wide, sparse X)
+        self.sparse_rows = sparse_products(X, training=True)
 
     def matrix(self) -> np.ndarray:
         """The whole training matrix (a copy when ``rows`` or a scaling applies); a sparse
@@ -84,7 +86,7 @@ class ArrayBatches(BatchSource):
     def bind(self, net, batch_size: int) -> None:
         B = min(batch_size, self.n_rows)
         self.B = B
-        self.Xb = (None if sparse_products(self.X, training=True)  # (batches stay sparse)
+        self.Xb = (None if self.sparse_rows  # (batches stay sparse: no dense buffer)
                    else np.empty((B, self.n_features), self.X.dtype))
         self.Tb = np.empty((B,) + self.T.shape[1:], self.T.dtype)
         self.Sb = None if self.S is None else np.empty(B, self.S.dtype)
@@ -92,8 +94,7 @@ class ArrayBatches(BatchSource):
 
     def epoch(self, rng):
         N, B, Xb, Tb = self.n_rows, self.B, self.Xb, self.Tb
-        sparse = issparse(self.X)
-        as_sparse = sparse_products(self.X, training=True)
+        sparse, as_sparse = issparse(self.X), self.sparse_rows
         order = rng.permutation(N) if rng is not None else np.arange(N)
         for start in range(0, N, B):
             idx = order[start:start + B]
