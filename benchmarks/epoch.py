@@ -3,7 +3,10 @@
 The workload: MNIST-shaped data (60,000 x 784 float32, 10 classes), one hidden ReLU layer,
 softmax + cross-entropy (5)/(18), plain SGD (21) with no momentum. Peers:
 
-* shallownet ``train(net, X, y, epochs=1, optimizer="sgd")``;
+* shallownet: one ``train(net, X, y, epochs=1, optimizer="sgd")`` call (with its once-per-call
+  work: the data check, the thread policy's first measurement), and an epoch inside a run
+  (``train(epochs=3)`` and ``train(epochs=200)``, each stopped after 3 epochs, the first left
+  out): what a training run spends per epoch, the measure PyTorch's loop below gets too;
 * scikit-learn ``MLPClassifier(solver="sgd", momentum=0)``, one ``partial_fit`` = one epoch;
 * PyTorch eager (``nn.Linear``/``ReLU``/``CrossEntropyLoss``/``optim.SGD``), when installed
   (``pip install torch==2.13.0``); skipped, and said so, otherwise.
@@ -28,10 +31,12 @@ import statistics
 import subprocess
 import sys
 import time
+from itertools import pairwise
 
 import numpy as np
 
 N, N_I, N_O = 60_000, 784, 10
+LONG_RUN = 200  # epochs a long run plans: the estimators' default max_iter
 
 
 def make_data(seed: int = 0):
@@ -112,19 +117,49 @@ def shallownet_epoch(X, y, hidden, batch, n_threads=None, numba=None):
     return run
 
 
+def shallownet_run(X, y, hidden, batch, planned: int, timed: int = 2):
+    """Epochs inside one training run, as a callable returning their median in ms.
+
+    ``train(epochs=planned)`` is stopped by a callback after ``timed + 1`` epochs; the first
+    (which holds the run's once-only work: the data check, the thread policy's first
+    measurement) is left out. What a user's run of ``planned`` epochs spends per epoch: with
+    numba installed a run planning 50,000 batches or more takes the compiled kernels
+    (``_kernels.want_fused``), as the estimators' default 200 epochs on this set do.
+    """
+    import shallownet as sn
+
+    net = sn.Network.init(N_I, hidden, N_O, activation="relu", output="multiclass", seed=0)
+
+    def run():
+        ends = [time.perf_counter()]
+
+        def mark(info):
+            ends.append(time.perf_counter())
+            return info.epoch > timed
+
+        with kernels(None):
+            sn.train(net, X, y, epochs=planned, batch_size=batch, optimizer="sgd",
+                     learning_rate=0.01, seed=0, callbacks=[mark])
+        return statistics.median((b - a) * 1e3 for a, b in pairwise(ends[1:]))
+
+    run()  # warm up
+    return run
+
+
 def bench_shallownet(X, y, hidden, batch, repeats, n_threads=None, numba=None):
     return median_ms(shallownet_epoch(X, y, hidden, batch, n_threads, numba), repeats)
 
 
 def interleaved_ms(fns: dict, repeats: int) -> dict:
     """Each callable timed once per round, the rounds alternating (times in ms per name): a
-    drift in the machine's speed hits every one alike."""
+    drift in the machine's speed hits every one alike. A callable that returns a number has
+    timed itself (ms): that number is taken."""
     times = {k: [] for k in fns}
     for _ in range(repeats):
         for k, fn in fns.items():
             t0 = time.perf_counter()
-            fn()
-            times[k].append((time.perf_counter() - t0) * 1e3)
+            own = fn()
+            times[k].append(own if own is not None else (time.perf_counter() - t0) * 1e3)
     return times
 
 
@@ -400,11 +435,16 @@ def main(argv=None) -> int:
            "np": shallownet_epoch(X, y, args.hidden, args.batch, numba=False)}
     if have_numba():
         fns["nb"] = shallownet_epoch(X, y, args.hidden, args.batch, numba=True)
+    # epochs inside a run: a short one (numpy's passes), and one planning the estimators'
+    # default 200 epochs (the compiled kernels when numba is installed)
+    fns["run"] = shallownet_run(X, y, args.hidden, args.batch, planned=3)
+    fns["long"] = shallownet_run(X, y, args.hidden, args.batch, planned=LONG_RUN)
     times = interleaved_ms(fns, args.repeats)
     med = {k: statistics.median(v) for k, v in times.items()}
     per_round = {k: statistics.median(a / f for a, f in zip(v, times["floor"], strict=True))
                  for k, v in times.items() if k != "floor"}
     sn_ms, floor, np_ms, nb_ms = med["sn"], med["floor"], med["np"], med.get("nb")
+    run_ms, long_ms = med["run"], med["long"]
     sk_ms = None if args.skip_sklearn else bench_sklearn(X, y, args.hidden, args.batch,
                                                          max(3, args.repeats // 2))
     pt_ms = bench_pytorch(X, y, args.hidden, args.batch, args.repeats)
@@ -422,6 +462,15 @@ def main(argv=None) -> int:
               "epoch_over_floor": round(sn_ms / floor, 2),
               "numba_epoch_over_floor": None if nb_ms is None else round(nb_ms / floor, 2),
               "numpy_epoch_over_floor": round(np_ms / floor, 2),
+              "run_epoch_ms": round(run_ms, 1), "long_run_epoch_ms": round(long_ms, 1),
+              "run_epoch_over_floor": round(run_ms / floor, 2),
+              "long_run_epoch_over_floor": round(long_ms / floor, 2),
+              "over_pytorch": None if pt_ms is None else {
+                  "one_call": round(sn_ms / pt_ms, 2), "run": round(run_ms / pt_ms, 2),
+                  "long_run": round(long_ms / pt_ms, 2)},
+              "over_sklearn": None if sk_ms is None else {
+                  "one_call": round(sn_ms / sk_ms, 2), "run": round(run_ms / sk_ms, 2),
+                  "long_run": round(long_ms / sk_ms, 2)},
               "epoch_over_floor_per_round_median": {k: round(v, 2) for k, v in per_round.items()},
               "rounds": args.repeats,
               "epoch_over_roofline": round(sn_ms / roofline, 2),
@@ -447,12 +496,19 @@ def main(argv=None) -> int:
     else:
         print(f"  + numba      {nb_ms:9.1f} ms   {nb_ms / floor:5.2f} x floor_ms, "
               f"{nb_ms / roofline:5.2f} x roofline (SHALLOWNET_NUMBA=1)")
-    if sk_ms is not None:
-        print(f"  scikit-learn {sk_ms:9.1f} ms   shallownet / scikit-learn = {sn_ms / sk_ms:.2f}")
-    if pt_ms is None:
-        print("  PyTorch      skipped: not installed (pip install torch==2.13.0)")
-    else:
-        print(f"  PyTorch      {pt_ms:9.1f} ms   shallownet / PyTorch = {sn_ms / pt_ms:.2f}")
+    print(f"  in a run     {run_ms:9.1f} ms   {run_ms / floor:5.2f} x floor_ms (an epoch of a "
+          f"3-epoch train(), the first left out)")
+    print(f"  in a long run{long_ms:9.1f} ms   {long_ms / floor:5.2f} x floor_ms (an epoch of a "
+          f"train() planning {LONG_RUN} epochs, stopped after 3)")
+    for name, peer in (("scikit-learn", sk_ms), ("PyTorch", pt_ms)):
+        if peer is None:
+            why = ("--skip-sklearn" if name == "scikit-learn"
+                   else "not installed (pip install torch==2.13.0)")
+            print(f"  {name:12} skipped: {why}")
+        else:
+            print(f"  {name:12} {peer:9.1f} ms   shallownet / {name}: one call "
+                  f"{sn_ms / peer:.2f}, in a run {run_ms / peer:.2f}, in a long run "
+                  f"{long_ms / peer:.2f}")
     if nb_peak is not None:
         print(f"peak memory of train with numba: {nb_peak:.0f} MB")
     print(f"peak memory of train: {peak:.0f} MB (budget 2 x {data_mb:.0f} MB data + 100 MB = "

@@ -15,8 +15,8 @@ The data: N rows of text-like features (``--per-row`` stored values a row, at ra
 
 For each: one epoch of training, and ``predict_proba`` on all N rows.
 
-    python benchmarks/sparse.py                         # 2^15 and 2^20 columns, a table
-    python benchmarks/sparse.py --json
+    python benchmarks/wide_sparse.py                         # 2^15 and 2^20 columns, a table
+    python benchmarks/wide_sparse.py --json
 """
 
 from __future__ import annotations
