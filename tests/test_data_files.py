@@ -619,6 +619,23 @@ def test_columns_of_formatted_numbers_are_named_with_the_way_out(tmp_path, cells
                           "--drop colour, drop=['colour']")
 
 
+def test_phone_numbers_are_codes_to_leave_out_not_numbers_to_rewrite(tmp_path):
+    """A column of phone numbers ('063 141 365') was called numbers with thousands separators,
+    with the advice to write them without the separators: that would have made them a
+    feature. A number written for people never starts with 0 before a separator; the column is
+    text, and the way out named is --drop."""
+    path = write(tmp_path / "c.csv", "age,phone,label\n" + "".join(
+        f"{20 + i},0{10 + i} {100 + 7 * i} {200 + 3 * i},{'ny'[i % 2]}\n" for i in range(40)))
+    for result in (run("train", path), run("train", path, "--stream")):
+        one_line_error(result, "non-numeric feature columns 'phone'", "--drop phone")
+    # numbers that may be either keep the thousands advice, with --drop named for codes
+    path = write(tmp_path / "d.csv", "age,phone,label\n" + "".join(
+        f"{20 + i},{10 + i} {100 + 7 * i} {200 + 3 * i},{'ny'[i % 2]}\n" for i in range(40)))
+    one_line_error(run("train", path), "'phone' holds numbers with thousands separators",
+                   "codes such as phone numbers are not features: leave the column out with "
+                   "--drop")
+
+
 @pytest.mark.parametrize("sep", [",", ";"])
 def test_a_header_cell_with_a_line_break_is_read_as_pandas_reads_it(tmp_path, sep):
     """A wrapped header cell (a spreadsheet's Alt+Enter, quoted by the CSV writer) was refused:

@@ -323,11 +323,13 @@ def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataE
 _FORMATTED = {
     "thousands": ("numbers with thousands separators",
                   "; write them without the separators (1234567.5), or read the file with "
-                  "pandas' thousands= and save it again"),
+                  "pandas' thousands= and save it again; codes such as phone numbers are not "
+                  "features: leave the column out with --drop"),
     "thousands, decimal comma": (
         "numbers with thousands separators and a decimal comma",
         "; write them without the separators (1234567,5) and read the file with --decimal , "
-        "(decimal=',')"),
+        "(decimal=','); codes such as phone numbers are not features: leave the column out "
+        "with --drop"),
     "currency": ("amounts with a currency sign", "; write plain numbers (1234.5)"),
     "bool": ("True/False words with spaces around them",
              "; write them without the spaces (they are then read as 1/0)"),
@@ -335,8 +337,10 @@ _FORMATTED = {
     "date": ("dates or times", "; convert them to numbers first (e.g. days since a start, "
              "or the hour of the day), or leave the column out with --drop"),
 }
-_GROUPED = {".": r"[-+]?\d{1,3}([,\u00a0\u202f ]\d{3})+(\.\d+)?",
-            ",": r"[-+]?\d{1,3}([.\u00a0\u202f ]\d{3})+(,\d+)?"}
+# (a number written for people never starts with a 0 before a separator: "063 141 365" is a
+# code, a phone number, and is text to leave out, not a number to write plainly)
+_GROUPED = {".": r"[-+]?[1-9]\d{0,2}([,\u00a0\u202f ]\d{3})+(\.\d+)?",
+            ",": r"[-+]?[1-9]\d{0,2}([.\u00a0\u202f ]\d{3})+(,\d+)?"}
 _PLAIN = {".": r"[-+]?(\d+\.?\d*|\.\d+)", ",": r"[-+]?(\d+,?\d*|,\d+)"}
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\S*)?"
                    r"|(\d{1,2}/\d{1,2}/(\d{2}|\d{4})|\d{1,2}\.\d{1,2}\.\d{4})"
