@@ -20,6 +20,7 @@ Every time is a median over repeated epochs; every ratio compares numbers from t
     python benchmarks/epoch.py                      # hidden 100, batch 128, a table
     python benchmarks/epoch.py --hidden 512 --batch 512 --json
     python benchmarks/epoch.py --busy               # idle vs one competing busy process
+    python benchmarks/epoch.py --busy --nice 19     # ... a background job (lowest priority)
 """
 
 from __future__ import annotations
@@ -247,14 +248,17 @@ class BusyProcess:
     """A competing process that keeps one core busy, for at most ``seconds``.
 
     It stops by itself at its deadline (so it never outlives a killed benchmark by long) and
-    is terminated as soon as the ``with`` block ends.
+    is terminated as soon as the ``with`` block ends. ``nice`` lowers its priority (a
+    background job): the scheduler then gives it little of a core, but a BLAS thread that
+    spin-waits yields its core to it all the same.
     """
 
-    def __init__(self, seconds: float = 600.0):
-        self.seconds = seconds
+    def __init__(self, seconds: float = 600.0, nice: int = 0):
+        self.seconds, self.nice = seconds, nice
 
     def __enter__(self):
-        code = (f"import time\nend = time.monotonic() + {self.seconds!r}\n"
+        code = (f"import os, time\nos.nice({self.nice!r})\n"
+                f"end = time.monotonic() + {self.seconds!r}\n"
                 "while time.monotonic() < end:\n    pass\n")
         self.proc = subprocess.Popen([sys.executable, "-c", code])
         time.sleep(0.2)  # let it start spinning
@@ -265,7 +269,7 @@ class BusyProcess:
         self.proc.wait()
 
 
-def busy_table(X, y, hidden, batch, repeats) -> dict:
+def busy_table(X, y, hidden, batch, repeats, nice: int = 0) -> dict:
     """Epoch times idle and beside one busy process: the thread policy against fixed counts.
 
     Rounds alternate (idle epochs, then busy epochs, ...) so that other load on the machine
@@ -287,7 +291,7 @@ def busy_table(X, y, hidden, batch, repeats) -> dict:
     for _ in range(repeats):
         for label, k in settings.items():
             times[f"idle_{label}_ms"].append(epoch(k))
-        with BusyProcess():
+        with BusyProcess(nice=nice):
             for label, k in settings.items():
                 times[f"busy_{label}_ms"].append(epoch(k))
     out = {k: round(statistics.median(v), 1) for k, v in times.items()}
@@ -393,6 +397,8 @@ def main(argv=None) -> int:
     ap.add_argument("--busy", action="store_true",
                     help="time shallownet's epoch idle and beside one competing busy process, "
                          "with the thread policy, the BLAS default and one thread (only that)")
+    ap.add_argument("--nice", type=int, default=0,
+                    help="with --busy: the competing process's nice value (19: a background job)")
     ap.add_argument("--breakdown", action="store_true",
                     help="where the time goes: gather, floor, bare step loop, train(), finite "
                          "check (only that)")
@@ -411,14 +417,15 @@ def main(argv=None) -> int:
                                                              for k, v in table.items()))
         return 0
     if args.busy:
-        table = busy_table(X, y, args.hidden, args.batch, args.repeats)
-        table.update(hidden=args.hidden, batch=args.batch, blas=blas_info(),
+        table = busy_table(X, y, args.hidden, args.batch, args.repeats, args.nice)
+        table.update(hidden=args.hidden, batch=args.batch, blas=blas_info(), nice=args.nice,
                      load_average=[round(v, 2) for v in os.getloadavg()])
         if args.json:
             print(json.dumps(table))
         else:
             print(f"one epoch, hidden {args.hidden}, batch {args.batch}, median of "
-                  f"{args.repeats} alternating rounds; cores {os.cpu_count()}; load average "
+                  f"{args.repeats} alternating rounds; the busy process at nice {args.nice}; "
+                  f"cores {os.cpu_count()}; load average "
                   f"{table['load_average']}; BLAS: {table['blas']}")
             print(f"{'threads':14}{'idle ms':>10}{'busy ms':>10}{'busy/idle':>11}")
             for label in ("policy", "blas_default", "one_thread"):
