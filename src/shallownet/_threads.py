@@ -26,8 +26,11 @@ only wait for a busy core, and one thread is chosen without timing them (their w
 spin after it cost a busy 2-core machine about a fifth of a 100/128 epoch). The count is of the
 whole machine; where this process may run on only some cores (``taskset``, a cpuset: a
 batch job given a few cores of a shared node) only other processes' threads on those cores
-count (see :func:`_others_running`). It can err only towards one thread, never towards
-spinning threads.
+count (see :func:`_others_running`). Before the count decides, the threads are looked at one
+by one, each counted by the share of a core the scheduler gives it against ours: a background
+job at ``nice 19`` takes about 1.5% of a core from a thread of ours, so beside one the windows
+are timed and decide (measured on the lent device beside one: two threads 222.7 ms an epoch,
+one 234.3). It can err only towards one thread, never towards spinning threads.
 
 Many short loops (``partial_fit`` on small blocks, a ``train`` call of a few batches) are
 measured as one: a loop that ends in the middle of a window leaves it to the next loop that
@@ -97,7 +100,8 @@ _SCAN_MOST = 2000  # threads on the machine up to which other processes' are loo
 
 
 def _thread_states(task_dir: str):
-    """(state, last core) of each thread listed in ``task_dir`` (a /proc/PID/task folder)."""
+    """(state, last core, nice, scheduling policy) of each thread listed in ``task_dir`` (a
+    /proc/PID/task folder)."""
     for tid in os.listdir(task_dir):
         try:
             with open(f"{task_dir}/{tid}/stat", "rb") as f:
@@ -105,7 +109,30 @@ def _thread_states(task_dir: str):
         except OSError:  # the thread has ended
             continue
         rest = stat[stat.rindex(b")") + 2:].split()  # the name, in brackets, may hold anything
-        yield rest[0], int(rest[36])  # fields 3 (state) and 39 (processor) of proc(5)
+        # fields 3 (state), 39 (processor), 19 (nice) and 41 (policy) of proc(5)
+        yield rest[0], int(rest[36]), int(rest[16]), int(rest[38])
+
+
+_SCHED_IDLE = 5               # Linux's policy for the lowest-priority background work
+_REAL_TIME = (1, 2, 6)        # SCHED_FIFO, SCHED_RR, SCHED_DEADLINE: they take a core
+
+
+def _share(nice: int, policy: int, our_nice: int) -> float:
+    """How much of a core another runnable thread takes from one of ours, up to 1: the
+    scheduler's weights (1.25x a nice level) of its priority against ours. A background job
+    at nice 19 beside ours at 0 counts 0.015; at our priority or above, a whole core."""
+    if policy in _REAL_TIME:
+        return 1.0
+    if policy == _SCHED_IDLE:
+        return 3 / 1024 * 1.25 ** min(our_nice, 19)   # (the scheduler's weight 3 to our own)
+    return min(1.0, 1.25 ** (our_nice - nice))
+
+
+def _our_nice() -> int:
+    try:
+        return os.getpriority(os.PRIO_PROCESS, 0)
+    except (AttributeError, OSError):
+        return 0
 
 
 def _machine_others() -> int | None:
@@ -115,7 +142,7 @@ def _machine_others() -> int | None:
     try:
         with open(f"{_PROC}/loadavg", "rb") as f:
             running = int(f.read().split()[3].split(b"/")[0])
-        mine = sum(state == b"R" for state, _ in _thread_states(f"{_PROC}/self/task"))
+        mine = sum(state == b"R" for state, *_ in _thread_states(f"{_PROC}/self/task"))
         return max(0, running - mine)
     except (OSError, ValueError, IndexError):
         return None
@@ -127,24 +154,45 @@ def _some_cores() -> bool:
     return allowed is not None and len(allowed) < (os.cpu_count() or 1)
 
 
-def _others_on_our_cores() -> int | None:
-    """Other processes' threads ready to run on the cores this process may use: each thread's
-    proc(5) stat (state R, and the core it is on), on machines of up to ``_SCAN_MOST`` threads
-    (one to a few ms: a few hundred small reads); None beyond that or where not known."""
+def _others_on_our_cores() -> float | None:
+    """Other processes' threads ready to run on the cores this process may use (all of the
+    machine's when it may use every one), each counted by the share of a core it takes from
+    ours (:func:`_share`: a background job at a lower priority counts little): each thread's
+    proc(5) stat, on machines of up to ``_SCAN_MOST`` threads (one to a few ms: a few
+    hundred small reads); None beyond that or where not known. A look taken less than
+    ``_LOOK_S`` ago is reused (many short loops: ``partial_fit`` on small blocks)."""
+    global _last_look
     allowed = _allowed()
+    ours = _our_nice()
+    key = (_PROC, None if allowed is None else frozenset(allowed), ours)
+    now = time.monotonic()
+    if _last_look is not None and _last_look[0] == key and now - _last_look[1] < _LOOK_S:
+        return _last_look[2]
+    count = _look(allowed, ours)
+    _last_look = (key, now, count)
+    return count
+
+
+_LOOK_S = 1.0   # how long a look at the other processes' threads is reused
+_last_look = None
+
+
+def _look(allowed, ours) -> float | None:
+    """The look itself (:func:`_others_on_our_cores`), every time."""
     try:
         with open(f"{_PROC}/loadavg", "rb") as f:
             total = int(f.read().split()[3].split(b"/")[1])
         if allowed is None or total > _SCAN_MOST:
             return None
         me = str(os.getpid())
-        count = 0
+        count = 0.0
         for pid in os.listdir(_PROC):
             if not pid.isdigit() or pid == me:
                 continue
             try:
-                count += sum(state == b"R" and core in allowed
-                             for state, core in _thread_states(f"{_PROC}/{pid}/task"))
+                count += sum(_share(nice, policy, ours)
+                             for state, core, nice, policy in _thread_states(f"{_PROC}/{pid}/task")
+                             if state == b"R" and core in allowed)
             except OSError:  # the process has ended, or is not ours to read
                 continue
         return count
@@ -158,19 +206,21 @@ def _no_core_for_two(others: float | None) -> bool:
     return others is not None and _cores() - 1 - others < 0.5
 
 
-def _others_running() -> int | None:
+def _others_running() -> float | None:
     """Threads of other processes ready to run now on the cores this process may use, or None
     where that is not known (not Linux).
 
-    The machine-wide count (:func:`_machine_others`) where this process may run on every core.
-    Where it may run on only some (``taskset``, a cpuset: a batch job on a shared node), the
-    other cores' work does not compete for ours: when the machine-wide count is not zero, the
-    other processes' threads on our cores are looked at one by one
-    (:func:`_others_on_our_cores`)."""
+    The machine-wide count (:func:`_machine_others`) where this process may run on every core
+    and that count leaves a core free for a second thread. Otherwise the other processes'
+    threads are looked at one by one (:func:`_others_on_our_cores`): where this process may
+    run on only some cores (``taskset``, a cpuset: a batch job on a shared node) the other
+    cores' work does not compete for ours, and a background job of lower priority (``nice``)
+    takes little of a core; the count stands where they cannot be looked at."""
     others = _machine_others()
-    if not others or not _some_cores():
+    if not others or not (_some_cores() or _no_core_for_two(others)):
         return others
-    return _others_on_our_cores()
+    look = _others_on_our_cores()
+    return look if look is not None or _some_cores() else others
 
 
 def _blas():
@@ -310,6 +360,10 @@ class ThreadPolicy:
         others = _machine_others()
         if others is not None:
             busy = others > 0 if _some_cores() else _no_core_for_two(others)
+            if busy and c["current"] > 1 and not _some_cores():
+                # more threads were chosen, timed: beside background jobs of lower priority
+                seen = _others_on_our_cores()
+                busy = busy if seen is None else _no_core_for_two(seen)
             if busy != (c["current"] == 1):
                 return False
         self.current, self._decided_at = c["current"], c["decided_at"]
@@ -352,13 +406,18 @@ class ThreadPolicy:
         """Whether other threads ready to run leave less than half a core free for a second
         thread (False where they are not known): on average over the one-thread window's
         machine-wide counts; on some of the machine's cores, when those were not all zero,
-        one look at our cores (the prelude's, for the first measurement)."""
+        one look at our cores (the prelude's, for the first measurement); on all of them,
+        when those say no core is free, one look at the threads' priorities (background jobs
+        of lower priority take little of a core: the windows then decide)."""
         look, self._first_look = self._first_look, None  # (the first measurement's only)
         if not self._others:
             return False
         others = statistics.fmean(self._others)
         if others and _some_cores():
             others = look if look is not None else _others_on_our_cores()
+        elif _no_core_for_two(others):
+            seen = _others_on_our_cores()
+            others = others if seen is None else seen
         return _no_core_for_two(others)
 
     def epoch_start(self) -> None:
