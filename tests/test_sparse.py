@@ -483,3 +483,29 @@ def test_a_wide_but_dense_ish_sparse_matrix_trains_on_dense_rows_and_predicts_as
     proba = a.predict_proba(X)
     np.testing.assert_allclose(proba, b.predict_proba(X.toarray()), rtol=1e-5, atol=1e-6)
     assert np.array_equal(a.predict_proba(X[7:8]), proba[7:8])
+
+
+def test_a_numpy_array_is_told_from_a_sparse_one_by_its_type(monkeypatch):
+    """scipy's issparse (an abstract-class check, about a microsecond) was asked three times
+    in every one-row prediction; a numpy array is now told by its type and scipy is asked only
+    about other objects, sparse ones still found."""
+    from shallownet import _sparse
+
+    asked = []
+    real = _sparse._sp.issparse
+    monkeypatch.setattr(_sparse._sp, "issparse", lambda X: asked.append(type(X)) or real(X))
+    dense = np.zeros((3, 2048), np.float32)
+    assert not _sparse.issparse(dense) and not _sparse.sparse_products(dense)
+    assert _sparse.values(dense) is dense
+    assert asked == []
+    csr = sp.random(3, 2048, density=0.01, format="csr", dtype=np.float32, random_state=0)
+    assert _sparse.issparse(csr) and _sparse.sparse_products(csr)
+    assert _sparse.issparse(csr.tocsc()) and _sparse.issparse(sp.csr_array(csr))
+    assert not _sparse.issparse(dense.view(np.recarray)) and not _sparse.issparse([[0.0]])
+    assert len(asked) >= 4
+    # a one-row prediction asks nothing of scipy
+    clf = sn.Classifier(hidden_units=3, epochs=1, random_state=0).fit(dense[:, :4],
+                                                                      [0, 1, 0])
+    asked.clear()
+    clf.predict_proba(dense[:1, :4])
+    assert asked == []

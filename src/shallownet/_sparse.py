@@ -46,8 +46,10 @@ BLOCK_ELEMENTS = 1 << 22
 
 
 def issparse(X) -> bool:
-    """True for a scipy.sparse matrix or array."""
-    return _sp.issparse(X)
+    """True for a scipy.sparse matrix or array. A numpy array is told by its type first:
+    scipy's test costs about a microsecond (an abstract-class check), and a one-row
+    prediction asks three times."""
+    return type(X) is not np.ndarray and _sp.issparse(X)
 
 
 def as_csr(X, dtype=None):
@@ -69,7 +71,7 @@ def as_csr(X, dtype=None):
 def values(A):
     """The stored values of a sparse matrix (what finiteness and range checks look at: the
     implicit zeros are finite), or ``A`` itself when dense."""
-    return A.data if _sp.issparse(A) else A
+    return A.data if issparse(A) else A
 
 
 def gather_rows(X, rows: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -128,7 +130,7 @@ def sparse_products(X, training: bool = False) -> bool:
     """Whether ``X`` is a sparse matrix wide enough to be multiplied as sparse (for
     ``training``, also sparse enough: at most SPARSE_TRAINING_MAX_DENSITY of it stored). For
     prediction the answer depends on the width alone, never on the rows in the call."""
-    if not (_sp.issparse(X) and X.shape[1] >= SPARSE_PRODUCT_MIN_FEATURES):
+    if not (issparse(X) and X.shape[1] >= SPARSE_PRODUCT_MIN_FEATURES):
         return False
     return not training or X.nnz <= SPARSE_TRAINING_MAX_DENSITY * X.shape[0] * X.shape[1]
 
