@@ -444,8 +444,7 @@ class Workspace:
         coef = -bias_step if apply else 1.0
         out_O, out_H = (net.b_O, net.b_H) if apply else (self.grads["b_O"], self.grads["b_H"])
         # forward (10a): Z_H = X W_H^T + B_H, i.e. Z_H^T = W_H X^T
-        # (the type test first: scipy's issparse costs a microsecond a call, a step makes two)
-        if type(X) is not np.ndarray and issparse(X):  # a wide sparse batch: nnz N_h mul-adds
+        if issparse(X):  # a wide sparse batch: nnz N_h mul-adds
             times(X, net.W_H.T, out=Z_H)
         else:
             _into(gemm(1.0, net.W_H, X.T, c=Z_H.T, overwrite_c=1), Z_H.T)
@@ -507,7 +506,7 @@ class Workspace:
         """
         gemm = self.gemm
         _into(gemm(alpha, U_H.T, dZ_O, beta=beta, c=W_O.T, overwrite_c=1), W_O.T)
-        if type(X) is not np.ndarray and issparse(X):
+        if issparse(X):
             # a wide sparse batch: (dL/dZ_H)^T X is zero but in the columns its rows hold a
             # value in, so only those columns of W_H change (besides beta's scaling)
             cols, G = columns_times(X, dZ_H)
