@@ -805,3 +805,87 @@ def test_a_pandas_range_index_in_parquet_is_written_back_by_predict(tmp_path, in
         back = pd.read_csv(stdio.StringIO(out), index_col=0)
         assert back.index.tolist() == frame.index.tolist()
         assert back.index.name == ("id" if index == "named range" else None)
+
+
+@pytest.mark.parametrize("cells, sep, said", [
+    (lambda i: f'"{1000 + i * 1234.5:,.1f}"', ",",
+     "holds numbers with thousands separators (e.g. '1,000.0'"),
+    (lambda i: f"{1000 + 37 * i:,}".replace(",", ".") + ",5", ";",
+     "holds numbers with thousands separators and a decimal comma (e.g. '1.000,5'"),
+    (lambda i: f"{i * 0.7 + 1:.1f}%", ",", "holds percentages (e.g. '1.0%'"),
+    (lambda i: f'"${1000 + i * 10:,.2f}"', ",", "holds amounts with a currency sign"),
+])
+def test_a_target_of_formatted_numbers_is_refused_not_made_classes(tmp_path, cells, sep, said):
+    """A regression target a spreadsheet formatted for people (1,234.5 / 12.5% / $1,000.00)
+    was read as text: 'classification with 60 classes', accuracy 0 on the held-out rows."""
+    lines = [sep.join(["a", "b", "price"])] + [sep.join([str(i), str(i % 7), cells(i)])
+                                               for i in range(60)]
+    path = write(tmp_path / "f.csv", "\n".join(lines) + "\n")
+    for result in (run("train", path), run("train", path, "--stream"),
+                   run("train", path, "--task", "regression")):
+        one_line_error(result, "the target column 'price' (the last column", said,
+                       "which as text would make every value a class of its own; write ")
+    one_line_error(run("train", path), "; first at data row 1), which as text")
+    if sep == ";":
+        for extra in ([], ["--decimal", ","]):
+            one_line_error(run("train", path, *extra),
+                           "write them without the separators (1234567,5)")
+    with pytest.raises(DataError, match="every value a class of its own"):
+        load(path)
+
+
+def test_a_target_written_as_the_message_says_is_a_regression_target(tmp_path):
+    pd = pytest.importorskip("pandas")
+    lines = ["a,b,price"] + [f'{i},{i % 7},"{1000 + i * 1234.5:,.1f}"' for i in range(60)]
+    path = write(tmp_path / "f.csv", "\n".join(lines) + "\n")
+    one_line_error(run("train", path), "pandas' thousands=")
+    plain = tmp_path / "plain.csv"
+    pd.read_csv(path, thousands=",").to_csv(plain, index=False)   # the fix the message gives
+    ds = load(plain)
+    assert ds.task == "regression"
+    np.testing.assert_array_equal(ds.y, [1000 + i * 1234.5 for i in range(60)])
+
+
+@pytest.mark.parametrize("error_cell", ["#VALUE!", "#DIV/0!", "#REF!", "#NAME?", "#NUM!"])
+def test_spreadsheet_error_cells_in_the_target_are_refused(tmp_path, error_cell):
+    """'#VALUE!' among the species names became a fourth class; '#DIV/0!' among numbers made
+    every number a class."""
+    text = ["a,b,species"] + [f"{i},{i % 5},{['cat', 'dog', 'owl'][i % 3]}" for i in range(60)]
+    text[8] = f"7,2,{error_cell}"
+    numbers = ["a,b,weight"] + [f"{i},{i % 5},{i * 1.5 + 3}" for i in range(60)]
+    numbers[31] = f"30,0,{error_cell}"
+    for lines, row in ((text, 8), (numbers, 31)):
+        path = write(tmp_path / "e.csv", "\n".join(lines) + "\n")
+        for extra in ([], ["--stream"], ["--task", "classification"]):
+            one_line_error(run("train", path, *extra), f"holds spreadsheet error cells "
+                           f"('{error_cell}'", "correct those cells in the spreadsheet")
+        one_line_error(run("train", path), f"first at data row {row})")
+
+
+def test_stray_words_among_target_numbers_are_named(tmp_path):
+    """A '-' or 'unknown' among a numeric target's values made it text: classes, or the
+    misleading 'a different one in most rows (an identifier or free text?)'."""
+    rng = np.random.default_rng(0)
+    cells = [f"{v:.0f}" for v in rng.normal(150, 40, 300)]
+    cells[17], cells[40] = "-", "unknown"
+    lines = ["a,b,y"] + [f"{i % 11},{i % 5},{c}" for i, c in enumerate(cells)]
+    path = write(tmp_path / "s.csv", "\n".join(lines) + "\n")
+    said = ("the target column 'y' (named 'y'; name another with --target) holds numbers, but 2 "
+            "values are text ('-', 'unknown'")
+    for extra in ([], ["--stream"], ["--task", "regression"]):
+        one_line_error(run("train", path, *extra), said, "--task classification")
+    one_line_error(run("train", path), "first at data row 18)")
+    assert load(path, task="classification").task == "classification"   # labels, if so asked
+
+
+def test_text_labels_that_are_partly_numbers_stay_classes(tmp_path):
+    # class numbers with a word among them, in a column named like labels; and words only
+    lines = ["a,label"] + [f"{i},{i % 30 if i % 30 < 29 else 'other'}" for i in range(120)]
+    assert load(write(tmp_path / "l.csv", "\n".join(lines) + "\n")).task == "classification"
+    lines = ["a,grade"] + [f"{i},{['A', 'B', 'C', '1'][i % 4]}" for i in range(40)]
+    ds = load(write(tmp_path / "g.csv", "\n".join(lines) + "\n"))
+    assert ds.task == "classification" and sorted(set(ds.y)) == ["1", "A", "B", "C"]
+    # a few formatted values are labels, as whole numbers would be
+    lines = ["a,discount"] + [f"{i},{(i % 3 + 1) * 10}%" for i in range(40)]
+    ds = load(write(tmp_path / "p.csv", "\n".join(lines) + "\n"))
+    assert ds.task == "classification" and sorted(set(ds.y)) == ["10%", "20%", "30%"]

@@ -202,7 +202,8 @@ def load(name_or_path, target: str | None = None, *, task: str | None = None,
         what = schema.describe_target(cols.target, cols.note)
         lab = schema.labels_from_arrow(pa.chunked_array(labels), source, what, fmt.decimal,
                                        parse_text=fmt.kind == "csv")
-        task_, why = schema.choose_task(lab, cols.target, task, source, what)
+        task_, why = schema.choose_task(lab, cols.target, task, source, what,
+                                       fmt.decimal)
         y = schema.labels_for_task(lab, task_, source, what)
     return Dataset(X, y, cols.features, cols.target, task_, Path(name_or_path).stem, cols.note,
                    cols.ignored, source=source, dropped=list(cols.dropped), task_note=why,

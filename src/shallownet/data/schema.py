@@ -20,7 +20,9 @@ The task (files; ``task=`` / ``--task`` overrides it)
 A target that cannot be learned is refused: text (or a classification target) with a
 different value in most rows (at least 20 rows and more distinct values than half the rows: an
 identifier or free text), and whole numbers, all distinct, in a column named like an
-identifier (``id``, ``key``, ``uuid``, ``index``).
+identifier (``id``, ``key``, ``uuid``, ``index``). So is a text target that holds numbers after
+all: spreadsheet error cells (``#DIV/0!``), and unless the task is classification, numbers
+formatted for people (``1,234.5``, ``12.5%``) or numbers with a few stray words.
 
 Labels stay exact: integers are int64; whole numbers too large for int64 (or for a double's
 53-bit mantissa, when the file stores them as text) stay text, so no two labels merge.
@@ -338,20 +340,24 @@ def _detect_counts(n, k, numeric, whole, name) -> tuple[str, str]:
 
 
 def choose_task(labels: Labels, name: str, task: str | None, source: str,
-                what: str) -> tuple[str, str]:
+                what: str, decimal: str = ".") -> tuple[str, str]:
     """The task and why, refusing targets that cannot be learned."""
     v = labels.values if labels.numeric else labels.values.astype(str)
     if labels.boolean and task is None:
         return "classification", "the target holds True/False"
     return decide_task(labels.values.shape[0], np.unique(v), labels.numeric, name, task,
-                       source, what)
+                       source, what, decimal=decimal, column=None if labels.numeric else v)
 
 
 def decide_task(n: int, distinct: np.ndarray, numeric: bool, name: str, task: str | None,
-                source: str, what: str, n_distinct: int | None = None) -> tuple[str, str]:
+                source: str, what: str, n_distinct: int | None = None, *,
+                decimal: str = ".", column: np.ndarray | None = None) -> tuple[str, str]:
     """:func:`choose_task` from a summary: ``n`` rows, their ``distinct`` values (or, for a
-    stream, a sample of them with ``n_distinct`` counting them all)."""
+    stream, a sample of them with ``n_distinct`` counting them all). ``column``, the whole
+    target column when it is at hand, lets a refusal name a data row."""
     k = distinct.size if n_distinct is None else n_distinct
+    if not numeric:
+        _refuse_numbers_as_text(n, k, distinct, name, task, source, what, decimal, column)
     whole = numeric and bool(np.all(distinct == np.round(distinct)))
     if task is None:
         task, why = _detect_counts(n, k, numeric, whole, name)
@@ -370,6 +376,75 @@ def decide_task(n: int, distinct: np.ndarray, numeric: bool, name: str, task: st
                         "number in every row, named like an id), which cannot be learned; name "
                         "the real target with --target, or leave this column out with --drop")
     return task, why
+
+
+#: What a spreadsheet writes into a cell whose formula failed (#N/A is read as missing).
+_SPREADSHEET_ERROR = re.compile(
+    r"#(N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)", re.IGNORECASE)
+#: Formatted numbers a target may hold (see ``stream._FORMATTED``); dates stay text labels.
+_NUMBER_FORMATS = ("thousands", "thousands, decimal comma", "currency", "percent")
+#: At most this many of a target's distinct non-numbers are looked at one by one.
+_TEXT_SAMPLE = 5000
+
+
+def _first_row(column, value) -> str:
+    if column is None:
+        return ""
+    return f"; first at data row {int(np.flatnonzero(column == value)[0]) + 1}"
+
+
+def _refuse_numbers_as_text(n, k, distinct, name, task, source, what, decimal, column) -> None:
+    """A text target that holds numbers after all is refused, not taken as text classes:
+    spreadsheet error cells (``#DIV/0!``, ``#VALUE!``: never labels); unless the task is
+    classification, a column of numbers formatted for people (thousands separators, currency
+    signs, percentages) with too many distinct values to be class labels by the rule for whole
+    numbers, or of numbers with a few stray words (``-``, ``unknown``) that would make the
+    numbers labels."""
+    from .stream import _FORMATTED, _NUMBER, _formatted_kind
+
+    values = [str(v).strip() for v in distinct]
+    errors = [v for v in values if _SPREADSHEET_ERROR.fullmatch(v)]
+    if errors:
+        shown = ", ".join(map(repr, errors[:5]))
+        raise DataError(
+            f"{source}: the {what} holds spreadsheet error cells ({shown}"
+            f"{_first_row(column, distinct[values.index(errors[0])])}), which are neither labels "
+            "nor numbers; correct those cells in the spreadsheet, or remove those rows")
+    if task == "classification":
+        return
+    number = re.compile(_NUMBER[decimal], re.IGNORECASE)
+    is_number = [bool(number.match(v)) for v in values]
+    plain = [v for v, yes in zip(values, is_number, strict=True) if yes]
+    others = [v for v, yes in zip(values, is_number, strict=True) if not yes]
+    kinds = {v: _formatted_kind([v], decimal) for v in others[:_TEXT_SAMPLE]}
+    formatted = [v for v, kind in kinds.items() if kind in _NUMBER_FORMATS]
+    words = [v for v, kind in kinds.items() if kind not in _NUMBER_FORMATS]
+    if formatted and not words and (task == "regression" or _detect_counts(
+            n, k, True, True, name)[0] == "regression"):
+        kind = max(_NUMBER_FORMATS, key=[kinds[v] for v in formatted].count)
+        example = next(v for v in formatted if kinds[v] == kind)
+        fix = _FORMATTED[kind][1]
+        if decimal == "," and kind == "thousands":
+            fix = fix.replace("1234567.5", "1234567,5")
+        raise DataError(
+            f"{source}: the {what} holds {_FORMATTED[kind][0]} (e.g. {example!r}"
+            f"{_first_row(column, distinct[values.index(example)])}), which as text would make "
+            f"every value a class of its own{fix}")
+    n_words = round(len(words) * len(others) / max(len(kinds), 1))  # kinds: a sample
+    if not words or 10 * n_words > len(values):
+        return  # text labels (or the rule for numbers would not differ): classification
+    numbers = np.array([float(v.replace(",", ".") if decimal == "," else v) for v in plain])
+    numbers = numbers[np.isfinite(numbers)]
+    whole = bool(numbers.size) and bool(np.all(numbers == np.round(numbers)))
+    if task is None and _detect_counts(n, np.unique(numbers).size, True, whole,
+                                       name)[0] == "classification":
+        return  # a few labels among class numbers: classes either way
+    raise DataError(
+        f"{source}: the {what} holds numbers, but {count(n_words, 'value')} "
+        f"{'is' if n_words == 1 else 'are'} text ({', '.join(map(repr, words[:5]))}"
+        f"{_first_row(column, distinct[values.index(words[0])])}), which would make every "
+        "number a class label; correct or remove those rows, or use --task classification "
+        "(task='classification') if the column holds labels")
 
 
 def labels_for_task(labels: Labels, task: str, source: str, what: str) -> np.ndarray:

@@ -806,7 +806,8 @@ class FileSource(BatchSource):
             self.task, self.task_note = schema.decide_task(
                 n, distinct, self.numeric_labels, self.target_name, self.task_given,
                 self.source, self.what,
-                n_distinct=None if not n_distinct_capped else _UNIQUE_CAP + 1)
+                n_distinct=None if not n_distinct_capped else _UNIQUE_CAP + 1,
+                decimal=self.fmt.decimal)
         if self.task == "classification":
             if self.numeric_labels:
                 if not np.all(distinct == np.round(distinct)):
