@@ -824,13 +824,14 @@ def test_a_target_of_formatted_numbers_is_refused_not_made_classes(tmp_path, cel
     for result in (run("train", path), run("train", path, "--stream"),
                    run("train", path, "--task", "regression")):
         one_line_error(result, "the target column 'price' (the last column", said,
-                       "which as text would make every value a class of its own; write ")
-    one_line_error(run("train", path), "; first at data row 1), which as text")
+                       "text rather than numbers (as classes, each value would be a label of "
+                       "its own); write ")
+    one_line_error(run("train", path), "; first at data row 1), text rather than numbers")
     if sep == ";":
         for extra in ([], ["--decimal", ","]):
             one_line_error(run("train", path, *extra),
                            "write them without the separators (1234567,5)")
-    with pytest.raises(DataError, match="every value a class of its own"):
+    with pytest.raises(DataError, match="text rather than numbers"):
         load(path)
 
 
@@ -844,6 +845,11 @@ def test_a_target_written_as_the_message_says_is_a_regression_target(tmp_path):
     ds = load(plain)
     assert ds.task == "regression"
     np.testing.assert_array_equal(ds.y, [1000 + i * 1234.5 for i in range(60)])
+    # a regression model scored on the formatted file: the format named, not 'use
+    # classification'
+    model = tmp_path / "m.safetensors"
+    assert run("train", plain, "--epochs", 2, "--seed", 0, "-q", "--out", model).exit_code == 0
+    one_line_error(run("evaluate", model, path), "holds numbers with thousands separators")
 
 
 @pytest.mark.parametrize("error_cell", ["#VALUE!", "#DIV/0!", "#REF!", "#NAME?", "#NUM!"])

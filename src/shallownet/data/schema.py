@@ -428,8 +428,8 @@ def _refuse_numbers_as_text(n, k, distinct, name, task, source, what, decimal, c
             fix = fix.replace("1234567.5", "1234567,5")
         raise DataError(
             f"{source}: the {what} holds {_FORMATTED[kind][0]} (e.g. {example!r}"
-            f"{_first_row(column, distinct[values.index(example)])}), which as text would make "
-            f"every value a class of its own{fix}")
+            f"{_first_row(column, distinct[values.index(example)])}), text rather than numbers "
+            f"(as classes, each value would be a label of its own){fix}")
     n_words = round(len(words) * len(others) / max(len(kinds), 1))  # kinds: a sample
     if not words or 10 * n_words > len(values):
         return  # text labels (or the rule for numbers would not differ): classification
@@ -442,9 +442,9 @@ def _refuse_numbers_as_text(n, k, distinct, name, task, source, what, decimal, c
     raise DataError(
         f"{source}: the {what} holds numbers, but {count(n_words, 'value')} "
         f"{'is' if n_words == 1 else 'are'} text ({', '.join(map(repr, words[:5]))}"
-        f"{_first_row(column, distinct[values.index(words[0])])}), which would make every "
-        "number a class label; correct or remove those rows, or use --task classification "
-        "(task='classification') if the column holds labels")
+        f"{_first_row(column, distinct[values.index(words[0])])}), so the column is not "
+        "numbers (as classes, each number would be a label); correct or remove those rows, "
+        "or use --task classification (task='classification') if the column holds labels")
 
 
 def labels_for_task(labels: Labels, task: str, source: str, what: str) -> np.ndarray:
