@@ -427,6 +427,43 @@ def test_a_separator_at_the_end_of_every_line_is_left_out_and_said(tmp_path, sep
     assert p.exit_code == 0 and len(p.stdout.strip().splitlines()) == 121, p.output
 
 
+@pytest.mark.parametrize("sep, empty", [(",", 3), (";", 2), ("\t", 5)])
+def test_several_empty_columns_at_the_end_are_left_out_and_said(tmp_path, sep, empty):
+    """A spreadsheet exports columns that were formatted once, empty, as ',,,' at the end of
+    every line (and of the header): refused with 'column 4 has no name in the header row; name
+    it'."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(5)
+    X = np.round(rng.normal(size=(90, 2)), 3)
+    y = np.where(X[:, 0] > 0, "up", "down")
+    lines = [sep.join(["a", "b", "label"] + [""] * empty)]
+    lines += [sep.join([f"{v:.3f}".replace(".", "," if sep == ";" else ".") for v in row]
+                       + [label] + [""] * empty) for row, label in zip(X, y, strict=True)]
+    path = write(tmp_path / "trail.csv", "\r\n".join(lines) + "\r\n")
+    ds = load(path)
+    reference = pd.read_csv(path, sep=sep, decimal="," if sep == ";" else ".").dropna(
+        axis=1, how="all")   # pandas: the empty columns are all NaN
+    assert ds.feature_names == ["a", "b"] == list(reference.columns[:2])
+    np.testing.assert_allclose(ds.X, reference[["a", "b"]].to_numpy(), rtol=1e-6)
+    assert list(ds.y) == reference["label"].tolist()
+    assert ds.summary().endswith(f"the {empty} unnamed last columns are empty (separators at "
+                                 "the end of each line, as a spreadsheet exports empty "
+                                 "columns): left out")
+    model = tmp_path / "m.safetensors"
+    r = run("train", path, "--epochs", 2, "--seed", 0, "--out", model)
+    assert r.exit_code == 0 and "left out" in r.output, r.output
+    for extra in ([], ["--stream"]):
+        p = run("predict", model, path, *extra)
+        assert p.exit_code == 0 and len(p.stdout.strip().splitlines()) == 91, p.output
+        e = run("evaluate", model, path, "--all-rows", *extra)
+        assert e.exit_code == 0 and "90 samples" in e.stdout, e.output
+    # an unnamed column with values before them still needs a name
+    lines[1] = lines[1].replace("up" + sep, "up" + sep + "7", 1).replace(
+        "down" + sep, "down" + sep + "7", 1)
+    with pytest.raises(DataError, match="column 4 has no name in the header row; name it$"):
+        load(write(tmp_path / "named.csv", "\n".join(lines) + "\n"))
+
+
 def test_an_unnamed_last_column_with_values_still_needs_a_name(tmp_path):
     path = write(tmp_path / "d.csv", "a,b,\n1,2,x\n3,4,y\n")
     with pytest.raises(DataError, match=r"column 3 has no name in the header row; name it "

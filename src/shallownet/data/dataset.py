@@ -11,7 +11,7 @@ import pyarrow as pa
 from .._text import count
 from . import schema
 from .embedded import EMBEDDED, embedded_key, is_embedded, load_embedded, select_features
-from .readers import EMPTY_LAST, ROW_INDEX, DataError, open_file
+from .readers import ROW_INDEX, DataError, open_file
 from .stream import RowStack, blocks, estimate_rows, release_arrow_memory
 
 __all__ = ["Dataset", "load", "read_table", "Table", "Column"]
@@ -91,8 +91,9 @@ class Dataset:
 def row_index_note(dropped, row_labels=()) -> str:
     """The words a summary line ends with when a CSV's unnamed row index or empty last column,
     or a Parquet file's pandas index, was left out."""
-    from .readers import PANDAS_UNNAMED
+    from .readers import PANDAS_UNNAMED, is_empty_last
 
+    empty = [c for c in dropped if is_empty_last(c)]
     unnamed = [c for c in row_labels if c.startswith(ROW_INDEX[:-1])]
     placeholders = [c for c in row_labels if PANDAS_UNNAMED.fullmatch(c)]
     index = [c for c in row_labels if c not in unnamed and c not in placeholders]
@@ -107,7 +108,9 @@ def row_index_note(dropped, row_labels=()) -> str:
                f"{', '.join(repr(c) for c in placeholders)} (pandas' name for an unnamed "
                "index read back as data) left out as row labels" if placeholders else "")
             + ("; the unnamed last column is empty (a separator at the end of each line): left "
-               "out" if EMPTY_LAST in dropped else ""))
+               "out" if len(empty) == 1 else
+               f"; the {len(empty)} unnamed last columns are empty (separators at the end of "
+               "each line, as a spreadsheet exports empty columns): left out" if empty else ""))
 
 
 def _check_options(task, n_features) -> None:

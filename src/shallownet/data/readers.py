@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 __all__ = ["DataError", "FileFormat", "open_file", "CSV_SUFFIXES", "PARQUET_SUFFIXES",
-           "NULL_VALUES", "ROW_INDEX", "EMPTY_LAST"]
+           "NULL_VALUES", "ROW_INDEX", "EMPTY_LAST", "is_empty_last"]
 
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -49,7 +49,14 @@ _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+([eE][-+]?\d+)?\s*$")
 ROW_INDEX = "(row index)"
 #: The name given to an unnamed last column that is empty in the first lines: what a separator
 #: at the end of every line (some spreadsheet and database exports) makes. It is left out.
+#: Several such columns (a spreadsheet exports columns that were formatted once, empty, as
+#: ",,," at the end of every line) are "(empty last column)", "(empty last column 2)", ...
 EMPTY_LAST = "(empty last column)"
+
+
+def is_empty_last(name: str) -> bool:
+    """Whether ``name`` is one a CSV reader gave an empty unnamed last column."""
+    return name == EMPTY_LAST or bool(re.fullmatch(r"\(empty last column \d+\)", name))
 #: The names pandas gives a CSV's unnamed columns when it reads them ("Unnamed: 0"): a file
 #: read and written again by pandas has its old index under that name, first.
 PANDAS_UNNAMED = re.compile(r"Unnamed: \d+(_level_\d+)?")
@@ -480,8 +487,12 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
                         "and separators") from None
     names = [n.strip() for n in names]
     # a separator at the end of every line: an unnamed last column, empty in the first lines
-    trailing = len(names) > 1 and not names[-1] and EMPTY_LAST not in names \
-        and _empty_last(lines[1:17], delimiter)
+    # (or several, where a spreadsheet exported empty columns: ",,," at the end of each line)
+    trailing = 0
+    if EMPTY_LAST not in names:
+        trailing = next((k for k in range(len(names) - 1, 0, -1) if not any(names[-k:])), 0)
+        while trailing and not _empty_last(lines[1:17], delimiter, trailing):
+            trailing -= 1
     core = len(names) - trailing
     # unnamed columns first (a MultiIndex writes one per level), or pandas' own names for them
     # once read back and written again ("Unnamed: 0"): row labels
@@ -494,8 +505,9 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
             names[k] = ROW_INDEX if rank == 0 else f"{ROW_INDEX[:-1]} {rank + 1})"
     else:
         lead = 0
-    if trailing and all(names[:-1]):
-        names[-1] = EMPTY_LAST
+    if trailing and all(names[:-trailing]):
+        names[-trailing:] = [EMPTY_LAST] + [f"{EMPTY_LAST[:-1]} {k})"
+                                            for k in range(2, trailing + 1)]
     _check_header(path, names)
     if decimal is None:
         decimal = "."
@@ -571,13 +583,14 @@ def _boolean_columns(lines: list[str], delimiter: str, names: list[str]) -> froz
     return frozenset(found)
 
 
-def _empty_last(lines: list[str], delimiter: str) -> bool:
-    """Whether these data lines all end with an empty field (a separator at the end)."""
+def _empty_last(lines: list[str], delimiter: str, k: int = 1) -> bool:
+    """Whether these data lines all end with ``k`` empty fields (separators at the end)."""
     try:
         rows = [row for row in csv.reader(lines, delimiter=delimiter) if row]
     except csv.Error:
         return False
-    return bool(rows) and all(len(row) > 1 and not row[-1].strip() for row in rows)
+    return bool(rows) and all(len(row) > k and not any(c.strip() for c in row[-k:])
+                              for row in rows)
 
 
 def _count_outside_quotes(line: str, delimiter: str) -> int:

@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._text import count
-from .readers import EMPTY_LAST, ROW_INDEX, DataError, columns_list
+from .readers import ROW_INDEX, DataError, columns_list, is_empty_last
 
 __all__ = ["TARGET_NAMES", "MAX_INTEGER_CLASSES", "CLASS_WORDS", "ID_WORDS", "TASKS",
            "Columns", "choose_columns", "describe_target", "detect_task", "Labels",
@@ -111,11 +111,16 @@ def choose_columns(all_names, source: str, *, target=None, features=None, n_feat
     """
     drop = list(drop)
     labels = []
-    for unnamed in (*row_labels, ROW_INDEX, EMPTY_LAST):
+    empty = []  # the empty unnamed last columns: at the end (a file may have 100,000 columns)
+    for name in reversed(all_names):
+        if not is_empty_last(name):
+            break
+        empty.append(name)
+    for unnamed in (*row_labels, ROW_INDEX, *empty):
         if unnamed in all_names and unnamed not in drop and target != unnamed \
                 and (features is None or unnamed not in features):
             drop.append(unnamed)
-            if unnamed != EMPTY_LAST:
+            if not is_empty_last(unnamed):
                 labels.append(unnamed)
     # sets for membership: a file may have 100,000 columns
     all_set, drop_set = set(all_names), set(drop)
