@@ -38,12 +38,12 @@ def _serial(monkeypatch, path, **kw):
         return load(path, **kw)
 
 
-def _write_table(path, rows=6000, sep=",", decimal=".", crlf=False, bom=False):
+def _write_table(path, rows=6000, sep=",", decimal=".", crlf=False, bom=False, sep_line=False):
     rng = np.random.default_rng(0)
     X = np.round(rng.normal(size=(rows, 3)), 6)  # the values as written
     y = np.array(["cat", "dog", "emu"])[rng.integers(0, 3, rows)]
     end = "\r\n" if crlf else "\n"
-    lines = [sep.join(["a", "b", "c", "label"])]
+    lines = [f"sep={sep}"] * sep_line + [sep.join(["a", "b", "c", "label"])]
     for row, label in zip(X, y, strict=True):
         lines.append(sep.join([f"{v:.6f}".replace(".", decimal) for v in row] + [label]))
     path.write_text(("\ufeff" if bom else "") + end.join(lines) + end, encoding="utf-8")
@@ -51,7 +51,8 @@ def _write_table(path, rows=6000, sep=",", decimal=".", crlf=False, bom=False):
 
 
 @pytest.mark.parametrize("dialect", [dict(), dict(sep=";", decimal=","), dict(crlf=True),
-                                     dict(bom=True), dict(sep="\t")])
+                                     dict(bom=True), dict(sep="\t"),
+                                     dict(sep=";", decimal=",", sep_line=True, bom=True)])
 def test_ranges_read_the_same_rows_in_the_same_order(tmp_path, small_ranges, monkeypatch,
                                                      dialect):
     path = tmp_path / ("d.tsv" if dialect.get("sep") == "\t" else "d.csv")

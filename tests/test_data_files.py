@@ -77,6 +77,29 @@ def test_pipe_delimiter_crlf_quotes_and_empty_lines(tmp_path):
     assert list(ds.y) == ["x|y", "z"]
 
 
+@pytest.mark.parametrize("sep", [";", ",", "\t", "|"])
+def test_a_sep_line_above_the_header_names_the_separator(tmp_path, sep):
+    """'sep=;' on the first line (written for spreadsheets, which take the separator from it)
+    was read as the header: 'column 2 has no name in the header row; name it'."""
+    pd = pytest.importorskip("pandas")
+    comma = sep == ";"
+    lines = [f"sep={sep}", sep.join(["a", "b", "kind"])] + [
+        sep.join([f"{i * 0.5}".replace(".", "," if comma else "."), str(i % 7), "xy"[i % 2]])
+        for i in range(40)]
+    path = write(tmp_path / "s.csv", "\ufeff" + "\r\n".join(lines) + "\r\n")
+    ds = load(path)
+    reference = pd.read_csv(path, sep=sep, skiprows=1, decimal="," if comma else ".",
+                            encoding="utf-8-sig")
+    assert ds.feature_names == ["a", "b"] and ds.target_name == "kind"
+    np.testing.assert_allclose(ds.X, reference[["a", "b"]].to_numpy(), rtol=1e-6)
+    assert list(ds.y) == reference["kind"].tolist()
+    model = tmp_path / "m.safetensors"
+    assert run("train", path, "--epochs", 1, "--seed", 0, "--out", model).exit_code == 0
+    for extra in ([], ["--stream"]):
+        p = run("predict", model, path, *extra)
+        assert p.exit_code == 0 and len(p.stdout.strip().splitlines()) == 41, p.output
+
+
 def test_cli_decimal_option(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 2))

@@ -31,6 +31,8 @@ __all__ = ["DataError", "FileFormat", "open_file", "CSV_SUFFIXES", "PARQUET_SUFF
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DELIMITERS = (",", ";", "\t", "|")
+#: The line "sep=;" above the header, with which a file tells a spreadsheet its separator.
+_SEP_LINE = re.compile(r'\s*"?sep=(.)"?\s*', re.IGNORECASE)
 #: Cells read as missing values in CSV files (after the number parser trims blanks).
 NULL_VALUES = ["", "NA", "na", "N/A", "n/a", "NaN", "nan", "NAN", "-nan", "null", "NULL", "Null",
                "None", "none", "?", "#N/A"]
@@ -226,9 +228,10 @@ class FileFormat:
         if size < 2 * step:
             return []
         with open(self.path, "rb") as f:
-            header = f.readline(step)
+            header = f.readline(step).removeprefix(b"\xef\xbb\xbf")
+            if self.skip_rows == 2 and _SEP_LINE.fullmatch(header.decode("utf-8", "replace")):
+                header = f.readline(step)  # below the line "sep=;"
             start = f.tell()
-            header = header.removeprefix(b"\xef\xbb\xbf")
             if not header.endswith(b"\n") or b'"' in header or not header.strip():
                 return []  # a quoted or blank first line: pyarrow's own reader decides
             cuts = [start]
@@ -461,6 +464,11 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
         text = head[:e.start].decode("utf-8-sig")
     physical = text.splitlines(keepends=True)
     first = next((i for i, ln in enumerate(physical) if ln.strip()), len(physical))
+    # "sep=;" on the first line names the separator for a spreadsheet: taken, and skipped
+    told = _SEP_LINE.fullmatch(physical[first]) if first < len(physical) else None
+    if told:
+        first = next((i for i, ln in enumerate(physical) if i > first and ln.strip()),
+                     len(physical))
     # the header record: one line, or several when a quoted name holds a line break (a wrapped
     # header cell of a spreadsheet); its lines are joined for the checks below
     span = _header_lines(physical[first:])
@@ -472,7 +480,9 @@ def _open_csv(path: Path, decimal: str | None) -> FileFormat:
     if len(lines) == 1 and len(head) == path.stat().st_size:  # the whole file: one line
         raise DataError(f"{path} has a header but no data rows")
     delimiter = CSV_SUFFIXES[path.suffix.lower()]
-    if delimiter == ",":
+    if told:
+        delimiter = told.group(1)
+    elif delimiter == ",":
         counts = {d: _count_outside_quotes(lines[0], d) for d in DELIMITERS}
         best = max(counts, key=counts.get)
         delimiter = best if counts[best] > 0 else ","
