@@ -145,6 +145,70 @@ def test_bad_partitions_are_named(client):
         sn.Regressor(optimizer="lbfgs").fit(Xnan, da.ones(10, chunks=5))
 
 
+def _labelled(n=90, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    return pd.DataFrame(X, columns=["a", "b"]).assign(y=(X[:, 0] > 0).astype(float))
+
+
+def test_missing_labels_are_refused_as_in_memory(client):
+    """A missing label is no class: NaN must not become one, None or pd.NA must not crash."""
+    frame = _labelled()
+    frame.loc[40, "y"] = np.nan  # row 10 of the second of three partitions
+    with pytest.raises(ValueError, match="NaN"):  # what training in memory says
+        sn.Classifier(**LBFGS).fit(frame[["a", "b"]], frame["y"])
+    ddf = dd.from_pandas(frame, npartitions=3)
+    with pytest.raises(ValueError, match=r"missing or non-finite labels \(1 of 90, the first "
+                                         r"NaN at row 10 of partition 1\)"):
+        sn.Classifier(**LBFGS).fit(ddf[["a", "b"]], ddf["y"])
+    Xd = da.from_array(frame[["a", "b"]].to_numpy(), chunks=30)
+    with pytest.raises(ValueError, match="the first NaN at row 10 of partition 1"):
+        sn.Classifier(**LBFGS).fit(Xd, da.from_array(frame["y"].to_numpy(), chunks=30))
+    words = frame.assign(y=np.where(frame["y"] > 0, "up", "down").astype(object))
+    words.loc[[5, 70], "y"] = None
+    with pytest.raises(ValueError, match="missing labels"):
+        sn.Classifier(**LBFGS).fit(words[["a", "b"]], words["y"])
+    ddf = dd.from_pandas(words, npartitions=3)
+    with pytest.raises(ValueError, match=r"missing or non-finite labels \(2 of 90, the first "
+                                         r".* at row 5 of partition 0\)"):
+        sn.Classifier(**LBFGS).fit(ddf[["a", "b"]], ddf["y"])
+    nullable = dd.from_pandas(_labelled().astype({"y": "Int64"}), npartitions=3)
+    assert list(sn.Classifier(**LBFGS).fit(nullable[["a", "b"]], nullable["y"]).classes_) == \
+        [0, 1]
+
+
+def test_labels_of_different_types_in_different_partitions_are_refused(client):
+    frame = _labelled()
+    ints = frame.iloc[:45].astype({"y": int})
+    words = frame.iloc[45:].assign(y=np.where(frame["y"].iloc[45:] > 0, "up", "down"))
+    ddf = dd.from_delayed([dask.delayed(ints), dask.delayed(words)],
+                          meta=ints.iloc[:0].astype({"y": object}), verify_meta=False)
+    with pytest.raises(ValueError, match=r"labels of different types \(int64, str\)"):
+        sn.Classifier(**LBFGS).fit(ddf[["a", "b"]], ddf["y"])
+
+
+def test_feature_columns_that_are_not_numbers_are_named(client):
+    frame = _labelled().assign(colour=lambda f: np.where(f["a"] > 1, "red", "blue"))
+    ddf = dd.from_pandas(frame, npartitions=3)
+    with pytest.raises(ValueError, match=r"non-numeric column\(s\) \['colour'\] \(partition 0\)"):
+        sn.Classifier(**LBFGS).fit(ddf[["a", "colour", "b"]], ddf["y"])
+    when = ddf[["a", "b"]].assign(when=dd.to_datetime(ddf["a"] * 1e9))
+    with pytest.raises(ValueError, match=r"date or time column\(s\) \['when'\]"):
+        sn.Classifier(**LBFGS).fit(when, ddf["y"])
+    # pandas' nullable floats: pd.NA is a missing value like NaN, named with its column ...
+    holes = frame[["a", "b", "y"]].astype({"b": "Float64"})
+    holes.loc[33, "b"] = pd.NA
+    ddf = dd.from_pandas(holes, npartitions=3)
+    with pytest.raises(ValueError, match=r"NaN or inf \(partition 1, column\(s\) \['b'\]\)"):
+        sn.Classifier(**LBFGS).fit(ddf[["a", "b"]], ddf["y"])
+    # ... and without holes they train as plain floats do
+    plain = dd.from_pandas(frame[["a", "b", "y"]], npartitions=3)
+    nullable = plain.astype({"a": "Float64", "b": "Float64"})
+    here = sn.Classifier(**LBFGS).fit(plain[["a", "b"]], plain["y"])
+    there = sn.Classifier(**LBFGS).fit(nullable[["a", "b"]], nullable["y"])
+    assert there.loss_curve_[-1] == pytest.approx(here.loss_curve_[-1], rel=1e-12)
+
+
 # ---------------------------------------------------------------- the README's recipes
 def test_grid_search_through_joblib_dask_backend_matches_serial(client, digits):
     import joblib

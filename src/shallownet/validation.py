@@ -193,3 +193,39 @@ def check_random_state(random_state) -> np.random.Generator:
 def draw_seed() -> int:
     """A fresh seed in [0, 2**32) from the operating system's entropy, to record and reuse."""
     return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+# ---------------------------------------------------------------------------- missing values
+# (the estimators' label and column checks, and the Dask back end's checks on the workers)
+def _is_missing(value) -> bool:
+    """None, NaN, or pandas' NA or NaT: a missing label or value (pandas need not be
+    installed: its two markers are known by their types)."""
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(value))
+    kind = type(value)
+    return kind.__name__ in ("NAType", "NaTType") and kind.__module__.startswith("pandas")
+
+
+def _first_missing(values: np.ndarray):
+    """(how many, the position of the first, the first) of the missing entries of an object
+    array (None, NaN, pd.NA, pd.NaT), or None when every entry is there."""
+    flat = values.ravel()
+    if all(issubclass(kind, str | int | np.integer | np.bool_) for kind in set(map(type, flat))):
+        return None  # (strings or whole numbers, the usual labels: one quick pass)
+    missing = np.fromiter(map(_is_missing, flat), bool, flat.size)
+    if not missing.any():
+        return None
+    k = int(np.argmax(missing))
+    where = tuple(int(i) for i in np.unravel_index(k, values.shape))
+    return int(missing.sum()), where, flat[k]
+
+
+def _missing_text(value) -> str:
+    """A missing value as a message shows it: None, NaN, <NA> or NaT."""
+    if value is None:
+        return "None"
+    return "NaN" if isinstance(value, float | np.floating) else str(value)

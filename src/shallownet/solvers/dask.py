@@ -71,12 +71,34 @@ def _as_numpy(block):
     return block.to_numpy() if hasattr(block, "to_numpy") else np.asarray(block)
 
 
+def _features(X_block, dtype, index: int) -> np.ndarray:
+    """One partition of X as a contiguous array of ``dtype``; pandas' missing values (pd.NA,
+    None) become NaN, and columns that are not numbers are named."""
+    if not hasattr(X_block, "columns"):
+        try:
+            return np.ascontiguousarray(_as_numpy(X_block), dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"partition {index} of X does not hold numbers ({exc}); "
+                             "shallownet needs numbers: convert X first") from None
+    try:
+        return np.ascontiguousarray(X_block.to_numpy(dtype=dtype, na_value=np.nan))
+    except (TypeError, ValueError):
+        bad = []
+        for name in X_block.columns:
+            try:
+                X_block[name].to_numpy(dtype=dtype, na_value=np.nan)
+            except (TypeError, ValueError):
+                bad.append(str(name))
+        raise ValueError(f"X has non-numeric column(s) {bad[:10]} (partition {index}); "
+                         "shallownet needs numbers: encode them or drop them") from None
+
+
 def _prepare(X_block, y_block, spec: dict, classes, index: int, holdout: float, seed: int):
     """One partition as (X, T, X_val, T_val): X in the training dtype, T the encoded targets,
     checked; a random ``holdout`` fraction of the rows (from ``seed`` and the partition's index)
     is set aside for validation."""
     net = _network(spec)
-    X = np.ascontiguousarray(_as_numpy(X_block), dtype=net.dtype)
+    X = _features(X_block, net.dtype, index)
     y = _as_numpy(y_block)
     if X.ndim != 2 or X.shape[1] != spec["N_i"]:
         raise ValueError(f"partition {index} of X has shape {X.shape}; expected "
@@ -84,9 +106,13 @@ def _prepare(X_block, y_block, spec: dict, classes, index: int, holdout: float, 
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"partition {index} of X has {X.shape[0]} rows but y's has "
                          f"{y.shape[0]}; give X and y the same partitions (row chunks)")
-    if not np.isfinite(X).all():
-        raise ValueError(f"X contains NaN or inf (partition {index}); impute or drop those "
-                         "rows first")
+    finite = np.isfinite(X).all(axis=0)
+    if not finite.all():
+        names = ([str(c) for c in X_block.columns] if hasattr(X_block, "columns")
+                 else range(X.shape[1]))
+        bad = [c for c, ok in zip(names, finite, strict=True) if not ok]
+        raise ValueError(f"X contains NaN or inf (partition {index}, column(s) {bad[:10]}); "
+                         "impute or drop those rows first")
     if classes is not None:
         y = np.searchsorted(classes, y)
     T = net.encode_targets(y, X.shape[0])
@@ -100,8 +126,24 @@ def _rows(part) -> np.ndarray:
     return np.array([part[0].shape[0], part[2].shape[0]])
 
 
-def _unique(y_block):
-    return np.unique(_as_numpy(y_block))
+def _labels_seen(y_block):
+    """One partition of y: (its distinct labels, its rows, None) when every row has a label,
+    else (no labels, its rows, (how many are missing or non-finite, the first one's row, its
+    value)), found here on the worker."""
+    from ..validation import _first_missing
+
+    y = np.ravel(_as_numpy(y_block))
+    first = None
+    if y.dtype.kind == "f":
+        bad = ~np.isfinite(y)
+        if bad.any():
+            k = int(np.argmax(bad))
+            first = (int(bad.sum()), (k,), y[k])
+    elif y.dtype == object:
+        first = _first_missing(y)
+    if first is not None:
+        return y[:0], y.shape[0], (first[0], first[1][0], first[2])
+    return np.unique(y), y.shape[0], None
 
 
 def partition_sum(theta: np.ndarray, spec: dict, *parts) -> np.ndarray:
@@ -199,6 +241,12 @@ def _partitions(X, y) -> tuple[list, list]:
 def n_features_and_names(X) -> tuple[int, list | None]:
     """N_i and the column names (for a DataFrame), from the collection's metadata."""
     if hasattr(X, "columns"):
+        times = [str(c) for c, dt in X.dtypes.items() if getattr(dt, "kind", "O") in "mM"]
+        if times:  # known from the metadata: refused before anything is computed (the other
+            # columns are tried on the workers: text such as "1.5" reads as a number)
+            raise ValueError(f"X has date or time column(s) {times[:10]}; shallownet needs "
+                             "numbers: convert them first (e.g. days since a start) or drop "
+                             "them")
         return len(X.columns), [str(c) for c in X.columns]
     if X.ndim != 2 or np.isnan(X.shape[1]):
         raise ValueError("X must be a 2-D Dask array with a known number of columns")
@@ -210,10 +258,31 @@ def cluster_classes(client, y) -> np.ndarray:
     import dask
     from distributed import get_client
 
+    from ..validation import _missing_text
+
     client = client if client is not None else get_client()
     ys = list(y.to_delayed().reshape(-1)) if hasattr(y, "chunks") else list(y.to_delayed())
-    uniques = client.compute([dask.delayed(_unique)(b) for b in ys], sync=True)
-    return np.unique(np.concatenate(uniques))
+    seen = client.compute([dask.delayed(_labels_seen)(b) for b in ys], sync=True)
+    missing = [(i, m) for i, (_, _, m) in enumerate(seen) if m is not None]
+    if missing:  # a missing label is no class: refused as in memory, with where it is
+        i, (_, row, value) = missing[0]
+        n_missing = sum(m[0] for _, m in missing)
+        n = sum(rows for _, rows, _ in seen)
+        infinite = isinstance(value, float | np.floating) and np.isinf(value)
+        shown = str(float(value)) if infinite else _missing_text(value)
+        raise ValueError(
+            f"y contains missing or non-finite labels ({n_missing} of {n}, the first "
+            f"{shown} at row {row} of partition {i}); drop those samples or "
+            "fill in their labels")
+    labels = [u for u, _, _ in seen]
+    try:
+        return np.unique(np.concatenate(labels))
+    except TypeError:  # e.g. whole numbers in one partition, strings in another
+        kinds = sorted({type(v).__name__ for u in labels for v in u[:1000]})
+        raise ValueError(
+            f"y's partitions hold labels of different types ({', '.join(kinds)}), which cannot "
+            "be told apart as classes; give the label column one type, e.g. "
+            "y.astype(str)") from None
 
 
 class ClusterData:
