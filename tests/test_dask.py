@@ -283,6 +283,35 @@ def test_command_trains_a_parquet_folder_on_the_cluster(client, tmp_path):
         assert list(sn.load(out).feature_names_in_) == features
 
 
+def test_command_refuses_a_missing_target_wherever_the_split_puts_it(client, tmp_path):
+    """A missing label in the held-out rows, which training never sees, is refused up front
+    like one in the training rows (as in memory), not met by the held-out metrics."""
+    wine = load_wine(as_frame=True).frame
+    wine["target"] = np.array(["barolo", "grignolino", "barbera"])[wine["target"]]
+    wine.loc[100, "target"] = None
+    folder = tmp_path / "wine"
+    folder.mkdir()
+    wine.iloc[:90].to_parquet(folder / "part-0.parquet")
+    wine.iloc[90:].to_parquet(folder / "part-1.parquet")
+    frame = dd.read_parquet(str(folder))
+    where = {}  # seed -> whether the command's split holds the row out
+    for seed in range(40):
+        held_out = frame.random_split([0.75, 0.25], random_state=seed)[1]
+        where.setdefault(bool(held_out["target"].isna().sum().compute()), seed)
+        if len(where) == 2:
+            break
+    assert set(where) == {True, False}
+    out = tmp_path / "wine.safetensors"
+    for seed in (where[True], where[False]):  # held out first
+        result = _run("train", folder, "--optimizer", "lbfgs", "--dask", client.scheduler.address,
+                      "--epochs", 5, "--test-size", 0.25, "--seed", seed, "--out", out)
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, lines
+        assert "the target column 'target' has 1 row with missing or non-finite values" in lines[0]
+        assert not out.exists()
+
+
 def test_command_refuses_what_it_cannot_do_on_a_cluster(tmp_path):
     for args, words in [
         (["--dask", "local:0", "--optimizer", "lbfgs"], "local:N"),

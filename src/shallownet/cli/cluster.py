@@ -110,6 +110,15 @@ def _pandas(X, names, y, target):
     return frame
 
 
+def _missing_targets(y) -> int:
+    """How many rows of the target column have no value (or an infinite one), counted on the
+    cluster."""
+    bad = y.isna()
+    if y.dtype.kind == "f":
+        bad = bad | (y.abs() == np.inf)
+    return int(bad.sum().compute())
+
+
 def _detect_task(y, name) -> str:
     """The data layer's task rule (``data.schema``), from statistics computed on the cluster."""
     import dask
@@ -154,6 +163,10 @@ def train_on_cluster(*, address, data, target, task, drop, decimal, model_kwargs
         out = Path(out) if out is not None else Path(f"{name}.safetensors")
         check_out(out)
         classification = chosen == "classification"
+        missing = _missing_targets(frame[target_name])
+        if missing:  # refused before the split, as in memory: none may reach the held-out rows
+            raise _Fail(f"{data}: the target column {target_name!r} has {count(missing, 'row')} "
+                        "with missing or non-finite values (NaN/inf); drop those rows")
         train, test = frame, None
         if test_size > 0:
             train, test = frame.random_split([1 - test_size, test_size], random_state=seed)
