@@ -4,7 +4,10 @@ within 1e-6 relative), the fitted estimator an ordinary one, clear errors where 
 collection would be pulled into memory, and the README's recipes (search through joblib's dask
 backend, dask_ml's Incremental)."""
 
+import contextlib
+import os
 import pickle
+import time
 
 import numpy as np
 import pytest
@@ -207,6 +210,84 @@ def test_feature_columns_that_are_not_numbers_are_named(client):
     here = sn.Classifier(**LBFGS).fit(plain[["a", "b"]], plain["y"])
     there = sn.Classifier(**LBFGS).fit(nullable[["a", "b"]], nullable["y"])
     assert there.loss_curve_[-1] == pytest.approx(here.loss_curve_[-1], rel=1e-12)
+
+
+@pytest.fixture
+def own_cluster():
+    """A cluster of its own for the tests that kill its workers."""
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=50, timeout=120)
+    c = distributed.Client(cluster, timeout=120, set_as_default=False)
+    try:
+        yield c, cluster
+    finally:
+        c.close(timeout=30)
+        cluster.close(timeout=30)
+
+
+def _kill_workers_in_evaluation(monkeypatch, n, client, cluster=None):
+    """Kill every worker process in the ``n``-th evaluation of the loss, once its partial
+    sums are under way on the workers (theta and the sums die with them); with ``cluster``,
+    its nannies are told first not to start new workers."""
+    real, calls = on_cluster._tree_sum, []
+
+    def tree_sum(c, futures):
+        calls.append(len(futures))
+        if len(calls) == n:
+            for nanny in (cluster.workers.values() if cluster is not None else ()):
+                nanny.close_gracefully()
+            with contextlib.suppress(Exception):  # (the workers do not answer: they are gone)
+                client.run(os._exit, 1)
+        return real(c, futures)
+
+    monkeypatch.setattr(on_cluster, "_tree_sum", tree_sum)
+    return calls
+
+
+def test_training_goes_on_when_the_workers_die_and_come_back(own_cluster, digits, monkeypatch):
+    """The nannies start new workers; the partitions are computed again from the data's graph,
+    the evaluation is asked for again, and the training ends where in-memory L-BFGS does."""
+    client, _ = own_cluster
+    X, y = digits
+    here = sn.Classifier(**LBFGS).fit(X, y)
+    calls = _kill_workers_in_evaluation(monkeypatch, 4, client)
+    with client.as_current():
+        there = sn.Classifier(**LBFGS).fit(da.from_array(X, chunks=300),
+                                           da.from_array(y, chunks=300))
+    assert len(calls) > 4
+    assert there.n_iter_ == here.n_iter_ == 25
+    assert relative(there.loss_curve_[-1], here.loss_curve_[-1]) < 1e-6
+
+
+def test_training_stops_with_one_clear_error_when_no_worker_comes_back(own_cluster, digits,
+                                                                      monkeypatch):
+    client, cluster = own_cluster
+    X, y = digits
+    monkeypatch.setattr(on_cluster, "WORKER_WAIT_S", 3, raising=False)
+    _kill_workers_in_evaluation(monkeypatch, 4, client, cluster)
+    start = time.monotonic()
+    with client.as_current(), pytest.raises(
+            on_cluster.ClusterLost, match=r"lost its workers during training and none came "
+                                          r"back within 3 s; the training stopped"):
+        sn.Classifier(**LBFGS).fit(da.from_array(X, chunks=300), da.from_array(y, chunks=300))
+    assert time.monotonic() - start < 60
+
+
+def test_command_says_in_one_line_that_the_cluster_lost_its_workers(own_cluster, tmp_path,
+                                                                    monkeypatch):
+    client, cluster = own_cluster
+    wine = load_wine(as_frame=True).frame
+    wine.to_parquet(tmp_path / "wine.parquet")
+    monkeypatch.setattr(on_cluster, "WORKER_WAIT_S", 3, raising=False)
+    _kill_workers_in_evaluation(monkeypatch, 4, client, cluster)
+    out = tmp_path / "wine.safetensors"
+    result = _run("train", tmp_path / "wine.parquet", "--optimizer", "lbfgs", "--dask",
+                  cluster.scheduler_address, "--epochs", 20, "--seed", 0, "--out", out)
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: the Dask cluster lost its workers")
+    assert "internal error" not in lines[0]
+    assert not out.exists()
 
 
 # ---------------------------------------------------------------- the README's recipes

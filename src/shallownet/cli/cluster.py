@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .._text import count
-from .errors import _Fail, visible
+from .errors import EXIT_FAILURE, _Fail, visible
 
 _LOCAL = re.compile(r"local:(\d+)$")
 
@@ -149,6 +149,7 @@ def train_on_cluster(*, address, data, target, task, drop, decimal, model_kwargs
     from .. import io
     from ..estimators import Classifier, Regressor
     from ..preprocessing import fold_standardisation, fold_target_standardisation
+    from ..solvers.dask import ClusterLost
     from ..workflow import metrics
     from .common import _print_metrics
 
@@ -194,7 +195,10 @@ def train_on_cluster(*, address, data, target, task, drop, decimal, model_kwargs
                 y = (y - y_mean) / y_scale
         Estimator = Classifier if classification else Regressor
         model = Estimator(**model_kwargs)
-        model.fit(X, y)
+        try:
+            model.fit(X, y)
+        except ClusterLost as e:  # the workers died for good: said as it is, not as a bug
+            raise _Fail(str(e), EXIT_FAILURE) from None
         if scale:
             fold_standardisation(model.network_, mean_, scale_)
             if not classification:

@@ -17,6 +17,11 @@ a Dask DataFrame/Series run here, on the cluster of the current ``dask.distribut
 Nothing else moves: per iteration, theta to each worker, W - 1 partial sums between the W
 workers, one sum to the client. The fitted estimator is an ordinary in-memory estimator.
 
+Workers that die take theta, the partial sums and their partitions with them; the scheduler
+computes the partitions again from the data's graph and the iteration's sum is asked for again
+(:meth:`ClusterData._each_worker`). A cluster without workers for ``WORKER_WAIT_S`` seconds
+ends the training with :class:`ClusterLost`.
+
 Mini-batch optimizers ("adam", "sgd", "momentum") take many small steps, each on a few rows;
 on a cluster that is one round trip per batch. They are refused on Dask collections with a
 pointer to ``dask_ml.wrappers.Incremental``, which feeds the partitions to ``partial_fit`` one
@@ -34,8 +39,9 @@ import numpy as np
 from ..network import Network
 from .lbfgs import loss_and_gradient_sum, minimize, pack, unpack
 
-__all__ = ["is_dask_collection", "ClusterData", "partition_sum", "fit", "cluster_classes",
-           "n_features_and_names", "network_spec", "limit_blas_threads", "MINIBATCH_MESSAGE"]
+__all__ = ["is_dask_collection", "ClusterData", "ClusterLost", "partition_sum", "fit",
+           "cluster_classes", "n_features_and_names", "network_spec", "limit_blas_threads",
+           "MINIBATCH_MESSAGE"]
 
 MINIBATCH_MESSAGE = (
     "optimizer={name!r} takes mini-batch steps, one round trip to the cluster per batch, and "
@@ -285,6 +291,36 @@ def cluster_classes(client, y) -> np.ndarray:
             "y.astype(str)") from None
 
 
+class ClusterLost(RuntimeError):
+    """The cluster lost the workers (or the data) a training needs, for good."""
+
+
+RETRIES = 3  # times one evaluation is asked for again after workers died
+WORKER_WAIT_S = 60.0  # how long a training waits for workers to come back
+
+
+def _killed(exc) -> ClusterLost:
+    return ClusterLost(f"a training task on the Dask cluster killed the workers that ran it "
+                       f"({exc}); the training stopped: see the workers' logs (a memory limit "
+                       "is the usual cause: more memory or smaller partitions) and fit again")
+
+
+def _raise_failed(parts) -> None:
+    """The error of the first partition that failed, raised here (a dead worker's as one
+    line)."""
+    from distributed import KilledWorker
+
+    for p in parts:
+        if p.status == "cancelled":
+            raise ClusterLost("the Dask cluster lost a partition of the training data and "
+                              "cannot compute it again; the training stopped: fit again")
+        if p.status == "error":
+            try:
+                p.result()
+            except KilledWorker as exc:
+                raise _killed(exc) from None
+
+
 class ClusterData:
     """The training rows, prepared and held in the workers' memory; one future per partition.
 
@@ -313,33 +349,95 @@ class ClusterData:
         prepare = dask.delayed(_prepare, pure=True)
         self.parts = self.client.compute([prepare(xb, yb, spec, classes, i, holdout, seed)
                                           for i, (xb, yb) in enumerate(zip(xs, ys, strict=True))])
-        wait(self.parts)
-        for p in self.parts:
-            if p.status == "error":
-                p.result()  # raises the partition's error (bad shape, NaN, ...) here
-        # the partitions each worker holds: one task per worker and iteration sums them there
-        held: dict = {}
-        for p in self.parts:
-            held.setdefault(self.client.who_has(p)[p.key][0], []).append(p)
-        self.groups = list(held.items())
+        try:
+            wait(self.parts)
+            _raise_failed(self.parts)  # the partition's error (bad shape, NaN, ...) here
+        except BaseException:
+            self.release()
+            raise
+        self._group()
         rows = np.sum(self.client.gather([self.client.submit(_rows, p) for p in self.parts]),
                       axis=0)
         self.n_rows, self.n_validation = int(rows[0]), int(rows[1])
         if self.n_rows == 0:
+            self.release()
             raise ValueError("X has no rows to train on; training needs at least one sample")
         if holdout and self.n_validation == 0:
+            self.release()
             raise ValueError(f"holding out {holdout} of {self.n_rows} rows leaves none to "
                              "validate on; pass more rows or a larger validation_fraction")
 
+    def _group(self) -> None:
+        """``self.groups``: the partitions each worker holds (one task per worker and iteration
+        sums them there); a partition held nowhere yet goes to whichever worker is free."""
+        held: dict = {}
+        where = self.client.who_has(self.parts)
+        for p in self.parts:
+            holders = where.get(p.key) or [None]
+            held.setdefault(holders[0], []).append(p)
+        self.groups = list(held.items())
+
     def _each_worker(self, fn, theta):
         """``fn(theta, spec, *partitions)`` on every worker over the partitions it holds, the
-        results added in a tree on the workers; the total."""
-        theta_f = self.client.scatter(np.asarray(theta, np.float64), broadcast=True,
-                                      hash=False)
-        sums = [self.client.submit(fn, theta_f, self.spec, *parts, workers=[w],
-                                   allow_other_workers=True, pure=False)
-                for w, parts in self.groups]
-        return _tree_sum(self.client, sums).result()
+        results added in a tree on the workers; the total.
+
+        Workers that die take theta and the partial sums with them (the partitions are
+        recomputed by the scheduler from the data's graph): the sums are asked for again once
+        the partitions are back, at most ``RETRIES`` times, and a cluster left without workers
+        for ``WORKER_WAIT_S`` seconds stops the training with a message that says so."""
+        from concurrent.futures import CancelledError
+
+        from distributed import KilledWorker
+
+        for _ in range(RETRIES + 1):
+            try:
+                theta_f = self.client.scatter(np.asarray(theta, np.float64), broadcast=True,
+                                              hash=False, timeout=WORKER_WAIT_S)
+                sums = [self.client.submit(fn, theta_f, self.spec, *parts,
+                                           workers=[w] if w is not None else None,
+                                           allow_other_workers=True, pure=False)
+                        for w, parts in self.groups]
+                return _tree_sum(self.client, sums).result()
+            except KilledWorker as exc:
+                raise _killed(exc) from None
+            except CancelledError:  # (the futures of data that died with its workers)
+                self._recover()
+            except TimeoutError:  # no worker to scatter theta to, for WORKER_WAIT_S seconds
+                self._recover(waited=True)
+        raise ClusterLost(f"the Dask cluster lost workers {RETRIES + 1} times in one "
+                          "iteration; the training stopped: see the workers' logs for why "
+                          "they die (e.g. a memory limit) and fit again")
+
+    def _recover(self, waited: bool = False) -> None:
+        """Wait until the cluster has workers and the partitions are held again, then group
+        them anew; a clear error when no worker comes back or the client lost the
+        scheduler."""
+        import time
+
+        from distributed import wait
+
+        deadline = time.monotonic() + (0 if waited else WORKER_WAIT_S)
+        while True:
+            if self.client.status != "running":
+                raise ClusterLost("the connection to the Dask scheduler was lost during "
+                                  "training; the training stopped: check the scheduler and "
+                                  "fit again")
+            if self.client.nthreads():
+                deadline = time.monotonic() + WORKER_WAIT_S  # workers there: the parts come
+                try:
+                    wait(self.parts, timeout=2)
+                    break
+                except TimeoutError:
+                    continue
+            elif time.monotonic() > deadline:
+                raise ClusterLost(
+                    f"the Dask cluster lost its workers during training and none came back "
+                    f"within {WORKER_WAIT_S:g} s; the training stopped: start workers (their "
+                    "logs say why they died, e.g. a memory limit) and fit again")
+            else:
+                time.sleep(0.5)
+        _raise_failed(self.parts)
+        self._group()
 
     def sum(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """L of (16) and dL/dtheta over every partition, added up in a tree on the workers."""
