@@ -393,6 +393,41 @@ def test_command_refuses_a_missing_target_wherever_the_split_puts_it(client, tmp
         assert not out.exists()
 
 
+def test_command_reads_a_csv_whose_whole_numbers_turn_decimal_past_the_first_block(
+        client, tmp_path):
+    """Dask guesses a CSV's dtypes from its first 256 kB: columns of whole numbers there that
+    hold decimals further on are read as numbers all the same, as in memory; whole-number
+    class labels stay whole numbers."""
+    n = 40_000  # about 600 kB
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 10, n).astype(float)
+    a[-5:] += 0.5
+    b = rng.normal(size=n).round(3)
+    kind = (a + b > 5).astype(int)
+    price = (a * 3).round()
+    price[-1] += 0.25
+    path = tmp_path / "late.csv"
+    pd.DataFrame({"a": a, "b": b, "kind": kind, "price": price}).to_csv(
+        path, index=False, float_format="%g")
+    for target, drop in (("kind", "price"), ("price", "kind")):
+        out = tmp_path / f"{target}.safetensors"
+        result = _run("train", path, "--optimizer", "lbfgs", "--dask", client.scheduler.address,
+                      "--target", target, "--drop", drop, "--epochs", 5, "--seed", 0,
+                      "--out", out)
+        assert result.exit_code == 0, result.output
+        model = sn.load(out)
+        assert list(model.feature_names_in_) == ["a", "b"]
+        in_memory = tmp_path / f"{target}-here.safetensors"
+        result = _run("train", path, "--target", target, "--drop", drop, "--epochs", 1,
+                      "--seed", 0, "--out", in_memory)
+        assert result.exit_code == 0, result.output
+        here = sn.load(in_memory)
+        assert hasattr(model, "classes_") == hasattr(here, "classes_")
+        if hasattr(here, "classes_"):
+            np.testing.assert_array_equal(model.classes_, here.classes_)
+            assert model.classes_.dtype == here.classes_.dtype
+
+
 def test_command_refuses_what_it_cannot_do_on_a_cluster(tmp_path):
     for args, words in [
         (["--dask", "local:0", "--optimizer", "lbfgs"], "local:N"),

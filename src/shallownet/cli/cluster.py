@@ -80,9 +80,20 @@ def read_frame(data: str, target, drop, task, decimal=None):
                                npartitions=4)
         return frame, ds.target_name, list(ds.feature_names), ds.task, ds.name
     fmt = open_file(Path(data), decimal)
+    whole: set = set()
     if fmt.kind == "csv":
-        frame = dd.read_csv(str(fmt.path), sep=fmt.delimiter, decimal=fmt.decimal,
-                            blocksize=fmt.block_size * 16)
+        def read(dtype=None):
+            return dd.read_csv(str(fmt.path), sep=fmt.delimiter, decimal=fmt.decimal,
+                               blocksize=fmt.block_size * 16, dtype=dtype)
+
+        frame = read()
+        # Dask takes the dtypes from the file's first block: a column of whole numbers there
+        # may hold decimals further on, which would fail the blocks that have them. Such
+        # columns are read as float64 (what features become anyway); an integer target is
+        # made integer again below when it holds class labels.
+        whole = {c for c, dt in frame.dtypes.items() if dt.kind in "iu"}
+        if whole:
+            frame = read({c: "float64" for c in whole})
     else:
         frame = dd.read_parquet(list(map(str, fmt.files)) if fmt.files else str(fmt.path))
     names = [str(c) for c in frame.columns]
@@ -99,6 +110,10 @@ def read_frame(data: str, target, drop, task, decimal=None):
     cols = choose_columns(names, fmt.source, target=target, drop=drop or (),
                           row_labels=fmt.row_labels)
     chosen = task or _detect_task(frame[cols.target], cols.target)
+    original = {renamed.get(c, c): c for c in whole}
+    if chosen == "classification" and original.get(cols.target, cols.target) in whole:
+        # labels: whole numbers, as in memory (nullable: a missing one is counted, not cast)
+        frame[cols.target] = frame[cols.target].astype("Int64")
     return frame, cols.target, cols.features, chosen, Path(data).stem
 
 
