@@ -269,3 +269,95 @@ def test_dir_lists_the_lazily_loaded_public_names():
     for name in ("Classifier", "Regressor", "save", "load", "trace", "jacobian", "chain",
                  "graph", "Network", "train"):
         assert name in names
+
+
+# ---------------------------------------------------------------- a single sample, as in (1)
+def test_single_sample_with_a_scalar_target_is_g_loss_of_that_sample():
+    """g_loss(z_i^O, y_i) of (17), (18), (20) takes one sample's scalar y_i: forward already
+    takes the single x of (1), so loss and gradients take its scalar target too."""
+    # ReLU units at x = 3.5: z^H = [x - 2, x - 4] = [1.5, -0.5], u^H = [1.5, 0]
+    W_H, b_H, x = [[1], [1]], [-2, -4], 3.5
+    binary = sn.Network(W_H, b_H, [1, -2], -0.5, activation="relu", output="binary")
+    # z^O = 1.5 - 0.5 = 1; (17) with y = 1: ln(1 + e^1) - 1 = ln(1 + e^-1)
+    assert binary.loss(x, 1) == pytest.approx(np.log1p(np.exp(-1.0)), rel=1e-15)
+    grads = binary.gradients(x, 1)
+    # dL/db^O = sigmoid(z^O) - y (section 2, Problem 2(a)); dL/dW^O = (sigmoid(1) - 1) u^H
+    d = 1 / (1 + np.exp(-1.0)) - 1
+    np.testing.assert_allclose(grads["b_O"], [d], rtol=1e-14)
+    np.testing.assert_allclose(grads["W_O"], [[1.5 * d, 0.0]], rtol=1e-14)
+    # dL/dW^H_j1 = d W^O_j 1{z_j^H > 0} x: only unit 1 is active
+    np.testing.assert_allclose(grads["W_H"], [[d * 1 * x], [0.0]], rtol=1e-14)
+    multi = sn.Network(W_H, b_H, [[1, 0], [0, 1], [-1, 0]], [0, 0, 0], activation="relu",
+                       output="multiclass")
+    # z^O = [1.5, 0, -1.5]; (18) with y = 2 (0-based, the third class): lse(z^O) - (-1.5)
+    lse = np.log(np.exp(1.5) + 1 + np.exp(-1.5))
+    assert multi.loss(x, 2) == pytest.approx(lse + 1.5, rel=1e-15)
+    regression = sn.Network(W_H, b_H, [1, -2], 0.0, activation="relu", output="regression")
+    assert regression.loss(x, 2.0) == pytest.approx((1.5 - 2.0) ** 2, rel=1e-15)   # (20)
+    # and the same numbers as the batch of one
+    for net, y in ((binary, 1), (multi, 2), (regression, 2.0)):
+        assert net.loss(x, y) == net.loss([[x]], [y])
+        for k, g in net.gradients(x, y).items():
+            np.testing.assert_array_equal(g, net.gradients([[x]], [y])[k])
+    # a scalar target is one sample's: with two samples it is an error that says so
+    with pytest.raises(ValueError, match="X has 2 samples but y has 1"):
+        binary.loss([3.5, 1.0], 1)
+
+
+def test_single_sample_scalar_target_trains():
+    net = sn.Network([[1], [1]], [-2, -4], [1, -2], -0.5, activation="relu", output="binary")
+    history = sn.train(net.copy(), 3.5, 1, epochs=1, optimizer="sgd", learning_rate=0.1)
+    assert history.loss == [pytest.approx(np.log1p(np.exp(-1.0)))]   # z^O = 1, y = 1: (17)
+
+
+# ---------------------------------------------------------------- weights as the notes write them
+def test_bias_columns_as_the_notes_write_them():
+    """Problems 1-3 write b^H as a column ([-1; -3]); it is the same network as the flat list."""
+    flat = sn.Network([[1], [1]], [-1, -3], [-1, 2], 0.5, activation="threshold")
+    column = sn.Network([[1], [1]], [[-1], [-3]], [-1, 2], [[0.5]], activation="threshold")
+    assert column.b_H.shape == (2,) and column.b_O.shape == (1,)
+    x = [0.0, 1.0, 2.0, 3.0, 5.0]
+    # Problem 1(d): z^O = 0.5 for x < 1, -0.5 on [1, 3), 1.5 for x >= 3
+    np.testing.assert_array_equal(column.forward(x).z_O[:, 0], [0.5, -0.5, -0.5, 1.5, 1.5])
+    np.testing.assert_array_equal(column.forward(x).z_O, flat.forward(x).z_O)
+    p3 = sn.Network([[1, 0], [0, 1], [1, 1]], [[0], [0], [-1]], [1, 1, -1], -1.5,
+                    activation="threshold")
+    # Problem 3: y_hat = 1 exactly on the triangle (12)
+    assert p3.predict([[0.25, 0.25], [0.5, 0.5], [-0.1, 0.2]]).tolist() == [1, 0, 0]
+    with pytest.raises(ValueError, match=r"b_H must be a vector.*\[\[-1\], \[-3\]\]"):
+        sn.Network([[1], [1]], [[-1, -3]], [-1, 2], 0.5)
+
+
+@pytest.mark.parametrize("kwargs, says, not_says", [
+    # Problem 3's W^H typed column by column: (N_i, N_h) = (2, 3)
+    (dict(W_H=[[1, 0, 1], [0, 1, 1]], b_H=[0, 0, -1], W_O=[1, 1, -1], b_O=-1.5),
+     "looks transposed", "one input (N_i = 1)"),
+    # Problem 1's W^H = [1; 1] written as a row
+    (dict(W_H=[[1, 1]], b_H=[-1, -3], W_O=[-1, 2], b_O=0.5),
+     "write W_H as a column, one weight per hidden unit, e.g. [[1], [1]]", "transposed"),
+    # Problem 1's W^O = [-1, 2] written as a column
+    (dict(W_H=[[1], [1]], b_H=[-1, -3], W_O=[[-1], [2]], b_O=0.5), "write it as a row, [-1, 2]",
+     None),
+])
+def test_transposed_weights_are_named(kwargs, says, not_says):
+    with pytest.raises(ValueError) as err:
+        sn.Network(**kwargs, activation="threshold")
+    assert says in str(err.value)
+    if not_says:
+        assert not_says not in str(err.value)
+
+
+def test_a_batch_given_one_sample_per_column_is_named():
+    """(10): X is (N, N_i), one sample per row. Problem 2's x_i typed as a row, and two
+    samples of Problem 3 typed as columns."""
+    p2 = sn.Network([[1], [1]], [-2, -4], [1, -2], -0.5, activation="threshold")
+    with pytest.raises(ValueError, match=r"looks transposed.*one sample per row.*X\.T"):
+        p2.forward([[0, 1, 3, 5]])
+    np.testing.assert_array_equal(p2.predict(np.array([[0, 1, 3, 5]]).T), [0, 0, 1, 0])
+    p3 = sn.Network([[1, 0], [0, 1], [1, 1]], [0, 0, -1], [1, 1, -1], -1.5,
+                    activation="threshold")
+    with pytest.raises(ValueError, match=r"looks transposed"):
+        p3.forward([[0.25], [0.25]])
+    with pytest.raises(ValueError) as err:  # a mere wrong width gets no transposition hint
+        p3.forward(np.zeros((5, 3)))
+    assert "transposed" not in str(err.value)

@@ -97,21 +97,33 @@ def _array(name: str, value, dtype) -> np.ndarray:
     return a
 
 
+def _bias_vector(name: str, b: np.ndarray) -> np.ndarray:
+    """A bias as a vector: a scalar is one unit, and a column, as the notes write b^H (Problems
+    1-3: b^H = [-1; -3]), is the vector of its entries."""
+    if b.ndim == 2 and b.shape[1] == 1:
+        return b[:, 0]
+    b = np.atleast_1d(b)
+    if b.ndim != 1:
+        raise ValueError(
+            f"{name} must be a vector, one entry per unit: a flat list, a column as the notes "
+            f"write it (e.g. [[-1], [-3]]), or a scalar for a single unit; got shape {b.shape}"
+        )
+    return b
+
+
 def _weights_as_notes_write_them(W_H, b_H, W_O, b_O, dtype):
     """Accept weights the way the notes write them and return the canonical 2-D/1-D shapes.
 
     * ``W_H``: (N_h, N_i). A column ``[[1], [1]]`` is N_i = 1 (Problem 1). A flat list is a
       column when it has as many entries as ``b_H`` (N_i = 1), otherwise one hidden unit's row.
-    * ``b_H``: (N_h,); a scalar means N_h = 1.
+    * ``b_H``: (N_h,), or a column (N_h, 1) as the notes write it; a scalar means N_h = 1.
     * ``W_O``: (N_o, N_h). A flat row ``[-1, 2]`` is a single output unit (N_o = 1), as in (8).
-    * ``b_O``: (N_o,); a scalar means N_o = 1 (``b_O = 0.5``).
+    * ``b_O``: (N_o,) or a column (N_o, 1); a scalar means N_o = 1 (``b_O = 0.5``).
     """
     W_H = _array("W_H", W_H, dtype)
-    b_H = np.atleast_1d(_array("b_H", b_H, dtype))
+    b_H = _bias_vector("b_H", _array("b_H", b_H, dtype))
     W_O = _array("W_O", W_O, dtype)
-    b_O = np.atleast_1d(_array("b_O", b_O, dtype))
-    if b_H.ndim != 1 or b_O.ndim != 1:
-        raise ValueError("b_H and b_O must be vectors (or scalars for a single unit)")
+    b_O = _bias_vector("b_O", _array("b_O", b_O, dtype))
     if W_H.ndim == 0:
         W_H = W_H.reshape(1, 1)
     elif W_H.ndim == 1:
@@ -124,15 +136,28 @@ def _weights_as_notes_write_them(W_H, b_H, W_O, b_O, dtype):
         raise ValueError("W_H and W_O must be matrices (N_h, N_i) and (N_o, N_h)")
     N_h, N_o = W_H.shape[0], W_O.shape[0]
     if b_H.shape[0] != N_h:
+        if W_H.shape[1] == b_H.shape[0] and W_H.shape[0] == 1:
+            fix = ("For one input (N_i = 1) write W_H as a column, one weight per hidden "
+                   "unit, e.g. [[1], [1]], not as a row")
+        elif W_H.shape[1] == b_H.shape[0]:
+            fix = (f"It has N_h = {b_H.shape[0]} columns instead: it looks transposed "
+                   f"(N_i, N_h); pass its transpose, {W_H.shape[1]} rows of "
+                   f"{W_H.shape[0]} weights")
+        else:
+            fix = "For one input (N_i = 1) write W_H as a column, e.g. [[1], [1]]"
         raise ValueError(
             f"W_H must be (N_h, N_i), one row per hidden unit: it has shape {W_H.shape} but b_H "
-            f"has {b_H.shape[0]} entries (N_h = {b_H.shape[0]}). For one input (N_i = 1) write "
-            "W_H as a column, e.g. [[1], [1]]"
+            f"has {b_H.shape[0]} entries (N_h = {b_H.shape[0]}). {fix}"
         )
     if W_O.shape[1] != N_h:
+        hint = ""
+        if W_O.shape[0] == N_h and W_O.shape[1] == b_O.shape[0]:  # (N_h, N_o): transposed
+            hint = (f"; it looks transposed: for one output unit (N_o = 1) write it as a row, "
+                    f"[{', '.join(f'{v:g}' for v in W_O[:, 0])}]" if b_O.shape[0] == 1 else
+                    "; it looks transposed (N_h, N_o): pass its transpose")
         raise ValueError(
             f"W_O has {W_O.shape[1]} columns but the hidden layer has N_h = {N_h} units; "
-            "W_O must be (N_o, N_h)"
+            f"W_O must be (N_o, N_h), one row per output unit{hint}"
         )
     if b_O.shape[0] != N_o:
         raise ValueError(f"b_O has {b_O.shape[0]} entries but W_O has N_o = {N_o} rows")
@@ -297,16 +322,27 @@ class Network:
         elif A.ndim != 2:
             raise ValueError(f"{name} must be (N_i,) or (N, N_i), got shape {A.shape}")
         if A.shape[1] != self.N_i:
+            hint = ""
+            if A.shape[0] == self.N_i:  # one sample per column: the transpose of (10)'s X
+                hint = (f"; {name} of shape {A.shape} looks transposed: the batch form (10) "
+                        f"puts one sample per row, {name} is (N, N_i) = ({A.shape[1]}, "
+                        f"{self.N_i}), so pass {name}.T")
             raise ValueError(
                 f"{name} has {A.shape[1]} features per sample but the network expects "
-                f"N_i = {self.N_i}"
+                f"N_i = {self.N_i}{hint}"
             )
         if not ((finite is not None and finite(A)) or _all_finite(A)):
             raise ValueError(f"{name} contains NaN or inf; remove or impute those values first")
         return A, single
 
     def encode_targets(self, y, n: int) -> np.ndarray:
-        """Targets in the form the loss uses (see ``outputs``), checked against N samples."""
+        """Targets in the form the loss uses (see ``outputs``), checked against N samples.
+
+        A single sample's target may be a scalar y_i, as g_loss(z_i^O, y_i) of (17), (18) and
+        (20) takes it (with N_o = 1 for regression): it is the batch of one target.
+        """
+        if np.ndim(y) == 0 and not (isinstance(y, str | bytes) or y is None):
+            y = np.reshape(np.asarray(y), (1,))
         if self.output.name == "multiclass":
             T = self.output.encode_targets(y, n_classes=self.N_o)
         else:
