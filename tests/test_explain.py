@@ -279,3 +279,32 @@ def test_piecewise_agrees_with_forward_for_other_outputs(seed, output):
             assert p.y_hat_at(x) == yh
         else:
             assert p.y_hat_at(x) == tuple(Fraction(float(v)) for v in yh)
+
+
+def test_multiclass_y_hat_label_agrees_with_the_rows_it_names():
+    """The z_O rows count the classes 1..K as the notes do (z_{i1}^O, ..., z_{iK}^O); y_hat is
+    0..K-1. Read literally, each label of the table must give the numbers in its row."""
+    import re
+
+    net = sn.Network([[1.0]], [0.0], [[2.0], [0.0], [-1.0]], [0.0, 0.5, 0.0],
+                     activation="relu", output="multiclass")
+    # x = 1: z^O = (2, 0.5, -1), the notes' class 1 wins; x = -1: z^O = (0, 0.5, 0), class 2
+    t = trace(net, [1.0, -1.0])
+    rows = {r.key: r for r in t.rows}
+    by_class = {}
+    for r in t.rows:
+        m = re.match(r"z_\{i(\d+)\}\^\{O\}", r.math)
+        if m:
+            by_class[int(m.group(1))] = r.values
+    assert sorted(by_class) == [1, 2, 3]
+    notes_argmax = [max(by_class, key=lambda k: by_class[k][i]) for i in range(2)]
+    assert notes_argmax == [1, 2]
+    y_hat = rows["y_hat"]
+    np.testing.assert_array_equal(y_hat.values, [0, 1])             # 0-based, as predict
+    np.testing.assert_array_equal(y_hat.values, net.predict([1.0, -1.0]))
+    # the label's formula, evaluated on those rows, is the row's numbers
+    for label in (y_hat.math, y_hat.text):
+        m = re.search(r"arg\s*\\?max_k z_\{?ik\}?\^\{?O\}?( - 1)?", label)
+        assert m, label
+        offset = 1 if m.group(1) else 0
+        assert [k - offset for k in notes_argmax] == y_hat.values.tolist(), label

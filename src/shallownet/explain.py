@@ -307,8 +307,11 @@ def trace(net: Network, X, y=None, *, names: Sequence[str] | None = None,
         rows.append(TraceRow("y_hat", r"\hat{y}_i = \mathbb{1}\{z_i^{O} \geq 0\}",
                              "y_hat_i = 1{z_i^O >= 0}", tr.y_hat.astype(float)))
     elif out_name == "multiclass":
-        rows.append(TraceRow("y_hat", r"\hat{y}_i = \arg\max_k z_{ik}^{O}",
-                             "y_hat_i = argmax_k z_ik^O (0-based)", tr.y_hat.astype(float)))
+        # the rows above count the classes k = 1..K as the notes do (z_{i1}^O ...), y_hat
+        # counts them 0..K-1 as shallownet does: the label says so, in both forms
+        rows.append(TraceRow("y_hat", r"\hat{y}_i = \arg\max_k z_{ik}^{O} - 1",
+                             "y_hat_i = argmax_k z_ik^O - 1 (0-based)",
+                             tr.y_hat.astype(float)))
     else:
         yh = np.asarray(tr.y_hat, dtype=float).reshape(N, -1)
         for j in range(yh.shape[1]):
