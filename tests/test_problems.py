@@ -185,3 +185,16 @@ def test_section3_problem2_closed_form_against_finite_differences():
             down = L(**params)
             P[idx] += h
             assert g[name][idx] == pytest.approx((up - down) / (2 * h), rel=1e-6, abs=1e-8)
+
+
+def test_problem2_weights_written_as_the_notes_write_them(solutions):
+    """Solution 2(a) of the notes: W^H = [1; 1] and b^H = [-2; -4] are columns (one entry per
+    hidden unit), W^O = [1, -2] a row. The document must not write W^H like the row W^O."""
+    _, md = solutions
+    part_a = md.split("### Problem 2", 1)[1].split("(b)", 1)[0]
+    assert "W_H = [1; 1], b_H = [-2; -4]" in part_a
+    assert "W_O = [1, -2], b_O = -0.5" in part_a
+    assert "W_H = [1, 1]" not in part_a
+    # the text is the network that was solved: a column W_H is (N_h, N_i) = (2, 1)
+    net = problems.problem2()
+    assert net.W_H.shape == (2, 1) and net.W_O.shape == (1, 2)

@@ -201,6 +201,13 @@ def _vec(v) -> str:
     return "[" + ", ".join(format_number(x) for x in np.ravel(v)) + "]"
 
 
+def _column(v) -> str:
+    """A column vector as the notes write it: ``[1; 1]`` (rows separated by semicolons)."""
+    from .explain import format_number
+
+    return "[" + "; ".join(format_number(x) for x in np.ravel(v)) + "]"
+
+
 def _section1(out: Path, figures: list[str]) -> list[str]:
     from .explain import describe_piecewise, describe_regions, format_number, linear_text, trace
     from .plotting import plot_regions, plot_unit_functions
@@ -237,7 +244,8 @@ def _section1(out: Path, figures: list[str]) -> list[str]:
            "(a) Data (x_i, y_i): " + ", ".join(f"({x:g}, {t})" for x, t in
                                               zip(PROBLEM2_X, PROBLEM2_Y, strict=True)) + ". "
            "Hidden features 1{x >= 2} and 1{x >= 4}: "
-           f"W_H = {_vec(net.W_H[:, 0])}, b_H = {_vec(net.b_H)}, "
+           f"W_H = {_column(net.W_H[:, 0])}, b_H = {_column(net.b_H)} (columns, one entry "
+           f"per hidden unit), "
            f"W_O = {_vec(net.W_O[0])}, b_O = {format_number(net.b_O[0])}.", "",
            *[f"`{u}`  " for u in p.units], f"`{p.z_O_text}`  ", f"`{p.y_hat_text}`", "",
            f"The network reproduces the training labels: {'yes' if matches else 'NO'} "
