@@ -308,3 +308,21 @@ def test_multiclass_y_hat_label_agrees_with_the_rows_it_names():
         assert m, label
         offset = 1 if m.group(1) else 0
         assert [k - offset for k in notes_argmax] == y_hat.values.tolist(), label
+
+
+def test_trace_checks_class_labels_as_the_loss_does():
+    """Table 1's y_i row sits beside y_hat_i: labels in the notes' count 1..K next to a 0-based
+    y_hat would show a right prediction as wrong, so they are refused with the fix."""
+    net = sn.Network([[1.0]], [0.0], [[2.0], [0.0], [-1.0]], [0.0, 0.5, 0.0],
+                     activation="relu", output="multiclass")
+    X = [1.0, -1.0, -3.0]
+    with pytest.raises(ValueError, match="subtract 1 from labels numbered 1..K"):
+        trace(net, X, y=[1, 2, 3])        # the notes' count 1..K
+    with pytest.raises(ValueError, match="subtract 1"):
+        net.loss(X, [1, 2, 3])            # the same as the loss says
+    t = trace(net, X, y=[0, 1, None])     # 0-based, a test sample blank
+    np.testing.assert_array_equal(t.row("y")[:2], [0, 1])
+    assert np.isnan(t.row("y")[2])
+    np.testing.assert_array_equal(t.row("y_hat"), [0, 1, 1])
+    with pytest.raises(ValueError, match="binary targets must be 0 or 1"):
+        trace(problem2(), [0, 1, 3, 5], y=[1, 1, 2, 1])   # Problem 2's labels shifted by one

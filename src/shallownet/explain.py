@@ -219,6 +219,8 @@ def trace(net: Network, X, y=None, *, names: Sequence[str] | None = None,
         The samples, one column each in the table.
     y : array-like of length N, optional
         Targets y_i; adds the last row of Table 1. ``None`` entries (a test sample) are blank.
+        Class labels are checked as the loss checks them: 0/1 for a binary output, 0..K-1
+        for a softmax (labels numbered 1..K as in the notes are refused, with the fix).
     names : sequence of str, optional
         Column headers (default ``"1"`` .. ``"N"``), e.g. ``["train"] * 4 + ["test"]``.
     show_u_O : bool, optional
@@ -326,7 +328,15 @@ def trace(net: Network, X, y=None, *, names: Sequence[str] | None = None,
                 rows.append(TraceRow(f"y{j + 1}", f"y_{{i{j + 1}}}", f"y_i{j + 1}",
                                      _float_targets(yv[:, j], N)))
         else:
-            rows.append(TraceRow("y", "y_i", "y_i", _float_targets(y, N)))
+            values = _float_targets(y, N)
+            given = values[~np.isnan(values)]
+            # class labels are checked as the loss checks them: 0/1 for (3), 0..K-1 for (5)
+            # (the notes' 1..K are named), so the row never sits beside y_hat in another count
+            if out_name == "multiclass" and given.size:
+                net.output.encode_targets(given, n_classes=net.N_o)
+            elif out_name == "binary" and given.size:
+                net.output.encode_targets(given)
+            rows.append(TraceRow("y", "y_i", "y_i", values))
     return TraceTable(rows=rows, columns=columns, title=title)
 
 
