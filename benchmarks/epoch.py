@@ -204,8 +204,8 @@ def gathered_epoch(X, y, Xb, Tb, rng, step) -> None:
         for start in range(0, N, batch):
             idx = order[start:start + batch]
             n = idx.shape[0]
-            np.take(X, idx, axis=0, out=Xb[:n], mode="clip")
-            np.take(y, idx, axis=0, out=Tb[:n], mode="clip")
+            X.take(idx, axis=0, out=Xb[:n], mode="clip")
+            y.take(idx, axis=0, out=Tb[:n], mode="clip")
             step(n)
             threads.tick()
 
@@ -229,11 +229,14 @@ def bench_floor(X, y, hidden, batch, repeats):
     Tb = np.empty(batch, y.dtype)
     gemm, W_H, W_O = ws.gemm, net.W_H, net.W_O
 
-    def products(n):
-        Xn, U_H, dZ_O, dU_H = Xb[:n], ws.U_H[:n], ws.dZ_O[:n], ws.dU_H[:n]
-        gemm(1.0, W_H, Xn.T, c=ws.Z_H[:n].T, overwrite_c=1)                 # (10a)
-        gemm(1.0, U_H.T, W_O.T, trans_a=1, c=ws.Z_O[:n], overwrite_c=1)      # (10b)
-        gemm(1.0, W_O.T, dZ_O, trans_b=1, c=dU_H.T, overwrite_c=1)          # dL/dU_H
+    whole = (Xb, ws.Z_H, ws.Z_O, ws.U_H, ws.dZ_O, ws.dU_H)
+
+    def products(n):  # (BLAS's arguments by position, as the step passes them)
+        Xn, Z_H, Z_O, U_H, dZ_O, dU_H = (whole if n == batch else
+                                         tuple(a[:n] for a in whole))
+        gemm(1.0, W_H, Xn.T, 0.0, Z_H.T, 0, 0, 1)                           # (10a)
+        gemm(1.0, U_H.T, W_O.T, 0.0, Z_O, 1, 0, 1)                          # (10b)
+        gemm(1.0, W_O.T, dZ_O, 0.0, dU_H.T, 0, 1, 1)                        # dL/dU_H
         ws._weight_products(Xn, U_H, dZ_O, dU_H, 1.0, 0.0, ws.grads["W_O"],
                             ws.grads["W_H"])                                 # dL/dW
 

@@ -419,6 +419,12 @@ class Workspace:
         self.fused = fused_kernels() if fused else None
         self._picked = np.empty(batch_size, dt)
         self._unit = np.ones(1)  # every sample's weight when none are given
+        self._whole = (self.Z_H, self.U_H, self.Z_O, self.dZ_O, self.dU_H, self.dG)
+        # dL/dZ_O's memory as one vector (it is column-major), for the softmax loss's
+        # one-dimensional reach into each sample's class entry (Multiclass.loss_and_grad)
+        flat = self.dZ_O.T.reshape(-1)
+        self._flat_dZ_O = ((flat, batch_size, np.empty(batch_size, np.intp))
+                           if np.shares_memory(flat, self.dZ_O) else None)
 
     # All products in the training loop go through one BLAS (SciPy's), called on
     # column-major views: a row-major (n, m) buffer A is the column-major (m, n) matrix A.T.
@@ -437,17 +443,20 @@ class Workspace:
         a copy.
         """
         net, act, gemm, fused = self.net, self.net.activation, self.gemm, self.fused
-        Z_H, U_H, Z_O, dZ_O, dU_H = (self.Z_H[:n], self.U_H[:n], self.Z_O[:n],
-                                     self.dZ_O[:n], self.dU_H[:n])
-        dG = self.dG[:n]
+        if n == self.Z_H.shape[0]:  # a whole batch: the buffers themselves (no six views)
+            Z_H, U_H, Z_O, dZ_O, dU_H, dG = self._whole
+        else:
+            Z_H, U_H, Z_O, dZ_O, dU_H, dG = (self.Z_H[:n], self.U_H[:n], self.Z_O[:n],
+                                             self.dZ_O[:n], self.dU_H[:n], self.dG[:n])
         apply = bias_step is not None
         coef = -bias_step if apply else 1.0
         out_O, out_H = (net.b_O, net.b_H) if apply else (self.grads["b_O"], self.grads["b_H"])
         # forward (10a): Z_H = X W_H^T + B_H, i.e. Z_H^T = W_H X^T
+        # (BLAS's arguments by position: f2py reads keywords ~0.4 us slower a call)
         if issparse(X):  # a wide sparse batch: nnz N_h mul-adds
             times(X, net.W_H.T, out=Z_H)
         else:
-            _into(gemm(1.0, net.W_H, X.T, c=Z_H.T, overwrite_c=1), Z_H.T)
+            _into(gemm(1.0, net.W_H, X.T, 0.0, Z_H.T, 0, 0, 1), Z_H.T)
         relu = fused is not None and act.name == "relu"
         if relu:
             fused.relu_forward(self.Z_H, net.b_H, n)  # u_H in one pass (g' read back from it)
@@ -456,7 +465,7 @@ class Workspace:
             Z_H += net.b_H
             act.forward_with_grad(Z_H, U_H, dG)  # u_H = g_act(z_H), and g_act'(z_H) for later
         # (10b): Z_O = U_H W_O^T + B_O  (Z_O is column-major)
-        _into(gemm(1.0, U_H.T, net.W_O.T, trans_a=1, c=Z_O, overwrite_c=1), Z_O)
+        _into(gemm(1.0, U_H.T, net.W_O.T, 0.0, Z_O, 1, 0, 1), Z_O)
         if fused is not None and net.output.name == "multiclass":
             # + b_O, (5), (18) and dL/dz_O, dL/db_O: two compiled passes around numpy's exp
             fused.softmax_shift(self.Z_O, net.b_O, T, self.dZ_O, n, self._picked)
@@ -467,7 +476,10 @@ class Workspace:
         else:
             Z_O += net.b_O
             # L -> z_O
-            loss = net.output.loss_and_grad(Z_O, T, dZ_O)
+            if net.output.name == "multiclass":
+                loss = net.output.loss_and_grad(Z_O, T, dZ_O, self._flat_dZ_O)
+            else:
+                loss = net.output.loss_and_grad(Z_O, T, dZ_O)
             if weights is not None:  # the weighted sum of (16): s_i scales sample i's terms
                 loss = float(net.output.g_loss(Z_O, T) @ weights)
                 dZ_O *= (weights if scale == 1.0 else scale * weights)[:, None]
@@ -475,7 +487,7 @@ class Workspace:
                 dZ_O *= scale
             self._bias(out_O, dZ_O, bias_step)
         # z_O -> u_H: dL/dU_H = dL/dZ_O W_O, i.e. (dL/dU_H)^T = W_O^T (dL/dZ_O)^T
-        _into(gemm(1.0, net.W_O.T, dZ_O, trans_b=1, c=dU_H.T, overwrite_c=1), dU_H.T)
+        _into(gemm(1.0, net.W_O.T, dZ_O, 0.0, dU_H.T, 0, 1, 1), dU_H.T)
         # u_H -> z_H: dL/dz_H = dL/du_H * g_act'(z_H)
         if relu:
             fused.relu_backward(self.dU_H, self.Z_H, n, out_H, coef, apply)
@@ -495,8 +507,8 @@ class Workspace:
         a, trans = (dZ.T, 0) if dZ.flags.c_contiguous else (dZ, 1)
         if step is None:
             out[...] = 0
-        _into(self.gemv(1.0 if step is None else -step, a, self._ones[:dZ.shape[0]], beta=1.0,
-                        y=out, overwrite_y=1, trans=trans), out)
+        _into(self.gemv(1.0 if step is None else -step, a, self._ones[:dZ.shape[0]], 1.0, out,
+                        0, 1, 0, 1, trans, 1), out)
 
     def _weight_products(self, X, U_H, dZ_O, dZ_H, alpha, beta, W_O, W_H) -> None:
         """W_O <- alpha (dL/dZ_O)^T U_H + beta W_O and W_H <- alpha (dL/dZ_H)^T X + beta W_H.
@@ -505,7 +517,7 @@ class Workspace:
         updates; W_H is stored column-major and is updated as it is.
         """
         gemm = self.gemm
-        _into(gemm(alpha, U_H.T, dZ_O, beta=beta, c=W_O.T, overwrite_c=1), W_O.T)
+        _into(gemm(alpha, U_H.T, dZ_O, beta, W_O.T, 0, 0, 1), W_O.T)
         if issparse(X):
             # a wide sparse batch: (dL/dZ_H)^T X is zero but in the columns its rows hold a
             # value in, so only those columns of W_H change (besides beta's scaling)
@@ -517,7 +529,7 @@ class Workspace:
             G *= alpha
             W_H.T[cols] += G   # (the columns are distinct)
             return
-        _into(gemm(alpha, dZ_H.T, X.T, beta=beta, c=W_H, trans_b=1, overwrite_c=1), W_H)
+        _into(gemm(alpha, dZ_H.T, X.T, beta, W_H, 0, 1, 1), W_H)
 
     def backprop(self, X, T, n: int, scale: float = 1.0, weights=None) -> float:
         """Forward and backward on the first ``n`` rows of ``X``/``T``.

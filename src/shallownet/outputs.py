@@ -179,19 +179,35 @@ class Multiclass(Output):
         out[np.arange(out.shape[0]), t] -= 1
         return out
 
-    def loss_and_grad(self, z_O, t, out):
+    def loss_and_grad(self, z_O, t, out, flat=None):
         """Sum over the batch of (18), and softmax - r written into ``out`` (training path).
 
         One max-shift and one exp serve both: with s = z - max(z) and S = sum_l e^{s_l},
         g_loss = ln S - s_y and dg_loss/dz = e^{s}/S - r.
+
+        ``flat``, when given, is ``(F, ld, idx)``: ``out`` is the first rows of a column-major
+        buffer of ``ld`` rows whose memory is the 1-D ``F``, and ``idx`` an integer scratch
+        of at least the batch's length. Sample i's entry of class t_i is then F[t_i ld + i],
+        which one-dimensional indexing reaches in a third of the time of out[i, t_i]
+        (0.4 against 1.4 us to read 128 of them, 2.8 against 7.4 us to subtract 1).
         """
-        rows = _rows(z_O.shape[0])
+        n = z_O.shape[0]
+        rows = _rows(n)
         np.subtract(z_O, z_O.max(axis=1, keepdims=True), out=out)
-        picked = out[rows, t]
+        if flat is None:
+            picked = out[rows, t]
+        else:
+            F, ld, idx = flat
+            idx = np.multiply(t, ld, out=idx[:n])
+            idx += rows
+            picked = F.take(idx)
         np.exp(out, out=out)
         S = out.sum(axis=1, keepdims=True)
         out /= S
-        out[rows, t] -= 1
+        if flat is None:
+            out[rows, t] -= 1
+        else:
+            F[idx] -= 1
         return float(np.log(S).sum() - picked.sum())
 
 

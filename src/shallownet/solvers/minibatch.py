@@ -101,20 +101,21 @@ class ArrayBatches(BatchSource):
             n = idx.shape[0]
             # mode="clip" skips a bounds check that would stage the rows through a
             # temporary buffer; idx is a permutation of 0..N-1, always in range
-            rows = idx if self.rows is None else np.take(self.rows, idx, out=self.Rb[:n])
+            # (the arrays' own take: numpy's np.take adds a Python call around it, ~0.5 us)
+            rows = idx if self.rows is None else self.rows.take(idx, out=self.Rb[:n])
             if as_sparse:  # this batch's rows, a CSR matrix of their own
                 X_b = self.X[rows]
             elif sparse:  # this batch's rows, dense, into the batch buffer
                 X_b = gather_rows(self.X, rows, Xb[:n])
             else:
-                X_b = np.take(self.X, rows, axis=0, out=Xb[:n], mode="clip")
+                X_b = self.X.take(rows, axis=0, out=Xb[:n], mode="clip")
             if self.shift is not None:
                 self._standardise(X_b)
-            np.take(self.T, idx, axis=0, out=Tb[:n], mode="clip")
+            self.T.take(idx, axis=0, out=Tb[:n], mode="clip")
             if self.S is None:
                 yield X_b, Tb[:n]
             else:
-                yield X_b, Tb[:n], np.take(self.S, idx, out=self.Sb[:n], mode="clip")
+                yield X_b, Tb[:n], self.S.take(idx, out=self.Sb[:n], mode="clip")
 
 
 class ShuffleBuffer:
