@@ -273,19 +273,20 @@ def _fused_or_skip(fused: bool):
     return fused
 
 
+@pytest.mark.parametrize("spare", [0, 3], ids=["whole", "short"])
 @pytest.mark.parametrize("fused", [False, True], ids=["numpy", "numba"])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("output", ["binary", "multiclass", "regression"])
 @pytest.mark.parametrize("activation", ["relu", "sigmoid"])
-def test_the_fast_step_equals_its_plain_twin(activation, output, weighted, fused):
+def test_the_fast_step_equals_its_plain_twin(activation, output, weighted, fused, spare):
     from shallownet._kernels import Workspace
 
     net, X, y = _problem(output, activation)
     n = X.shape[0]
     s = np.random.default_rng(1).uniform(0, 2, n) if weighted else None
     L, grads = twin(net, X, y, s)
-    # buffers larger than the batch, as for a last short batch
-    ws = Workspace(net, n + 3, fused=_fused_or_skip(fused))
+    # buffers of the batch's size (a whole batch) or larger (as for a last short batch)
+    ws = Workspace(net, n + spare, fused=_fused_or_skip(fused))
     assert (ws.fused is not None) == fused
     T = np.ascontiguousarray(net.encode_targets(y, n))
     assert ws.backprop(X, T, n, weights=s) == pytest.approx(L, rel=1e-12)
