@@ -695,3 +695,30 @@ def test_bare_command_shows_the_help_on_stdout(capsys):
     captured = capsys.readouterr()
     assert "Usage: shallownet" in captured.out and "train" in captured.out
     assert captured.err == ""
+
+
+@pytest.mark.parametrize("flags, trained, said", [
+    ([], 36, "training on 36 samples, holding out 10 for testing and 4 for validation"),
+    (["--no-early-stopping"], 40, "training on 40 samples, holding out 10 for testing ("),
+    (["--test-size", "0"], 45, "training on 45 samples, holding out 5 for validation ("),
+    (["--test-size", "0", "--no-early-stopping"], 50, "training on 50 samples ("),
+])
+def test_train_says_how_many_samples_it_trains_on(tmp_path, monkeypatch, flags, trained, said):
+    """'training on 40 samples, holding out 10 for testing' while early stopping held out 4 of
+    the 40 for validation: the line now counts what the steps really see (their batches' rows
+    counted below) and names every part held out, as the streamed command did."""
+    from shallownet.solvers import minibatch
+
+    seen = []
+    bind = minibatch.ArrayBatches.bind
+    monkeypatch.setattr(minibatch.ArrayBatches, "bind",
+                        lambda self, net, B: seen.append(self.n_rows) or bind(self, net, B))
+    rng = np.random.default_rng(0)
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,label\n" + "".join(f"{x:.3f},{z:.3f},{'xy'[i % 2]}\n" for i, (x, z)
+                                             in enumerate(rng.normal(size=(50, 2)))))
+    r = run("train", path, "--epochs", "2", "--seed", "1", "--out", tmp_path / "m.safetensors",
+            *flags)
+    assert r.exit_code == 0, r.output
+    assert said in r.output, r.output
+    assert seen == [trained]

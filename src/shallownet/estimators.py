@@ -482,7 +482,7 @@ class _BaseNetwork(BaseEstimator):
         a view of fewer rows and only the validation rows are copied (and standardised).
         """
         n = T.shape[0]
-        n_val = math.ceil(self.validation_fraction * n)
+        n_val = validation_count(n, self.validation_fraction)
         if n_val < 1 or n - n_val < 1:
             raise ValueError(
                 f"early_stopping holds out validation_fraction={self.validation_fraction} of the "
@@ -927,6 +927,11 @@ def _softmax_rows(z: np.ndarray, out: np.ndarray) -> None:
     np.subtract(S, S.max(axis=1, keepdims=True), out=S)
     np.exp(S, out=S)
     np.divide(S, S.sum(axis=1, keepdims=True), out=out)
+
+
+def validation_count(n: int, validation_fraction: float) -> int:
+    """The samples early stopping holds out of ``n``: ceil(validation_fraction n)."""
+    return math.ceil(validation_fraction * n)
 
 
 class Classifier(ClassifierMixin, _BaseNetwork):

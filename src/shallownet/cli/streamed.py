@@ -16,7 +16,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from .._text import count
+from .._text import count, split_text
 from ..data import DataError, is_embedded, open_file
 from ..data.dataset import row_index_note
 from ..data.stream import (
@@ -94,9 +94,7 @@ def train(console, *, data, target, task, drop, decimal, limit_text, test_size, 
     summary += row_index_note(source.columns.dropped, source.columns.row_labels)
     console.print(visible(summary), soft_wrap=True)
     console.print(visible(_task_line(source, data)), soft_wrap=True)
-    console.print(f"training on {count(source.n_rows, 'sample')}"
-                  + (f", holding out {source.n_test} for testing" if source.n_test else "")
-                  + (f" and {source.n_validation} for validation" if source.n_validation else "")
+    console.print(split_text(source.n_rows, source.n_test, source.n_validation)
                   + (" (inputs standardised)" if scale and source.task == "classification" else
                      " (inputs and target standardised)" if scale else "")
                   + f", streamed; seed {seed} (--seed {seed} repeats this run)", soft_wrap=True)

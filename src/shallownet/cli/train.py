@@ -11,7 +11,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from .._text import count
+from .._text import split_text
 from ..data import load as load_data
 from ..validation import check_params, draw_seed
 from . import streamed
@@ -231,8 +231,12 @@ def train(
     if seed is None:
         seed = draw_seed()
     n_test = math.ceil(test_size * ds.n_samples) if test_size else 0
-    console.print(f"training on {count(ds.n_samples - n_test, 'sample')}"
-                  + (f", holding out {n_test} for testing" if n_test else "")
+    # early stopping holds out its validation_fraction of the rest (the estimators' count)
+    from ..estimators import validation_count
+
+    n_validation = (validation_count(ds.n_samples - n_test, validation_fraction)
+                    if early_stopping else 0)
+    console.print(split_text(ds.n_samples - n_test - n_validation, n_test, n_validation)
                   + ("" if not scale else " (inputs standardised)" if classification
                      else " (inputs and target standardised)")
                   + f"; seed {seed} (--seed {seed} repeats this run)", soft_wrap=True)
