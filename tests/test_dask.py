@@ -18,7 +18,7 @@ distributed = pytest.importorskip("distributed", reason="needs the shallownet[da
 import dask.array as da  # noqa: E402
 import dask.dataframe as dd  # noqa: E402
 import pandas as pd  # noqa: E402
-from sklearn.datasets import load_digits, load_wine  # noqa: E402
+from sklearn.datasets import load_digits, load_iris, load_wine  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 import shallownet as sn  # noqa: E402
@@ -426,6 +426,35 @@ def test_command_reads_a_csv_whose_whole_numbers_turn_decimal_past_the_first_blo
         if hasattr(here, "classes_"):
             np.testing.assert_array_equal(model.classes_, here.classes_)
             assert model.classes_.dtype == here.classes_.dtype
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_command_reads_a_spreadsheet_csv_as_in_memory(client, tmp_path):
+    """A CSV from a spreadsheet (a 'sep=;' line, a byte-order mark, CRLF, decimal commas,
+    names with spaces, empty columns at the end, labels with stray spaces) on the cluster:
+    the empty last column was taken as the target ('could not convert string to float'),
+    and 'setosa ' was a class beside 'setosa'."""
+    from shallownet.data import load
+
+    X, y = load_iris(return_X_y=True)
+    names = np.array(["setosa", "versicolor", "virginica"])
+    lines = ["sep=;", " sepal length ; sepal width;petal length;petal width; species ;;"]
+    for i, (row, label) in enumerate(zip(X, y, strict=True)):
+        cells = [f"{v:.1f}".replace(".", ",") for v in row]
+        lines.append(";".join(cells + [names[label] + " " * (i % 3 == 0)]) + ";;")
+    path = tmp_path / "iris.csv"
+    path.write_text("\ufeff" + "\r\n".join(lines) + "\r\n", encoding="utf-8")
+    reference = load(path)   # the data layer, in memory
+    out = tmp_path / "iris.safetensors"
+    result = _run("train", path, "--optimizer", "lbfgs", "--dask", client.scheduler.address,
+                  "--epochs", 30, "--seed", 0, "--quiet", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "classification of 'species' from 4 features" in result.output
+    model = sn.load(out)
+    assert list(model.feature_names_in_) == reference.feature_names == [
+        "sepal length", "sepal width", "petal length", "petal width"]
+    assert model.classes_.tolist() == sorted(set(reference.y)) == names.tolist()
+    assert model.score(reference.X, reference.y) > 0.9
 
 
 def test_command_refuses_what_it_cannot_do_on_a_cluster(tmp_path):

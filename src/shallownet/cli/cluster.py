@@ -69,7 +69,6 @@ def read_frame(data: str, target, drop, task, decimal=None):
     import dask.dataframe as dd
 
     from ..data import is_embedded, open_file
-    from ..data.readers import ROW_INDEX
     from ..data.schema import choose_columns
 
     if is_embedded(data):
@@ -82,9 +81,13 @@ def read_frame(data: str, target, drop, task, decimal=None):
     fmt = open_file(Path(data), decimal)
     whole: set = set()
     if fmt.kind == "csv":
+        # the columns under the names the data layer read from the header (trimmed; row
+        # labels and empty last columns named as such, so they are left out as in memory),
+        # below the lines it skips (blank lines, a "sep=;" line, the header itself)
         def read(dtype=None):
             return dd.read_csv(str(fmt.path), sep=fmt.delimiter, decimal=fmt.decimal,
-                               blocksize=fmt.block_size * 16, dtype=dtype)
+                               blocksize=fmt.block_size * 16, dtype=dtype, header=None,
+                               names=list(fmt.names), skiprows=fmt.skip_rows)
 
         frame = read()
         # Dask takes the dtypes from the file's first block: a column of whole numbers there
@@ -97,21 +100,14 @@ def read_frame(data: str, target, drop, task, decimal=None):
     else:
         frame = dd.read_parquet(list(map(str, fmt.files)) if fmt.files else str(fmt.path))
     names = [str(c) for c in frame.columns]
-    # pandas names a CSV's unnamed leading columns "Unnamed: k": the row labels the file's
-    # reader found there (one per level of a MultiIndex), left out as in memory
-    renamed = {}
-    for k, label in enumerate(fmt.row_labels if fmt.kind == "csv" else ()):
-        if k < len(names) and label.startswith(ROW_INDEX[:-1]) and \
-                names[k].startswith("Unnamed: "):
-            renamed[frame.columns[k]] = label
-            names[k] = label
-    if renamed:
-        frame = frame.rename(columns=renamed)
     cols = choose_columns(names, fmt.source, target=target, drop=drop or (),
                           row_labels=fmt.row_labels)
+    if frame[cols.target].dtype.kind not in "biuf":
+        # text labels as the data layer reads them: "cat " is the class "cat", " " missing
+        labels = frame[cols.target].str.strip()
+        frame[cols.target] = labels.mask(labels == "")
     chosen = task or _detect_task(frame[cols.target], cols.target)
-    original = {renamed.get(c, c): c for c in whole}
-    if chosen == "classification" and original.get(cols.target, cols.target) in whole:
+    if chosen == "classification" and cols.target in whole:
         # labels: whole numbers, as in memory (nullable: a missing one is counted, not cast)
         frame[cols.target] = frame[cols.target].astype("Int64")
     return frame, cols.target, cols.features, chosen, Path(data).stem
