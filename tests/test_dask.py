@@ -457,6 +457,39 @@ def test_command_reads_a_spreadsheet_csv_as_in_memory(client, tmp_path):
     assert model.score(reference.X, reference.y) > 0.9
 
 
+def test_command_names_text_cells_past_the_first_block_as_in_memory(client, tmp_path):
+    """Text further down a column of numbers fails the workers with pandas' words (no column,
+    no row): the command says what it says without --dask, naming the cells."""
+    n = 40_000  # about 400 kB: past the 256 kB from which Dask takes the dtypes
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.integers(0, 10, n) + 0.5, "b": rng.integers(0, 7, n),
+                          "y": rng.integers(0, 2, n)})
+    lines = frame.to_csv(index=False).splitlines()
+    lines[-3] = "abc,3,1"   # in a column of decimals
+    lines[-2] = "1.5,x7,0"  # in a column of whole numbers
+    path = tmp_path / "late-text.csv"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "m.safetensors"
+    said = []
+    for extra in ([], ["--optimizer", "lbfgs", "--dask", client.scheduler.address]):
+        result = _run("train", path, "--target", "y", "--epochs", 2, "--out", out, *extra)
+        assert result.exit_code == 2, result.output
+        lines_out = result.stderr.strip().splitlines()
+        assert len(lines_out) == 1, lines_out
+        said.append(lines_out[0])
+    assert said[1] == said[0]  # the in-memory command's own words
+    assert "'a': data row 39998 holds 'abc'" in said[1] and "'x7'" in said[1]
+    # text in the target column (labels in memory, a column of numbers on the cluster)
+    lines[-2] = "1.5,7,zz"
+    path.write_text("\n".join(lines[:-3] + lines[-2:]) + "\n")
+    result = _run("train", path, "--target", "y", "--epochs", 2, "--out", out, "--optimizer",
+                  "lbfgs", "--dask", client.scheduler.address)
+    assert result.exit_code == 2, result.output
+    lines_out = result.stderr.strip().splitlines()
+    assert len(lines_out) == 1 and "holds text further down" in lines_out[0], lines_out
+    assert "'zz'" in lines_out[0] and not out.exists()
+
+
 def test_command_refuses_what_it_cannot_do_on_a_cluster(tmp_path):
     for args, words in [
         (["--dask", "local:0", "--optimizer", "lbfgs"], "local:N"),

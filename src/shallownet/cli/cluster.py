@@ -154,9 +154,49 @@ def _detect_task(y, name) -> str:
                        name)
 
 
-def train_on_cluster(*, address, data, target, task, drop, decimal, model_kwargs, test_size,
-                     scale, seed, out, console, check_out):
-    """Read, split, standardise, fit (L-BFGS on the cluster), fold, score, save."""
+#: how pandas and Dask say that a CSV cell is not the number its column's dtype expects
+_UNREADABLE = ("could not convert", "Mismatched dtypes", "Unable to parse", "invalid literal")
+
+
+def train_on_cluster(**kwargs):
+    """Read, split, standardise, fit (L-BFGS on the cluster), fold, score, save.
+
+    A CSV cell that the workers cannot read as a number (text further down a column of
+    numbers) fails there with pandas' words, which name neither the column nor the row; the
+    data layer's reader then passes over the file here to name them, as without ``--dask``.
+    """
+    try:
+        _train_on_cluster(**kwargs)
+    except ValueError as e:
+        if not any(words in str(e) for words in _UNREADABLE):
+            raise
+        _name_unreadable_cells(kwargs["data"], kwargs["target"], kwargs["drop"],
+                               kwargs["decimal"])
+        # (not a feature: the target, whose text would be class labels in memory)
+        raise _Fail(f"{kwargs['data']}: a column that starts with numbers holds text further "
+                    f"down ({' '.join(str(e).split())[:200]}); the workers read each column as "
+                    "one type: correct those cells or remove their rows") from None
+
+
+def _name_unreadable_cells(data, target, drop, decimal) -> None:
+    """Raise the data layer's error for the CSV's feature cells that are not numbers, if any."""
+    from ..data import is_embedded, open_file
+    from ..data.schema import choose_columns
+    from ..data.stream import blocks
+
+    if is_embedded(data):
+        return
+    fmt = open_file(Path(data), decimal)
+    if fmt.kind != "csv":
+        return
+    cols = choose_columns(list(fmt.names), fmt.source, target=target, drop=drop or (),
+                          row_labels=fmt.row_labels)
+    for _ in blocks(fmt, cols.features, check=False):
+        pass
+
+
+def _train_on_cluster(*, address, data, target, task, drop, decimal, model_kwargs, test_size,
+                      scale, seed, out, console, check_out):
     from .. import io
     from ..estimators import Classifier, Regressor
     from ..preprocessing import fold_standardisation, fold_target_standardisation
