@@ -287,6 +287,41 @@ def test_training_matches_the_library_called_directly(client):
     np.testing.assert_allclose(t["history"]["val_loss"], hist.val_loss, rtol=1e-5)
 
 
+def test_a_long_training_request_does_not_hold_the_others():
+    """A 100-epoch step ran in the server's event loop, so every other request (the page's
+    hover requests many times a second, another tab's) waited for it. The work now runs in
+    a worker thread; two requests for one session still train it one after the other."""
+    import threading
+
+    with TestClient(pg.create_app(TOKEN, {"testserver"})) as one_loop:  # one event loop
+        sid = one_loop.post("/api/session", headers=H, json={
+            "dataset": "spiral", "n": 2000, "noise": 0.1, "seed": 0, "N_h": 64,
+            "activation": "relu", "batch_size": 4}).json()["session"]
+        done, results = threading.Event(), []
+
+        def train():
+            results.append(one_loop.post("/api/train", headers=H,
+                                         json={"session": sid, "epochs": 50}).json())
+            done.set()
+
+        first = threading.Thread(target=train)
+        first.start()
+        time.sleep(0.05)
+        hover = {"network": _net_json(problems.problem3()), "point": [0.25, 0.75]}
+        served = 0
+        while not done.is_set() and served < 3:
+            assert one_loop.post("/api/column", headers=H, json=hover).status_code == 200
+            served += not done.is_set()
+        second = threading.Thread(target=train)
+        second.start()
+        first.join()
+        second.join()
+    assert served == 3
+    # the two requests trained in turn: 50 epochs each, the second from where the first ended
+    assert sorted(r["history"]["from"] for r in results) == [0, 50]
+    assert max(r["history"]["epochs"] for r in results) == 100
+
+
 LBFGS_BODY = {"dataset": "moons", "n": 120, "noise": 0.1, "seed": 5, "N_h": 6,
               "activation": "sigmoid", "optimizer": "lbfgs", "l2": 0.001}
 

@@ -39,6 +39,7 @@ import json
 import math
 import secrets
 import tempfile
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from urllib.parse import parse_qs
 
 import numpy as np
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -424,12 +426,20 @@ class Session:
     optimizer: object = None
     history: History = field(default_factory=History)
     lbfgs: LbfgsRun | None = None  # the L-BFGS run under way, held between requests
+    #: one request trains the session at a time (requests run in worker threads)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def stop_lbfgs(self) -> None:
         """End the L-BFGS run under way (weights edited, session dropped)."""
         if self.lbfgs is not None:
             self.lbfgs.stop()
             self.lbfgs = None
+
+
+def _stop(session: Session) -> None:
+    """A dropped session's L-BFGS run ended, once its request (if one runs) is done."""
+    with session.lock:
+        session.stop_lbfgs()
 
 
 def _split(data: toy.ToyData, fraction: float, seed: int):
@@ -613,9 +623,14 @@ def create_app(token: str, hosts: set[str] | None = None, port: int | None = Non
                              "iris_features": toy.IRIS_FEATURES, "presets": presets(),
                              "optimizers": OPTIMIZERS})
 
+    # The work of a request that computes (training, a view of the plane) runs in a worker
+    # thread: in the server's event loop it held every other request meanwhile (the page's
+    # hover requests waited for a 100-epoch step). The sessions' table stays the loop's.
+
     async def evaluate(request: Request):
         doc = await _json(request)
-        return JSONResponse(describe(network_from(doc.get("network")), doc))
+        return JSONResponse(await run_in_threadpool(
+            lambda: describe(network_from(doc.get("network")), doc)))
 
     async def column(request: Request):
         # what hovering the plot asks for, many times a second: the column alone, no view
@@ -628,13 +643,19 @@ def create_app(token: str, hosts: set[str] | None = None, port: int | None = Non
 
     async def session_new(request: Request):
         doc = await _json(request)
-        session, points = new_session(doc)
+
+        def start():
+            session, points = new_session(doc)
+            bounds = doc.get("bounds") or _data_bounds(session.data.X)
+            return session, points, describe(session.net, {**doc, "bounds": bounds,
+                                                           "point": None})
+
+        session, points, view = await run_in_threadpool(start)
         sid = secrets.token_hex(8)
         sessions[sid] = session
         while len(sessions) > LIMITS["sessions"]:
-            sessions.popitem(last=False)[1].stop_lbfgs()
-        bounds = doc.get("bounds") or _data_bounds(session.data.X)
-        view = describe(session.net, {**doc, "bounds": bounds, "point": None})
+            dropped = sessions.popitem(last=False)[1]
+            await run_in_threadpool(_stop, dropped)
         return JSONResponse({"session": sid, "data": points, **view})
 
     async def train_more(request: Request):
@@ -646,6 +667,14 @@ def create_app(token: str, hosts: set[str] | None = None, port: int | None = Non
         sessions.move_to_end(str(doc.get("session")))
         epochs = _number(doc, "epochs", 1, low=1, high=LIMITS["epochs_per_request"],
                          integer=True)
+        out, timing = await run_in_threadpool(_train_more, session, doc, epochs)
+        return JSONResponse(out, headers={"Server-Timing": timing})
+
+    def _train_more(session: Session, doc: dict, epochs: int):
+        with session.lock:  # two requests for one session: one after the other
+            return _train_locked(session, doc, epochs)
+
+    def _train_locked(session: Session, doc: dict, epochs: int):
         if doc.get("network") is not None:  # weights edited on the page since the last step
             edited = network_from(doc["network"])
             if {k: v.shape for k, v in edited.params.items()} != \
@@ -665,8 +694,7 @@ def create_app(token: str, hosts: set[str] | None = None, port: int | None = Non
                           "epochs": h.epochs, "stopped": note}
         t2 = time.perf_counter()
         # where a frame's time goes, for the page's own measurements (benchmarks/playground.py)
-        timing = f"train;dur={(t1 - t0) * 1e3:.2f}, view;dur={(t2 - t1) * 1e3:.2f}"
-        return JSONResponse(out, headers={"Server-Timing": timing})
+        return out, f"train;dur={(t1 - t0) * 1e3:.2f}, view;dur={(t2 - t1) * 1e3:.2f}"
 
     async def download_model(request: Request):
         doc = await _json(request)
