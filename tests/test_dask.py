@@ -490,6 +490,28 @@ def test_command_names_text_cells_past_the_first_block_as_in_memory(client, tmp_
     assert "'zz'" in lines_out[0] and not out.exists()
 
 
+@pytest.mark.parametrize("cell, said", [
+    (lambda i: "#VALUE!" if i == 4 else "cat dog owl".split()[i % 3],
+     "holds spreadsheet error cells ('#VALUE!'"),
+    (lambda i: f'"{1000 + i * 1234.5:,.1f}"', "holds numbers with thousands separators"),
+    (lambda i: f"note {i} about the row", "a different one in most rows"),
+])
+def test_command_refuses_a_text_target_as_in_memory(client, tmp_path, cell, said):
+    """A text target that cannot be learned was trained on the cluster: '#VALUE!' as a class,
+    amounts with thousands separators as 60 classes, free text as one class a row."""
+    lines = ["a,b,target"] + [f"{i % 7},{i % 5},{cell(i)}" for i in range(60)]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "t.safetensors"
+    for extra in ([], ["--optimizer", "lbfgs", "--dask", client.scheduler.address]):
+        result = _run("train", path, *extra, "--epochs", 3, "--seed", 0, "--out", out)
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and said in lines[0], lines
+        assert "the target column 'target' (named 'target'" in lines[0]
+        assert not out.exists()
+
+
 def test_command_refuses_what_it_cannot_do_on_a_cluster(tmp_path):
     for args, words in [
         (["--dask", "local:0", "--optimizer", "lbfgs"], "local:N"),

@@ -106,7 +106,9 @@ def read_frame(data: str, target, drop, task, decimal=None):
         # text labels as the data layer reads them: "cat " is the class "cat", " " missing
         labels = frame[cols.target].str.strip()
         frame[cols.target] = labels.mask(labels == "")
-    chosen = task or _detect_task(frame[cols.target], cols.target)
+        chosen = _judge_text_target(frame[cols.target], cols, fmt, task)
+    else:
+        chosen = task or _detect_task(frame[cols.target], cols.target)
     if chosen == "classification" and cols.target in whole:
         # labels: whole numbers, as in memory (nullable: a missing one is counted, not cast)
         frame[cols.target] = frame[cols.target].astype("Int64")
@@ -128,6 +130,30 @@ def _missing_targets(y) -> int:
     if y.dtype.kind == "f":
         bad = bad | (y.abs() == np.inf)
     return int(bad.sum().compute())
+
+
+def _judge_text_target(y, cols, fmt, task) -> str:
+    """The data layer's rule for a text target (``schema.decide_task``), from its distinct
+    values computed on the cluster: refused, as in memory, when nothing can be learned from it
+    (a different value in most rows, spreadsheet error cells, numbers written as text);
+    otherwise the task."""
+    import dask
+
+    from ..data.schema import decide_task, describe_target
+    from ..data.stream import _UNIQUE_CAP
+
+    labels = y.dropna()
+    n, k = dask.compute(labels.count(), labels.nunique_approx())
+    if k <= _UNIQUE_CAP:
+        distinct = labels.unique().compute()
+        k = len(distinct)
+    else:  # (a free-text column: a sample of its values tells, and k says how many)
+        distinct = labels.head(_UNIQUE_CAP, npartitions=-1).unique()
+        k = min(k, n)  # (an estimate)
+    distinct = np.asarray(sorted(str(v) for v in distinct), dtype=object)
+    return decide_task(int(n), distinct, False, cols.target, task, fmt.source,
+                       describe_target(cols.target, cols.note), n_distinct=int(k),
+                       decimal=fmt.decimal)[0]
 
 
 def _detect_task(y, name) -> str:

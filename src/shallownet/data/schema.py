@@ -429,8 +429,10 @@ def _refuse_numbers_as_text(n, k, distinct, name, task, source, what, decimal, c
         kind = max(_NUMBER_FORMATS, key=[kinds[v] for v in formatted].count)
         example = next(v for v in formatted if kinds[v] == kind)
         fix = _FORMATTED[kind][1]
-        if decimal == "," and kind == "thousands":
-            fix = fix.replace("1234567.5", "1234567,5")
+        if kind == "thousands":  # (the features' hint speaks of codes to leave out, too)
+            mark = "," if decimal == "," else "."
+            fix = (f"; write them without the separators (1234567{mark}5), or read the file "
+                   "with pandas' thousands= and save it again")
         raise DataError(
             f"{source}: the {what} holds {_FORMATTED[kind][0]} (e.g. {example!r}"
             f"{_first_row(column, distinct[values.index(example)])}), text rather than numbers "
