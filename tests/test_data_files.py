@@ -305,7 +305,7 @@ def test_many_whole_numbers_in_an_ordinary_column_stay_regression(tmp_path):
 def test_free_text_target_is_refused_with_the_fix(tmp_path):
     f = write(tmp_path / "t.csv", "a,b,comment\n" + "".join(
         f"{i},{i * 2},note number {i}\n" for i in range(150)))
-    with pytest.raises(DataError, match=r"'comment'.*150 distinct text in 150 rows.*--target.*"
+    with pytest.raises(DataError, match=r"'comment'.*150 distinct texts in 150 rows.*--target.*"
                                         r"--drop"):
         load(f)
     one_line_error(run("train", f), "t.csv", "'comment'", "--target")

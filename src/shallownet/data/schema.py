@@ -369,7 +369,7 @@ def decide_task(n: int, distinct: np.ndarray, numeric: bool, name: str, task: st
     else:
         why = "given with --task"
     if task == "classification" and n >= _MIN_ROWS_TO_JUDGE and 2 * k > n:
-        kind = "text" if not numeric else "values"
+        kind = "texts" if not numeric else "values"
         raise DataError(
             f"{source}: the {what} has {k} distinct {kind} in {n} rows, a different one in "
             "most rows (an identifier or free text?): too few rows per class to learn; "
