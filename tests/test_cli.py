@@ -722,3 +722,21 @@ def test_train_says_how_many_samples_it_trains_on(tmp_path, monkeypatch, flags, 
     assert r.exit_code == 0, r.output
     assert said in r.output, r.output
     assert seen == [trained]
+
+
+def test_many_classes_in_the_training_part_print_no_raw_warning(tmp_path):
+    """45 text classes in 100 rows pass the data layer's judgement (a different label in most
+    rows is refused), but the 72 training rows made scikit-learn warn that the target 'could
+    represent a regression problem', printed raw with a path and a source line."""
+    rng = np.random.default_rng(1)
+    path = tmp_path / "many.csv"
+    path.write_text("a,b,label\n" + "".join(f"{x:.3f},{z:.3f},c{i % 45}\n" for i, (x, z)
+                                             in enumerate(rng.normal(size=(100, 2)))))
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        r = run("train", path, "--epochs", "2", "--seed", "1", "--out", tmp_path / "m.safetensors")
+    assert r.exit_code == 0 and "classification with 45 classes" in r.output, r.output
+    assert not [w for w in seen if "could represent" in str(w.message)]
+    assert "Warning" not in r.output and "could represent" not in r.output, r.output

@@ -76,6 +76,12 @@ def _friendly_errors(func):
                 # Models saved by ``train`` know their feature names; the CLI hands them arrays
                 # whose columns it has already matched by name.
                 warnings.filterwarnings("ignore", message=".*does not have valid feature names")
+                # The command has judged the target itself (a column with a different value in
+                # most rows is refused, with the way out); scikit-learn's guess that many
+                # classes "could represent a regression problem" came out as a raw warning with
+                # a path and a source line, about text labels too.
+                warnings.filterwarnings("ignore", message="The number of unique classes is "
+                                                          "greater than 50%")
                 return func(*args, **kwargs)
         except typer.Exit:
             raise
