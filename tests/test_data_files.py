@@ -696,6 +696,29 @@ def test_phone_numbers_are_codes_to_leave_out_not_numbers_to_rewrite(tmp_path):
                    "--drop")
 
 
+def test_thousands_advice_is_written_in_the_files_decimal_mark_and_names_drop_for_features(
+        tmp_path):
+    """In a decimal-comma file, a feature of '1.234,5' cells was told to be written as
+    1234567.5, which that file's reader does not take for a number; and a target of numbers
+    with thousands separators and a decimal comma (in a decimal-point file) was told that
+    codes are not features and to leave the column out with --drop: the target itself."""
+    path = write(tmp_path / "f.csv", "a;b;label\n" + "".join(
+        f"{1000 + 37 * i:,}".replace(",", ".") + f",5;{i % 3};{'xy'[i % 2]}\n"
+        for i in range(40)))
+    for result in (run("train", path, "--decimal", ","),
+                   run("train", path, "--decimal", ",", "--stream")):
+        one_line_error(result, "'a' holds numbers with thousands separators (e.g. '1.000,5'); "
+                       "write them without the separators (1234567,5), or read the file",
+                       "codes such as phone numbers are not features: leave the column out "
+                       "with --drop")
+    path = write(tmp_path / "t.csv", "a,b,price\n" + "".join(
+        f'{i},{i % 7},"' + f"{1000 + 37 * i:,}".replace(",", ".") + ',5"\n' for i in range(60)))
+    for result in (run("train", path), run("train", path, "--stream")):
+        one_line_error(result, "the target column 'price' (the last column",
+                       "holds numbers with thousands separators and a decimal comma")
+        assert "--drop" not in result.stderr and "codes" not in result.stderr, result.stderr
+
+
 @pytest.mark.parametrize("sep", [",", ";"])
 def test_a_header_cell_with_a_line_break_is_read_as_pandas_reads_it(tmp_path, sep):
     """A wrapped header cell (a spreadsheet's Alt+Enter, quoted by the CSV writer) was refused:

@@ -405,7 +405,7 @@ def _refuse_numbers_as_text(n, k, distinct, name, task, source, what, decimal, c
     signs, percentages) with too many distinct values to be class labels by the rule for whole
     numbers, or of numbers with a few stray words (``-``, ``unknown``) that would make the
     numbers labels."""
-    from .stream import _FORMATTED, _NUMBER, _formatted_kind
+    from .stream import _FORMATTED, _NUMBER, _formatted_fix, _formatted_kind
 
     values = [str(v).strip() for v in distinct]
     errors = [v for v in values if _SPREADSHEET_ERROR.fullmatch(v)]
@@ -428,11 +428,7 @@ def _refuse_numbers_as_text(n, k, distinct, name, task, source, what, decimal, c
             n, k, True, True, name)[0] == "regression"):
         kind = max(_NUMBER_FORMATS, key=[kinds[v] for v in formatted].count)
         example = next(v for v in formatted if kinds[v] == kind)
-        fix = _FORMATTED[kind][1]
-        if kind == "thousands":  # (the features' hint speaks of codes to leave out, too)
-            mark = "," if decimal == "," else "."
-            fix = (f"; write them without the separators (1234567{mark}5), or read the file "
-                   "with pandas' thousands= and save it again")
+        fix = _formatted_fix(kind, decimal, features=False)  # (not codes to leave out)
         raise DataError(
             f"{source}: the {what} holds {_FORMATTED[kind][0]} (e.g. {example!r}"
             f"{_first_row(column, distinct[values.index(example)])}), text rather than numbers "

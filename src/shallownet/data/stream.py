@@ -298,7 +298,7 @@ def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataE
             formatted[name] = (kind, next(v for v in sample if _formatted_kind([v], fmt.decimal)))
     if formatted:
         shown = "; ".join(f"{name!r} holds {_FORMATTED[kind][0]} (e.g. {value!r})"
-                          f"{_FORMATTED[kind][1]}"
+                          f"{_formatted_fix(kind, fmt.decimal)}"
                           for name, (kind, value) in list(formatted.items())[:5])
         return DataError(f"{fmt.source}: feature columns written as formatted text, {shown}")
     if words:
@@ -323,13 +323,11 @@ def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataE
 _FORMATTED = {
     "thousands": ("numbers with thousands separators",
                   "; write them without the separators (1234567.5), or read the file with "
-                  "pandas' thousands= and save it again; codes such as phone numbers are not "
-                  "features: leave the column out with --drop"),
+                  "pandas' thousands= and save it again"),
     "thousands, decimal comma": (
         "numbers with thousands separators and a decimal comma",
         "; write them without the separators (1234567,5) and read the file with --decimal , "
-        "(decimal=','); codes such as phone numbers are not features: leave the column out "
-        "with --drop"),
+        "(decimal=',')"),
     "currency": ("amounts with a currency sign", "; write plain numbers (1234.5)"),
     "bool": ("True/False words with spaces around them",
              "; write them without the spaces (they are then read as 1/0)"),
@@ -339,6 +337,20 @@ _FORMATTED = {
 }
 # (a number written for people never starts with a 0 before a separator: "063 141 365" is a
 # code, a phone number, and is text to leave out, not a number to write plainly)
+#: What feature columns of numbers with thousands separators may be instead (not a target)
+_CODES = "; codes such as phone numbers are not features: leave the column out with --drop"
+
+
+def _formatted_fix(kind: str, decimal: str, features: bool = True) -> str:
+    """The way out of ``_FORMATTED[kind]`` in a file of decimal mark ``decimal``: numbers
+    written plainly with that mark; for feature columns, codes named as columns to leave out
+    (a target column is not left out)."""
+    fix = _FORMATTED[kind][1]
+    if kind == "thousands" and decimal == ",":
+        fix = fix.replace("(1234567.5)", "(1234567,5)")
+    return fix + (_CODES if features and kind.startswith("thousands") else "")
+
+
 _GROUPED = {".": r"[-+]?[1-9]\d{0,2}([,\u00a0\u202f ]\d{3})+(\.\d+)?",
             ",": r"[-+]?[1-9]\d{0,2}([.\u00a0\u202f ]\d{3})+(,\d+)?"}
 _PLAIN = {".": r"[-+]?(\d+\.?\d*|\.\d+)", ",": r"[-+]?(\d+,?\d*|,\d+)"}
