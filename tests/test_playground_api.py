@@ -404,6 +404,79 @@ def test_dropped_sessions_end_their_lbfgs_runs(client, monkeypatch):
     assert running() - before <= 2  # the two sessions kept hold their runs, no more
 
 
+def test_a_request_waiting_for_a_dropped_session_does_not_train_it(monkeypatch):
+    """A second train request for a session waited for its lock while the first trained; a
+    new session meanwhile dropped it (the table full) and stopped its L-BFGS run. The waiting
+    request then trained the dropped session and started a new run that nothing would ever
+    stop (a thread held for good, with the session's data). It is now told the session is
+    gone. The lock lets the drop in before the waiting request, the order in question."""
+    import threading
+
+    class DropFirst:
+        """The session's lock, the second taker (the waiting request) let in after the third
+        (the drop) is done."""
+
+        def __init__(self):
+            self.inner, self.takers, self.mine = threading.Lock(), [], threading.local()
+            self.dropped = threading.Event()
+
+        def __enter__(self):
+            self.takers.append(None)
+            self.mine.k = len(self.takers)
+            if self.mine.k == 2:
+                assert self.dropped.wait(30)
+            self.inner.acquire()
+
+        def __exit__(self, *exc):
+            self.inner.release()
+            if self.mine.k == 3:
+                self.dropped.set()
+
+    monkeypatch.setitem(pg.LIMITS, "sessions", 1)
+    made, real_new, real_advance = [], pg.new_session, pg.advance
+    monkeypatch.setattr(pg, "new_session", lambda doc: made.append(real_new(doc)) or made[-1])
+    entered, release = threading.Event(), threading.Event()
+
+    def held_advance(session, epochs):
+        if not entered.is_set():
+            entered.set()
+            assert release.wait(30)
+        return real_advance(session, epochs)
+
+    monkeypatch.setattr(pg, "advance", held_advance)
+    running = lambda: sum(t.name == "shallownet-playground-lbfgs" and t.is_alive()  # noqa: E731
+                          for t in threading.enumerate())
+    before = running()
+    with TestClient(pg.create_app(TOKEN, {"testserver"})) as one_loop:
+        sid = one_loop.post("/api/session", headers=H, json=LBFGS_BODY).json()["session"]
+        lock = made[0][0].lock = DropFirst()
+        answers = {}
+
+        def post(name, path, body):
+            answers[name] = one_loop.post(path, headers=H, json=body)
+
+        def start(name, path, body, takers):
+            thread = threading.Thread(target=post, args=(name, path, body))
+            thread.start()
+            deadline = time.monotonic() + 30
+            while len(lock.takers) < takers and time.monotonic() < deadline:
+                time.sleep(0.005)
+            return thread
+
+        threads = [start("first", "/api/train", {"session": sid, "epochs": 2}, 1)]
+        assert entered.wait(30)
+        threads.append(start("waiting", "/api/train", {"session": sid, "epochs": 2}, 2))
+        threads.append(start("new", "/api/session", LBFGS_BODY, 3))
+        assert len(lock.takers) == 3
+        release.set()
+        for thread in threads:
+            thread.join(60)
+    assert answers["first"].status_code == 200 and answers["new"].status_code == 200
+    assert answers["waiting"].status_code == 404, answers["waiting"].text[:200]
+    assert "no such training session" in answers["waiting"].json()["error"]
+    assert running() == before  # the dropped session's run ended; none was started after
+
+
 @pytest.mark.parametrize("name,output,N_i,N_o", [
     ("blobs", "binary", 2, 1), ("circles", "binary", 2, 1), ("spiral", "binary", 2, 1),
     ("iris", "multiclass", 2, 3), ("curve", "regression", 1, 1)])

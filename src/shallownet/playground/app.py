@@ -428,6 +428,9 @@ class Session:
     lbfgs: LbfgsRun | None = None  # the L-BFGS run under way, held between requests
     #: one request trains the session at a time (requests run in worker threads)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    #: dropped from the sessions' table (set under ``lock``): a request that found the
+    #: session before and waited for the lock trains it no more
+    dropped: bool = False
 
     def stop_lbfgs(self) -> None:
         """End the L-BFGS run under way (weights edited, session dropped)."""
@@ -436,9 +439,13 @@ class Session:
             self.lbfgs = None
 
 
+_FORGOTTEN = "no such training session (the server forgot it); press reset"
+
+
 def _stop(session: Session) -> None:
     """A dropped session's L-BFGS run ended, once its request (if one runs) is done."""
     with session.lock:
+        session.dropped = True
         session.stop_lbfgs()
 
 
@@ -662,8 +669,7 @@ def create_app(token: str, hosts: set[str] | None = None, port: int | None = Non
         doc = await _json(request)
         session = sessions.get(str(doc.get("session")))
         if session is None:
-            raise BadRequest("no such training session (the server forgot it); press reset",
-                             404)
+            raise BadRequest(_FORGOTTEN, 404)
         sessions.move_to_end(str(doc.get("session")))
         epochs = _number(doc, "epochs", 1, low=1, high=LIMITS["epochs_per_request"],
                          integer=True)
@@ -672,6 +678,8 @@ def create_app(token: str, hosts: set[str] | None = None, port: int | None = Non
 
     def _train_more(session: Session, doc: dict, epochs: int):
         with session.lock:  # two requests for one session: one after the other
+            if session.dropped:  # (while this request waited: no L-BFGS run left behind)
+                raise BadRequest(_FORGOTTEN, 404)
             return _train_locked(session, doc, epochs)
 
     def _train_locked(session: Session, doc: dict, epochs: int):
