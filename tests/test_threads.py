@@ -359,11 +359,11 @@ def _fake_proc(tmp_path, loadavg, threads):
 
 
 @pytest.mark.parametrize("cpus, loadavg, scan_most, expected", [
-    (16, "0.5 0.4 0.3 4/300 99\n", 2000, 2),     # taskset 0,1: the two R threads on 0 and 1
-    (2, "0.5 0.4 0.3 4/300 99\n", 100, 3),       # every core, too many threads to look at:
-    #                                             the machine-wide count
-    (16, "0.5 0.4 0.3 4/300 99\n", 100, None),   # too many threads to look at: not known
-    (16, "0.5 0.4 0.3 1/300 99\n", 100, 0)])     # only ours run: nothing to look at
+    (16, "0.5 0.4 0.3 4/8 99\n", 2000, 2),     # taskset 0,1: the two R threads on 0 and 1
+    (2, "0.5 0.4 0.3 4/8 99\n", 5, 3),         # every core, too many threads to look at:
+    #                                           the machine-wide count
+    (16, "0.5 0.4 0.3 4/8 99\n", 5, None),     # too many threads to look at: not known
+    (16, "0.5 0.4 0.3 1/8 99\n", 5, 0)])       # only ours run: nothing to look at
 def test_others_running_counts_other_processes_on_our_cores(monkeypatch, tmp_path, cpus,
                                                             loadavg, scan_most, expected):
     """Under taskset or a cpuset the machine-wide count holds other cores' work, which does not
@@ -395,7 +395,7 @@ def test_other_threads_count_by_the_share_of_a_core_they_take(monkeypatch, tmp_p
     device, ``epoch.py --busy --nice 19``: BLAS default 222.7 ms, the policy 234.5 ms). Each
     other runnable thread now counts by the scheduler's weight of its priority against ours,
     and beside background jobs the windows decide."""
-    proc = _fake_proc(tmp_path, "2.0 1.0 0.5 3/300 99\n",
+    proc = _fake_proc(tmp_path, "2.0 1.0 0.5 3/4 99\n",
                       {"self": [("R", 0)], 100: threads, 101: [("S", 1)]})
     monkeypatch.setattr(_threads, "_PROC", str(proc))
     monkeypatch.setattr(_threads, "_allowed", lambda: {0, 1})
@@ -404,6 +404,24 @@ def test_other_threads_count_by_the_share_of_a_core_they_take(monkeypatch, tmp_p
     assert _threads._others_on_our_cores() == pytest.approx(expected)
     # the machine-wide count (2 others on 2 cores: none free) is looked behind
     assert _threads._others_running() == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("cpus", [2, 16])
+def test_threads_this_proc_does_not_show_are_not_taken_for_idle(monkeypatch, tmp_path, cpus):
+    """In a container (its own PID namespace) /proc/loadavg is the host's and /proc shows the
+    container's processes only. Beside a busy host (two other threads running on 2 cores: no
+    core free) the look behind the machine-wide count saw none of them and counted 0, so more
+    threads were chosen where one was chosen untimed before. A /proc that shows under half of
+    the machine's threads now tells nothing, and the machine-wide count stands; under taskset
+    the other cores' work is not known either (as where too many threads are to look at)."""
+    proc = _fake_proc(tmp_path, "2.0 1.0 0.5 3/300 99\n",
+                      {"self": [("R", 0), ("S", 1)], 100: [("S", 0)], 101: [("S", 1)]})
+    monkeypatch.setattr(_threads, "_PROC", str(proc))
+    monkeypatch.setattr(_threads, "_last_look", None)
+    monkeypatch.setattr(_threads, "_allowed", lambda: {0, 1})
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: cpus)
+    assert _threads._others_on_our_cores() is None
+    assert _threads._others_running() == (2 if cpus == 2 else None)
 
 
 def test_a_look_at_the_threads_is_reused_for_a_second(monkeypatch):

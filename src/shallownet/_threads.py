@@ -185,17 +185,21 @@ def _look(allowed, ours) -> float | None:
         if allowed is None or total > _SCAN_MOST:
             return None
         me = str(os.getpid())
-        count = 0.0
+        count, seen = 0.0, len(os.listdir(f"{_PROC}/self/task"))
         for pid in os.listdir(_PROC):
             if not pid.isdigit() or pid == me:
                 continue
             try:
-                count += sum(_share(nice, policy, ours)
-                             for state, core, nice, policy in _thread_states(f"{_PROC}/{pid}/task")
-                             if state == b"R" and core in allowed)
+                threads = list(_thread_states(f"{_PROC}/{pid}/task"))
             except OSError:  # the process has ended, or is not ours to read
                 continue
-        return count
+            seen += len(threads)
+            count += sum(_share(nice, policy, ours) for state, core, nice, policy in threads
+                         if state == b"R" and core in allowed)
+        # a /proc that shows under half of the machine's threads (a container's own PID
+        # namespace beside a busy host: /proc/loadavg is the host's; hidepid): the runnable
+        # threads it does not show are not known, and the machine-wide count stands
+        return count if 2 * seen >= total else None
     except (OSError, ValueError, IndexError):
         return None
 
