@@ -61,6 +61,34 @@ def test_decimal_comma_target_is_a_real_value(tmp_path):
     np.testing.assert_allclose(ds.y, [0.5, 1.25, 2.75])
 
 
+def test_a_comma_before_three_digits_in_every_cell_is_not_called_a_decimal_comma(tmp_path):
+    """Amounts a spreadsheet wrote with thousands separators ("8,412", quoted in a comma file)
+    were called numbers written with a decimal comma, with the advice to read the file with
+    --decimal , which would have read 8,412 as 8.412: a thousandfold too small. A comma before
+    exactly three digits in every cell reads both ways; the message says so, with both ways
+    out. Columns whose cells show a decimal comma ("0,125", "5,1") keep the --decimal advice."""
+    rng = np.random.default_rng(2)
+    amounts = rng.integers(1000, 90000, 60)
+    path = write(tmp_path / "us.csv", "a,income,label\n" + "".join(
+        f'{i},"{v:,}",{"xy"[i % 2]}\n' for i, v in enumerate(amounts)))
+    cell = f"{amounts[0]:,}"
+    for result in (run("train", path), run("train", path, "--stream")):
+        one_line_error(result, "'income' hold numbers with a comma before three digits",
+                       f"({cell} = {cell.replace(',', '')}) or a decimal comma "
+                       f"({cell.replace(',', '.')})", "--decimal ,")
+    # rewritten as the first way out says, it trains on the amounts themselves
+    plain = write(tmp_path / "plain.csv", "a,income,label\n" + "".join(
+        f"{i},{v},{'xy'[i % 2]}\n" for i, v in enumerate(amounts)))
+    ds = load(plain)
+    np.testing.assert_array_equal(ds.X[:, 1], amounts)
+    # a decimal comma shown by a cell (a 0 before it, or not three digits after) is named so
+    for cells in (["0,125", "1,250"], ["5,1", "4,25"]):
+        path = write(tmp_path / "eu.csv", "a,b,label\n" + "".join(
+            f'{i},"{cells[i % 2]}",{"xy"[i % 2]}\n' for i in range(40)))
+        one_line_error(run("train", path), "hold numbers written with a decimal comma",
+                       "--decimal ,")
+
+
 def test_decimal_comma_in_a_tab_file_is_named_with_the_fix(tmp_path):
     f = write(tmp_path / "eu.tsv", "a\tb\ty\n5,1\t1\t0\n4,9\t2\t1\n")
     with pytest.raises(DataError, match=r"'a'.*decimal comma.*--decimal ,"):

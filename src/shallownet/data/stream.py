@@ -279,8 +279,22 @@ def _explain_conversion(fmt: FileFormat, features, e: _ConversionError) -> DataE
     text = [n for n in features if bad[n][0].size]
     if not text:
         return DataError(f"{fmt.source} does not parse: {e}")
-    if fmt.decimal == "." and any(looks_like_decimal_comma(table[n].drop_null().to_pylist()[:50])
-                                  for n in text):
+    samples = {n: table[n].drop_null().to_pylist()[:50] for n in text}
+    commas = [n for n in text if fmt.decimal == "." and looks_like_decimal_comma(samples[n])]
+    if commas:
+        # "8,412" in every cell (a comma before exactly three digits, no 0 before it) reads as
+        # a thousands separator just as well: the two readings differ a thousandfold
+        either = all(_THOUSANDS_ONCE.match(str(v)) for n in commas for v in samples[n]
+                     if v is not None and str(v).strip())
+        if either:
+            cell = next(str(v).strip() for v in samples[commas[0]]
+                        if v is not None and str(v).strip())
+            return DataError(
+                f"{fmt.source}: feature columns {columns_list(commas)} hold numbers with a comma "
+                f"before three digits (e.g. {cell!r}): thousands separators ({cell} = "
+                f"{cell.replace(',', '')}) or a decimal comma ({cell.replace(',', '.')}), a "
+                "thousandfold apart; for thousands write them without the separators, for "
+                "decimals read the file with --decimal , (decimal=',')")
         return DataError(
             f"{fmt.source}: feature columns {columns_list(text)} hold numbers written with a "
             f"decimal comma (e.g. {e.value!r}); read the file with --decimal , (decimal=',')")
@@ -354,6 +368,7 @@ def _formatted_fix(kind: str, decimal: str, features: bool = True) -> str:
 _GROUPED = {".": r"[-+]?[1-9]\d{0,2}([,\u00a0\u202f ]\d{3})+(\.\d+)?",
             ",": r"[-+]?[1-9]\d{0,2}([.\u00a0\u202f ]\d{3})+(,\d+)?"}
 _PLAIN = {".": r"[-+]?(\d+\.?\d*|\.\d+)", ",": r"[-+]?(\d+,?\d*|,\d+)"}
+_THOUSANDS_ONCE = re.compile(r"^\s*[-+]?[1-9]\d{0,2},\d{3}\s*$")  # "8,412": either reading
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\S*)?"
                    r"|(\d{1,2}/\d{1,2}/(\d{2}|\d{4})|\d{1,2}\.\d{1,2}\.\d{4})"
                    r"( \d{1,2}:\d{2}(:\d{2})?)?"
