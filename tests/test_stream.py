@@ -275,9 +275,13 @@ def test_cli_stream_refuses_embedded_sets_and_bad_sizes(tmp_path):
 
 @pytest.mark.slow
 def test_streamed_training_memory_stays_bounded(tmp_path):
-    """2,000,000 x 20 rows (160 MB as float32) trained under --memory-limit 64M: the peak
-    resident memory (VmHWM) grows far less than the data's size."""
-    n, d = 2_000_000, 20
+    """3,000,000 x 20 rows (229 MB as float32) trained under --memory-limit 64M: the peak
+    resident memory (VmHWM) grows less than the data's size. The growth does not follow the
+    file's length: about 150 MB for 2,000,000 rows and for 3,000,000 alike, most of it the
+    Parquet reader decoding one whole row group (250,000 rows here) at a time. With 2,000,000
+    rows (160 MB) that fixed cost came within 10 MB of the data's size and the test failed now
+    and then."""
+    n, d = 3_000_000, 20
     rng = np.random.default_rng(0)
     path = tmp_path / "big.parquet"
     with pq.ParquetWriter(path, pa.schema([(f"x{j}", pa.float32()) for j in range(d)]
@@ -306,7 +310,7 @@ def test_streamed_training_memory_stays_bounded(tmp_path):
     growth_mb = int(r.stdout.split("GROWTH_KB")[1]) / 1024
     peak_mb = int(r.stdout.split("PEAK_KB")[1].split()[0]) / 1024
     assert peak_mb < 600, peak_mb  # the issue's bound, whatever the file's size
-    assert growth_mb < 160, growth_mb  # the data alone is 160 MB as float32
+    assert growth_mb < n * d * 4 / 2**20, growth_mb  # the data alone as float32
     assert "accuracy" in r.stdout
 
 
