@@ -535,7 +535,10 @@ def test_stray_cells_in_a_numeric_column_are_named_by_row(tmp_path):
                             "those rows")
     for cell, hint in [("1,234", "a decimal comma or a thousands separator; write 1.234 or 1234"),
                        ("1,234.5", "thousands separators; write 1234.5"),
-                       ("-12,345,678", "thousands separators; write -12345678")]:
+                       ("-12,345,678", "thousands separators; write -12345678"),
+                       # a 0, or four digits, before the comma: never a thousands separator
+                       ("0,125", "a decimal comma; write 0.125"),
+                       ("1234,567", "a decimal comma; write 1234.567")]:
         rows[7] = f'"{cell}",1,x'
         path = write(tmp_path / "q.csv", "a,b,label\n" + "\n".join(rows) + "\n")
         with pytest.raises(DataError, match=re.escape(f"data row 8 holds '{cell}' ({hint})")):

@@ -420,11 +420,9 @@ class Workspace:
         self._picked = np.empty(batch_size, dt)
         self._unit = np.ones(1)  # every sample's weight when none are given
         self._whole = (self.Z_H, self.U_H, self.Z_O, self.dZ_O, self.dU_H, self.dG)
-        # dL/dZ_O's memory as one vector (it is column-major), for the softmax loss's
+        # dL/dZ_O's memory as one vector (a view: it is column-major), for the softmax loss's
         # one-dimensional reach into each sample's class entry (Multiclass.loss_and_grad)
-        flat = self.dZ_O.T.reshape(-1)
-        self._flat_dZ_O = ((flat, batch_size, np.empty(batch_size, np.intp))
-                           if np.shares_memory(flat, self.dZ_O) else None)
+        self._flat_dZ_O = (self.dZ_O.T.reshape(-1), batch_size, np.empty(batch_size, np.intp))
 
     # All products in the training loop go through one BLAS (SciPy's), called on
     # column-major views: a row-major (n, m) buffer A is the column-major (m, n) matrix A.T.
@@ -476,10 +474,7 @@ class Workspace:
         else:
             Z_O += net.b_O
             # L -> z_O
-            if net.output.name == "multiclass":
-                loss = net.output.loss_and_grad(Z_O, T, dZ_O, self._flat_dZ_O)
-            else:
-                loss = net.output.loss_and_grad(Z_O, T, dZ_O)
+            loss = net.output.loss_and_grad(Z_O, T, dZ_O, self._flat_dZ_O)
             if weights is not None:  # the weighted sum of (16): s_i scales sample i's terms
                 loss = float(net.output.g_loss(Z_O, T) @ weights)
                 dZ_O *= (weights if scale == 1.0 else scale * weights)[:, None]

@@ -220,7 +220,14 @@ def _others_running() -> float | None:
     run on only some cores (``taskset``, a cpuset: a batch job on a shared node) the other
     cores' work does not compete for ours, and a background job of lower priority (``nice``)
     takes little of a core; the count stands where they cannot be looked at."""
-    others = _machine_others()
+    return _behind(_machine_others())
+
+
+def _behind(others: float | None) -> float | None:
+    """The machine-wide count ``others`` as this process's cores see it: looked behind one
+    thread at a time (:func:`_others_on_our_cores`) under ``taskset`` or a cpuset whenever it
+    is not zero, and elsewhere when it leaves no core free; there, where the threads cannot be
+    looked at, the count stands."""
     if not others or not (_some_cores() or _no_core_for_two(others)):
         return others
     look = _others_on_our_cores()
@@ -366,8 +373,7 @@ class ThreadPolicy:
             busy = others > 0 if _some_cores() else _no_core_for_two(others)
             if busy and c["current"] > 1 and not _some_cores():
                 # more threads were chosen, timed: beside background jobs of lower priority
-                seen = _others_on_our_cores()
-                busy = busy if seen is None else _no_core_for_two(seen)
+                busy = _no_core_for_two(_behind(others))
             if busy != (c["current"] == 1):
                 return False
         self.current, self._decided_at = c["current"], c["decided_at"]
@@ -417,12 +423,9 @@ class ThreadPolicy:
         if not self._others:
             return False
         others = statistics.fmean(self._others)
-        if others and _some_cores():
-            others = look if look is not None else _others_on_our_cores()
-        elif _no_core_for_two(others):
-            seen = _others_on_our_cores()
-            others = others if seen is None else seen
-        return _no_core_for_two(others)
+        if others and _some_cores() and look is not None:
+            return _no_core_for_two(look)
+        return _no_core_for_two(_behind(others))
 
     def epoch_start(self) -> None:
         """Call when an epoch's first batch is at hand (gathered, not yet computed): the time

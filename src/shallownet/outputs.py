@@ -104,8 +104,9 @@ class Binary(Output):
         out -= t
         return out
 
-    def loss_and_grad(self, z_O, t, out):
-        """Sum over the batch of (17), and dg_loss/dz_O written into ``out`` (training path)."""
+    def loss_and_grad(self, z_O, t, out, flat=None):
+        """Sum over the batch of (17), and dg_loss/dz_O written into ``out`` (training path).
+        (``flat``: the training step's view of ``out`` as one vector; see Multiclass.)"""
         z = z_O[:, 0]
         loss = float(np.logaddexp(0, z).sum() - np.dot(t[:, 0], z))
         self.dloss(z_O, t, out=out)
@@ -256,8 +257,9 @@ class Regression(Output):
         out *= 2
         return out
 
-    def loss_and_grad(self, z_O, t, out):
-        """Sum over the batch of (20), and 2 (z_O - y) written into ``out`` (training path)."""
+    def loss_and_grad(self, z_O, t, out, flat=None):
+        """Sum over the batch of (20), and 2 (z_O - y) written into ``out`` (training path).
+        (``flat``: the training step's view of ``out`` as one vector; see Multiclass.)"""
         np.subtract(z_O, t, out=out)
         loss = float(np.vdot(out, out))
         out *= 2

@@ -403,7 +403,8 @@ def _formatted_kind(values, decimal: str) -> str | None:
 
 def _comma_hint(value, decimal: str) -> str:
     """What a stray number with a comma in a file with decimal points probably means: "3,5" a
-    decimal comma; "1,234" (three digits after it) as likely a thousands separator; "1,234.5"
+    decimal comma; "1,234" (1-3 digits, not a 0, then three) as either ("0,125" and
+    "1234,567" only as a decimal comma: ``_THOUSANDS_ONCE``); "1,234.5"
     and "12,345,678" a thousands separator. In a decimal-comma file, "1.234,5" has a
     thousands separator."""
     text = str(value).strip()
@@ -413,7 +414,7 @@ def _comma_hint(value, decimal: str) -> str:
             r"[-+]?\d{1,3}(,\d{3})*(\.\d*)?|[-+]?\d+,\d+", text):
         return ""
     plain = text.replace(",", "")
-    if re.fullmatch(r"[-+]?\d+,\d{3}", text):
+    if _THOUSANDS_ONCE.match(text):  # (a 0 or four digits before the comma: a decimal comma)
         return (f" (a decimal comma or a thousands separator; write {text.replace(',', '.')} "
                 f"or {plain})")
     if "." in text or text.count(",") > 1:
